@@ -1,0 +1,414 @@
+"""The data layer: upstream files (mirror or download cache) -> one tidy trials table.
+
+Every file the package reads is listed in ``resources/registry.csv`` with its upstream URL and sha256. Files come
+from a local mirror laid out like the upstream repositories (``HUMANLIKE_MIRROR=<dir>`` or ``mirror=``), or are
+downloaded once into the user cache directory and verified against their checksum (pooch).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import platformdirs
+
+from .errors import DataFileError, UnknownNameError
+
+MIRROR_ENV = "HUMANLIKE_MIRROR"
+
+PARAMETRIC_DATASETS: tuple[str, ...] = (
+    "colour",
+    "contrast",
+    "high-pass",
+    "low-pass",
+    "phase-scrambling",
+    "power-equalisation",
+    "false-colour",
+    "rotation",
+    "eidolonI",
+    "eidolonII",
+    "eidolonIII",
+    "uniform-noise",
+)
+NONPARAMETRIC_DATASETS: tuple[str, ...] = ("cue-conflict", "edge", "silhouette", "sketch", "stylized")
+DATASETS: tuple[str, ...] = NONPARAMETRIC_DATASETS + PARAMETRIC_DATASETS
+
+CATEGORIES: tuple[str, ...] = (
+    "airplane", "bear", "bicycle", "bird", "boat", "bottle", "car", "cat",
+    "chair", "clock", "dog", "elephant", "keyboard", "knife", "oven", "truck",
+)  # fmt: skip
+NO_ANSWER = "na"
+
+#: The nonparametric datasets have no conditions; all their trials get this one.
+NO_CONDITION = "0"
+
+TRIAL_COLUMNS = [
+    "dataset", "subject", "is_human", "session", "trial", "condition",
+    "category", "response", "imagename", "image_id", "correct",
+]  # fmt: skip
+RAW_COLUMNS = ["subj", "session", "trial", "rt", "object_response", "category", "condition", "imagename"]
+
+_HUMAN_FILE = re.compile(r"^(?P<dataset>.+)_(?P<subject>subject-\d+)_session_1\.csv$")
+_MODEL_FILE = re.compile(r"^(?P<dataset>.+?)_(?P<model>.+)_session-1\.csv$")
+
+
+# --------------------------------------------------------------------------------------------- file registry
+@cache
+def registry() -> pd.DataFrame:
+    """Every upstream file the package knows: ``path`` (mirror-relative), ``sha256``, ``url``; indexed by path."""
+    with resources.files("humanlike").joinpath("resources/registry.csv").open() as f:
+        return pd.read_csv(f, dtype=str).set_index("path")
+
+
+def default_cache_dir() -> Path:
+    """Where downloaded upstream files live (platformdirs' user cache dir for "humanlike")."""
+    return Path(platformdirs.user_cache_dir("humanlike")) / "data"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DataStore:
+    """Where upstream files come from.
+
+    mirror:    a local directory laid out like ``../shared/data``; files are read in place and checked.
+    cache_dir: where downloads go (default: :func:`default_cache_dir`).
+    base_url:  download from ``base_url + path`` instead of each file's upstream URL (an HTTP mirror).
+    """
+
+    mirror: Path | None = None
+    cache_dir: Path | None = None
+    base_url: str | None = None
+
+    @classmethod
+    def from_env(cls, mirror: str | os.PathLike | None = None, **kwargs) -> "DataStore":
+        """A store using ``mirror`` if given, else ``$HUMANLIKE_MIRROR`` if set, else downloads."""
+        mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV) or None
+        return cls(mirror=Path(mirror) if mirror is not None else None, **kwargs)
+
+    def fetch(self, path: str) -> Path:
+        """The local path of the upstream file ``path`` (e.g. ``raw-data/colour/colour_resnet50_session-1.csv``).
+
+        Raises DataFileError when the file is unknown, missing, fails its checksum or cannot be downloaded.
+        """
+        try:
+            entry = registry().loc[path]
+        except KeyError:
+            raise DataFileError(f"{path}: not a known upstream file (see humanlike.data.registry())") from None
+        if self.mirror is not None:
+            local = Path(self.mirror) / path
+            if not local.is_file():
+                raise DataFileError(f"{local}: missing from the mirror {self.mirror}")
+            if _verified(local, entry.sha256) is False:
+                raise DataFileError(f"{local}: checksum mismatch (expected sha256 {entry.sha256})")
+            return local
+        return self._download(path, entry.url, entry.sha256)
+
+    def _download(self, path: str, url: str, sha256: str) -> Path:
+        import pooch
+        import requests
+
+        if self.base_url is not None:
+            url = self.base_url.rstrip("/") + "/" + path
+        target = Path(self.cache_dir or default_cache_dir()) / path
+        try:
+            # pooch writes to a temporary file and renames it only after the checksum matched.
+            fetched = pooch.retrieve(
+                url, known_hash=f"sha256:{sha256}", fname=target.name, path=target.parent, progressbar=False
+            )
+        except ValueError as error:  # pooch's checksum mismatch
+            raise DataFileError(f"{path}: checksum mismatch for the download from {url} ({error})") from None
+        except requests.HTTPError as error:
+            raise DataFileError(f"{path}: download from {url} failed: {error}") from None
+        except (requests.RequestException, OSError) as error:
+            raise DataFileError(f"{path}: download from {url} was interrupted or failed: {error}") from None
+        return Path(fetched)
+
+
+@cache
+def _verified(path: Path, sha256: str) -> bool:
+    # Remember good files per process: the mirror is read-only and rereading 250 CSVs must stay cheap.
+    return _sha256(path) == sha256
+
+
+def fetch(path: str, mirror: str | os.PathLike | None = None) -> Path:
+    """The local path of one upstream file, from ``mirror``/``$HUMANLIKE_MIRROR`` or the download cache."""
+    return DataStore.from_env(mirror).fetch(path)
+
+
+# --------------------------------------------------------------------------------------------- image ids
+def image_id(imagename: str) -> str:
+    """The id of the base image behind a trial, shared by human and model trials.
+
+    The last ``_``-separated field of the image name, or the last two when the second-to-last is an ImageNet
+    WordNet id (starts with ``n0``): ``0001_cop_s01_c30_knife_10_n03041632_7380.png`` -> ``n03041632_7380.png``.
+    """
+    fields = imagename.split("_")
+    if len(fields) >= 2 and fields[-2].startswith("n0"):
+        return "_".join(fields[-2:])
+    return fields[-1]
+
+
+_IMAGE_ID = r"(?:^|_)((?:n0[^_]*_)?[^_]*)$"
+
+
+def image_ids(imagenames: pd.Series) -> pd.Series:
+    """Vectorised :func:`image_id`."""
+    return imagenames.astype(str).str.extract(_IMAGE_ID, expand=False).rename("image_id")
+
+
+def texture_category(image_ids_: pd.Series) -> pd.Series:
+    """The texture category of cue-conflict images: last ``-`` token without digits and extension."""
+    return image_ids_.str.removesuffix(".png").str.rsplit("-", n=1).str[-1].str.replace(r"\d", "", regex=True)
+
+
+# --------------------------------------------------------------------------------------------- file discovery
+@dataclass(frozen=True)
+class TrialFile:
+    dataset: str
+    subject: str
+    is_human: bool
+    path: str  # registry path, or a local file path for extra dirs
+    local: bool = False  # True: ``path`` is a file on disk, not a registry entry
+
+
+def _published_files() -> list[TrialFile]:
+    files = []
+    for path in registry().index:
+        parts = path.split("/")
+        if parts[0] != "raw-data" or parts[1] not in DATASETS:
+            continue
+        name = parts[2]
+        if match := _HUMAN_FILE.match(name):
+            files.append(TrialFile(parts[1], match["subject"], True, path))
+        elif name.startswith(parts[1] + "_") and name.endswith("_session-1.csv"):
+            model = name[len(parts[1]) + 1 : -len("_session-1.csv")]
+            files.append(TrialFile(parts[1], model, False, path))
+    return files
+
+
+def _extra_files(extra_dir: Path) -> list[TrialFile]:
+    root = Path(extra_dir) / "raw-data"
+    if not root.is_dir():
+        raise DataFileError(f"{extra_dir}: not a model-results directory (expected {root}/<dataset>/*.csv)")
+    files = []
+    for dataset_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        if dataset_dir.name not in DATASETS:
+            raise DataFileError(f"{dataset_dir}: unknown dataset {dataset_dir.name!r}")
+        for csv in sorted(dataset_dir.glob("*.csv")):
+            prefix = dataset_dir.name + "_"
+            if not (csv.name.startswith(prefix) and csv.name.endswith("_session-1.csv")):
+                raise DataFileError(f"{csv}: file name must be {prefix}<model>_session-1.csv")
+            model = csv.name[len(prefix) : -len("_session-1.csv")]
+            files.append(TrialFile(dataset_dir.name, model, False, str(csv), local=True))
+    return files
+
+
+def known_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[str]:
+    """Names of all model decision makers: the published ones and those in ``extra_dirs``."""
+    files = _published_files() + [f for d in extra_dirs for f in _extra_files(Path(d))]
+    return sorted({f.subject for f in files if not f.is_human})
+
+
+MODELS: tuple[str, ...] = (
+    "resnet50", "bagnet33", "simclr-resnet50x1",
+    "swag-regnety-16gf-in1k", "swag-regnety-32gf-in1k", "swag-regnety-128gf-in1k",
+    "swag-vit-b16-in1k", "swag-vit-l16-in1k", "swag-vit-h14-in1k",
+)  # fmt: skip
+
+
+def _check_names(asked: Sequence[str], known: Sequence[str], kind: str) -> None:
+    for name in asked:
+        if not fnmatch.filter(known, name):
+            raise UnknownNameError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+
+
+def _select(files: list[TrialFile], models: Sequence[str] | None, humans: bool) -> list[TrialFile]:
+    def wanted(f: TrialFile) -> bool:
+        if f.is_human:
+            return humans
+        return models is None or any(fnmatch.fnmatchcase(f.subject, pattern) for pattern in models)
+
+    return [f for f in files if wanted(f)]
+
+
+# --------------------------------------------------------------------------------------------- reading
+def _read_raw(source: Path, label: str) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(
+            source,
+            dtype={"condition": str, "object_response": str, "category": str, "imagename": str, "subj": str},
+            keep_default_na=False,
+            na_values={"rt": ["NaN", "nan", ""], "trial": [""], "session": [""], "Session": [""]},
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
+        raise DataFileError(f"{label}: not a readable trials CSV ({str(error).strip()})") from None
+    raw = raw.rename(columns={"Session": "session"})
+    missing = [c for c in RAW_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataFileError(f"{label}: missing column(s) {', '.join(missing)}")
+    if raw.empty:
+        raise DataFileError(f"{label}: no trials")
+    for column in ("trial", "object_response", "category", "imagename"):
+        bad = raw[column].isna() | (raw[column].astype(str) == "")
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # header is line 1
+            raise DataFileError(f"{label}: line {row} has no {column} (truncated or malformed file?)")
+    if not pd.api.types.is_numeric_dtype(raw["trial"]):
+        raise DataFileError(f"{label}: column trial is not numeric (truncated or malformed file?)")
+    return raw
+
+
+def _normalise(raw: pd.DataFrame, f: TrialFile, label: str) -> pd.DataFrame:
+    unknown = sorted(set(raw["category"]) - set(CATEGORIES))
+    if unknown:
+        raise DataFileError(f"{label}: unknown category name(s) {', '.join(map(repr, unknown[:5]))}")
+    unknown = sorted(set(raw["object_response"]) - set(CATEGORIES) - {NO_ANSWER})
+    if unknown:
+        raise DataFileError(f"{label}: unknown response(s) {', '.join(map(repr, unknown[:5]))}")
+    if raw["trial"].duplicated().any():
+        trial = raw.loc[raw["trial"].duplicated(), "trial"].iloc[0]
+        raise DataFileError(f"{label}: duplicated trial {trial}")
+    condition = raw["condition"].fillna(NO_CONDITION).astype(str)
+    if f.dataset in NONPARAMETRIC_DATASETS:
+        condition = pd.Series(NO_CONDITION, index=raw.index)
+    ids = image_ids(raw["imagename"].astype(str))
+    duplicated = pd.DataFrame({"c": condition, "i": ids}).duplicated()
+    if duplicated.any():
+        raise DataFileError(
+            f"{label}: duplicated trial for image {ids[duplicated].iloc[0]} in condition {condition[duplicated].iloc[0]}"
+        )
+    response = raw["object_response"].astype(str)
+    category = raw["category"].astype(str)
+    return pd.DataFrame(
+        {
+            "dataset": f.dataset,
+            "subject": f.subject,
+            "is_human": f.is_human,
+            "session": pd.to_numeric(raw["session"], errors="coerce").fillna(1).astype(int),
+            "trial": raw["trial"].astype(int),
+            "condition": condition,
+            "category": category,
+            "response": response,
+            "imagename": raw["imagename"].astype(str),
+            "image_id": ids,
+            "correct": (response == category).to_numpy(),
+        }
+    )
+
+
+def _read_file(f: TrialFile, store: DataStore) -> pd.DataFrame:
+    source = Path(f.path) if f.local else store.fetch(f.path)
+    label = str(source)
+    return _normalise(_read_raw(source, label), f, label)
+
+
+def _check_images(frame: pd.DataFrame, label: str, expected: set[str]) -> None:
+    foreign = sorted(set(frame["image_id"]) - expected)
+    if foreign:
+        raise DataFileError(
+            f"{label}: {len(foreign)} image id(s) not in dataset {frame['dataset'].iloc[0]!r}, e.g. {foreign[0]!r}"
+        )
+
+
+def load_trials(
+    datasets: Sequence[str] | None = None,
+    models: Sequence[str] | None = None,
+    extra_dirs: Iterable[str | os.PathLike] = (),
+    mirror: str | os.PathLike | None = None,
+    humans: bool = True,
+    store: DataStore | None = None,
+) -> pd.DataFrame:
+    """One tidy DataFrame of trials for all decision makers (see ``TRIAL_COLUMNS``).
+
+    datasets:   dataset names (default: all 17).
+    models:     model names or fnmatch patterns (default: every known model); ``[]`` loads no model.
+    extra_dirs: directories of a user's own model CSVs, laid out as ``DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv``
+                (e.g. the output of ``humanlike evaluate``); each file is validated against the dataset's images.
+    mirror:     a local mirror of the upstream data (default: ``$HUMANLIKE_MIRROR``, else download and cache).
+    humans:     include the 90 human observers' files.
+
+    Conditions are the raw CSV values as text; the five nonparametric datasets get the single condition "0".
+    ``na`` responses (no answer in time) are kept and count as errors.
+    """
+    store = store or DataStore.from_env(mirror)
+    datasets = list(DATASETS if datasets is None else datasets)
+    _check_names(datasets, DATASETS, "dataset")
+    published = [f for f in _published_files() if f.dataset in datasets]
+    extra = [f for d in extra_dirs for f in _extra_files(Path(d)) if f.dataset in datasets]
+    if models is not None:
+        _check_names(models, sorted({f.subject for f in published + extra if not f.is_human}), "model")
+    # A user's file for a published model name replaces the published one.
+    extra_keys = {(f.dataset, f.subject) for f in extra}
+    published = [f for f in published if (f.dataset, f.subject) not in extra_keys]
+
+    frames = [_read_file(f, store) for f in _select(published, models, humans)]
+    if extra:
+        expected = _dataset_images(tuple(sorted({f.dataset for f in extra})), store)
+        for f in _select(extra, models, humans=False):
+            frame = _read_file(f, store)
+            _check_images(frame, f.path, expected[f.dataset])
+            frames.append(frame)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRIAL_COLUMNS})
+    trials = pd.concat(frames, ignore_index=True)
+    return trials.sort_values(["dataset", "is_human", "subject", "trial"], ignore_index=True)
+
+
+def _dataset_images(datasets: tuple[str, ...], store: DataStore) -> dict[str, set[str]]:
+    """The image ids of each dataset, as the human observers saw them."""
+    images = {}
+    for dataset in datasets:
+        files = [f for f in _published_files() if f.dataset == dataset and f.is_human]
+        images[dataset] = set().union(*(set(_read_file(f, store)["image_id"]) for f in files))
+    return images
+
+
+def dataset_images(dataset: str, mirror: str | os.PathLike | None = None) -> set[str]:
+    """The image ids of one dataset (those of its human trials)."""
+    _check_names([dataset], DATASETS, "dataset")
+    return _dataset_images((dataset,), DataStore.from_env(mirror))[dataset]
+
+
+# --------------------------------------------------------------------------------------------- metadata
+@cache
+def _metadata_table() -> pd.DataFrame:
+    with resources.files("humanlike").joinpath("resources/models.csv").open() as f:
+        return pd.read_csv(f, dtype={"training_images": "Int64"}, comment="#")
+
+
+def model_metadata(models: Iterable[str] | None = None) -> pd.DataFrame:
+    """Training type (supervised / self-supervised / weakly-supervised / human), architecture and training data.
+
+    Columns: ``model, training, architecture, training_data, training_images, source``. With ``models`` given,
+    one row per name in that order; names not in the table get ``training = "unknown"`` (``subject-NN`` and
+    ``humans`` get ``human``).
+    """
+    table = _metadata_table()
+    if models is None:
+        return table.copy()
+    rows = []
+    for name in models:
+        match = table[table["model"] == name]
+        if len(match):
+            rows.append(match.iloc[0].to_dict())
+        elif name == "humans" or name.startswith("subject-"):
+            rows.append({"model": name, "training": "human", "architecture": "human visual system"})
+        else:
+            rows.append({"model": name, "training": "unknown"})
+    return pd.DataFrame(rows, columns=table.columns)
