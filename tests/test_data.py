@@ -148,3 +148,16 @@ def test_mirror_missing_file_and_checksum(tmp_path, mirror):
     with pytest.raises(DataFileError, match="edge_resnet50_session-1.csv: checksum mismatch"):
         data.fetch(path, mirror=fake)
     assert data.fetch(path, mirror=mirror) == mirror / path
+
+
+def test_third_party_is_labelled_by_source(mirror):
+    frame = data.load_third_party(datasets=["cue-conflict"], mirror=mirror)
+    published = set(data.MODELS)
+    assert not published & set(frame["subject"]), "third-party names never collide with published ones"
+    by_subject = frame.groupby("subject")[["source", "training", "training_data"]].first()
+    assert by_subject.loc["resnet50-dino [kayburns]", "training"] == "self-supervised"
+    assert by_subject.loc["resnet50_train_60_epochs [rgeirhos]", "training_data"] == "Stylized-ImageNet"
+    assert by_subject.loc["caffe-alexnet [rgeirhos]", "source"] == "rgeirhos+texture-vs-shape"
+    # every third-party cue-conflict file covers the 1,280 stimuli once
+    assert (frame.groupby("subject").size() == 1280).all()
+    assert set(frame["image_id"]) == data.dataset_images("cue-conflict", mirror=mirror)

@@ -412,3 +412,74 @@ def model_metadata(models: Iterable[str] | None = None) -> pd.DataFrame:
         else:
             rows.append({"model": name, "training": "unknown"})
     return pd.DataFrame(rows, columns=table.columns)
+
+
+# --------------------------------------------------------------------------------------------- third-party data
+#: Other groups' evaluations, mirrored under ``third-party/<owner>+<repo>/raw-data/``. Their pipelines differ from the
+#: toolbox's (preprocessing, 16-class aggregation), so they are kept apart and always labelled by source.
+THIRD_PARTY_SOURCES: dict[str, str] = {
+    "rgeirhos+texture-vs-shape": "Geirhos et al. 2019 texture-vs-shape code (older 16-class aggregation)",
+    "kayburns+model-vs-human": "kayburns fork of model-vs-human (ResNet-50: supervised, MoCo v3, DINO)",
+    "harvard-visionlab+model-vs-human-dmc": "harvard-visionlab fork of model-vs-human (torchvision weights)",
+    "TizianThieringer+model-vs-human": "TizianThieringer fork of model-vs-human (torchvision weights)",
+}
+_TEXTURE_VS_SHAPE_EXPERIMENTS = {
+    "style-transfer-512-nomask-experiment": "cue-conflict",
+    "edge-experiment": "edge",
+    "silhouette-filled-experiment": "silhouette",
+}
+_SELF_SUPERVISED = re.compile(r"moco|dino|simclr", re.I)
+
+
+def _third_party_files(datasets: Sequence[str]) -> list[tuple[TrialFile, str, str]]:
+    files = []
+    for path in registry().index:
+        parts = path.split("/")
+        if parts[0] != "third-party" or len(parts) != 5 or not path.endswith(".csv"):
+            continue
+        source, folder, name = parts[1], parts[3], parts[4]
+        dataset = _TEXTURE_VS_SHAPE_EXPERIMENTS.get(folder.removesuffix("-trained-CNNs"), folder)
+        if dataset not in datasets:
+            continue
+        prefix = name.split("_", 1)[0] + "_"
+        model = re.sub(r"_session[-_]1\.csv$", "", name[len(prefix) :])
+        if source == "rgeirhos+texture-vs-shape" and not folder.endswith("trained-CNNs"):
+            model = f"caffe-{model}"  # the 2019 paper's Caffe models, not torchvision's
+        files.append((TrialFile(dataset, model, False, path), source, folder))
+    return files
+
+
+def load_third_party(
+    datasets: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
+    mirror: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Trials of other groups' model evaluations, never mixed silently with the toolbox's own.
+
+    Same columns as :func:`load_trials` plus ``model`` (the name in the file), ``source`` (``owner+repo``),
+    ``pipeline`` (a description of the source) and ``training`` / ``training_data``; ``subject`` is
+    ``"<model> [<owner>]"`` so that it cannot collide with a published model of the same name.
+    """
+    store = DataStore.from_env(mirror)
+    datasets = list(DATASETS if datasets is None else datasets)
+    _check_names(datasets, DATASETS, "dataset")
+    sources = list(THIRD_PARTY_SOURCES if sources is None else sources)
+    _check_names(sources, list(THIRD_PARTY_SOURCES), "third-party source")
+    frames = []
+    for f, source, _folder in _third_party_files(datasets):
+        if source not in sources:
+            continue
+        frame = _read_file(f, store)
+        sin = "train_60_epochs" in f.subject  # the 2019 Stylized-ImageNet-trained networks
+        frame["model"] = f.subject
+        frame["subject"] = f"{f.subject} [{source.split('+')[0]}]"
+        frame["source"] = source
+        frame["pipeline"] = THIRD_PARTY_SOURCES[source]
+        frame["training"] = "self-supervised" if _SELF_SUPERVISED.search(f.subject) else "supervised"
+        frame["training_data"] = (
+            "Stylized-ImageNet" if sin else "Open Images v2" if f.subject.startswith("oidv2") else "ImageNet-1k"
+        )
+        frames.append(frame)
+    if not frames:
+        raise UnknownNameError(f"no third-party data for datasets {datasets} from sources {sources}")
+    return pd.concat(frames, ignore_index=True)
