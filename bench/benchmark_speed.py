@@ -1,0 +1,107 @@
+"""Time the model-vs-human benchmark: loading the trials, and computing the table, on the 9 mirror models +
+humans over the 17 datasets and on synthetic sets of more models (copies of the mirror models with a share of
+their responses replaced at random, renamed), to check that the cost grows linearly with the number of models.
+
+    .venv/bin/python bench/benchmark_speed.py [--models 9 25 50 100] [--repeat 3] [--no-memory]
+
+Reads the local mirror ($HUMANLIKE_MIRROR, else ../shared/data). Prints seconds (best of --repeat) and peak traced memory (tracemalloc, a separate untimed run, since tracing
+slows allocation-heavy code down) per phase. Goals: 9 models under 5 s of compute, 100 models under 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from humanlike import benchmark
+from humanlike.data import CATEGORIES, MIRROR_ENV, MODELS, load_trials
+
+# Like the tests: the local mirror ($HUMANLIKE_MIRROR, else ../shared/data next to the repository), never downloads.
+MIRROR = Path(os.environ.get(MIRROR_ENV) or Path(__file__).resolve().parents[2] / "shared" / "data")
+
+
+def best_time(function: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def peak_memory_mb(function: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def synthetic_trials(trials: pd.DataFrame, n_models: int, flip: float = 0.1, seed: int = 0) -> pd.DataFrame:
+    """Humans + n_models synthetic models: model i is mirror model i mod 9 with a share ``flip`` of its responses
+    replaced by a random category, renamed ``<model>-synth-<i>``. Same columns and dtypes as load_trials."""
+    rng = np.random.default_rng(seed)
+    humans = trials[trials["is_human"]]
+    base = {name: frame for name, frame in trials[~trials["is_human"]].groupby("subject")}
+    frames = [humans]
+    categories = np.array(CATEGORIES, dtype=object)
+    for i in range(n_models):
+        source = base[MODELS[i % len(MODELS)]]
+        copy = source.copy()
+        copy["subject"] = f"{MODELS[i % len(MODELS)]}-synth-{i:03d}"
+        response = copy["response"].to_numpy(dtype=object).copy()
+        flipped = rng.random(len(copy)) < flip
+        response[flipped] = categories[rng.integers(0, len(categories), flipped.sum())]
+        copy["response"] = pd.array(response, dtype=trials["response"].dtype)
+        copy["correct"] = (copy["response"] == copy["category"]).to_numpy()
+        frames.append(copy)
+    return pd.concat(frames, ignore_index=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=int, nargs="+", default=[9, 25, 50, 100], help="synthetic set sizes")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    args = parser.parse_args()
+
+    load = lambda: load_trials(models=list(MODELS), mirror=MIRROR)  # noqa: E731
+    seconds, trials = best_time(load, args.repeat)
+    print(f"load_trials (9 mirror models + humans, 17 datasets, {len(trials):,} trials): {seconds:.2f} s", end="")
+    print(f", peak {peak_memory_mb(load):.0f} MiB" if not args.no_memory else "")
+
+    compute = lambda: benchmark.benchmark_table(trials)  # noqa: E731
+    seconds, table = best_time(compute, args.repeat)
+    print(f"benchmark_table (9 mirror models + humans): {seconds:.3f} s", end="")
+    print(f", peak {peak_memory_mb(compute):.0f} MiB" if not args.no_memory else "")
+    seconds, _ = best_time(lambda: benchmark.shape_bias_table(trials), args.repeat)
+    print(f"shape_bias_table (9 mirror models + humans): {seconds:.3f} s")
+
+    print("\nsynthetic models (mirror copies, 10% responses replaced) + humans, 17 datasets:")
+    print(f"{'models':>7} {'trials':>11} {'build s':>8} {'table s':>8} {'ms/model':>9} {'peak MiB':>9}")
+    for n_models in args.models:
+        start = time.perf_counter()
+        synthetic = synthetic_trials(trials, n_models)
+        built = time.perf_counter() - start
+        compute = lambda: benchmark.benchmark_table(synthetic)  # noqa: E731
+        seconds, table = best_time(compute, args.repeat)
+        assert len(table) == n_models + 1 and (table["n_datasets"] == 17).all()
+        peak = f"{peak_memory_mb(compute):9.0f}" if not args.no_memory else f"{'-':>9}"
+        per_model = 1000 * seconds / n_models
+        print(f"{n_models:7d} {len(synthetic):11,d} {built:8.2f} {seconds:8.3f} {per_model:9.1f} {peak}")
+        del synthetic
+    # ru_maxrss is in KiB on Linux: the whole process's high-water mark, loading and synthetic copies included.
+    print(f"\nprocess peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""humanlike.benchmark: a hand-made case worked out in the comments, the toolbox's published per-dataset
+accuracies, and the matrix implementation against a plain-loop reference on the mirror."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from humanlike import benchmark as B
+from humanlike.data import DATASETS, MODELS, NONPARAMETRIC_DATASETS, PARAMETRIC_DATASETS
+
+
+def rows(subject: str, dataset: str, condition: str, outcomes: dict[str, object]) -> list[dict]:
+    """Trials: image -> 1 (cat answered cat), 0 (cat answered dog) or "na" (no answer)."""
+    out = []
+    for image, outcome in outcomes.items():
+        response = {1: "cat", 0: "dog", "na": "na"}[outcome]
+        out.append(
+            {
+                "dataset": dataset,
+                "subject": subject,
+                "is_human": subject.startswith("subject-"),
+                "condition": condition,
+                "image_id": image,
+                "category": "cat",
+                "response": response,
+                "correct": response == "cat",
+            }
+        )
+    return out
+
+
+def hand_made_trials() -> pd.DataFrame:
+    t = []
+    # colour, condition bw (in the benchmark), images i1..i4
+    t += rows("m", "colour", "bw", {"i1": 1, "i2": 1, "i3": 0, "i4": 0})
+    t += rows("m2", "colour", "bw", {"i1": 1, "i2": 1, "i3": 1, "i4": 0})
+    t += rows("subject-01", "colour", "bw", {"i1": 1, "i2": 1, "i3": 1, "i4": 0})
+    t += rows("subject-02", "colour", "bw", {"i1": 1, "i2": 0, "i3": 0, "i4": 0})
+    # colour, condition cr: excluded; it would change every number if it were used
+    t += rows("m", "colour", "cr", {"j1": 0, "j2": 0})
+    t += rows("m2", "colour", "cr", {"j1": 0, "j2": 0})
+    t += rows("subject-01", "colour", "cr", {"j1": 1, "j2": 1})
+    t += rows("subject-02", "colour", "cr", {"j1": 1, "j2": 1})
+    # edge (nonparametric, all trials); m2 has no edge trials; subject-02 gives no answer on e1 (an error)
+    t += rows("m", "edge", "0", {"e1": 1, "e2": 0})
+    t += rows("subject-01", "edge", "0", {"e1": 1, "e2": 0})
+    t += rows("subject-02", "edge", "0", {"e1": "na", "e2": 1})
+    return pd.DataFrame(t)
+
+
+def test_benchmark_table_hand_made():
+    table = B.benchmark_table(hand_made_trials())
+    assert list(table.columns) == B.TABLE_COLUMNS
+    # colour/bw, accuracies: m 0.5, m2 0.75, subject-01 0.75, subject-02 0.25
+    #   m vs s01: (0.5-0.75)^2 = 0.0625; agree on i1 i2 i4 -> c_obs 0.75; c_exp = .5*.75 + .5*.25 = 0.5; kappa 0.5
+    #   m vs s02: 0.0625; agree on i1 i3 i4 -> 0.75; c_exp 0.5; kappa 0.5
+    #   m2 vs s01: 0, c_obs 1, kappa 1;  m2 vs s02: 0.25, agree on i1 i4 -> 0.5, c_exp .75*.25*2 = 0.375,
+    #   kappa (0.5-0.375)/0.625 = 0.2
+    #   humans (s01, s02): 0.25, c_obs 0.5, kappa 0.2; OOD accuracy (0.75 + 0.25) / 2 = 0.5
+    # edge: m 0.5, s01 0.5, s02 0.5 (na is an error)
+    #   m vs s01: 0, c_obs 1, kappa 1;  m vs s02: 0, c_obs 0, c_exp 0.5, kappa -1 -> means 0, 0.5, 0
+    #   humans: 0, c_obs 0, kappa -1; OOD accuracy 0.5
+    # means over datasets:
+    #   m:      OOD (0.5+0.5)/2 = 0.5, diff (0.0625+0)/2 = 0.03125, c_obs (0.75+0.5)/2 = 0.625, kappa (0.5+0)/2 = 0.25
+    #   m2:     colour only: OOD 0.75, diff (0+0.25)/2 = 0.125, c_obs (1+0.5)/2 = 0.75, kappa (1+0.2)/2 = 0.6
+    #   humans: OOD 0.5, diff (0.25+0)/2 = 0.125, c_obs (0.5+0)/2 = 0.25, kappa (0.2-1)/2 = -0.4
+    # ranks: diff m 1, m2 2; c_obs m 2, m2 1; kappa m 2, m2 1 -> mean rank m 5/3, m2 4/3
+    expected = pd.DataFrame(
+        {
+            "model": ["m2", "m", "humans"],
+            "ood_accuracy": [0.75, 0.5, 0.5],
+            "accuracy_difference": [0.125, 0.03125, 0.125],
+            "observed_consistency": [0.75, 0.625, 0.25],
+            "error_consistency": [0.6, 0.25, -0.4],
+            "mean_rank": [4 / 3, 5 / 3, np.nan],
+            "n_datasets": [1, 2, 2],
+        }
+    )
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False, atol=1e-12, rtol=0)
+
+
+def test_per_dataset_is_long_and_tidy():
+    per = B.benchmark_per_dataset(hand_made_trials())
+    assert list(per.columns) == ["model", "dataset", "metric", "value"]
+    assert set(per["metric"]) == set(B.METRICS)
+    # m2 has no edge rows; 4 metrics x (m, m2, humans on colour; m, humans on edge)
+    assert len(per) == 4 * 5
+    assert per[(per["model"] == "m2") & (per["dataset"] == "edge")].empty
+    value = per.set_index(["model", "dataset", "metric"])["value"]
+    assert value[("humans", "edge", "error_consistency")] == pytest.approx(-1.0)
+
+
+def test_mean_rank_ties_share_the_average_rank():
+    table = pd.DataFrame(
+        {
+            "model": ["a", "b", "c", "humans"],
+            "accuracy_difference": [0.1, 0.2, 0.2, 0.0],  # ranks 1, 2.5, 2.5
+            "observed_consistency": [0.8, 0.7, 0.9, 1.0],  # ranks 2, 3, 1
+            "error_consistency": [0.3, 0.3, 0.1, 0.9],  # ranks 1.5, 1.5, 3
+        }
+    )
+    ranked = B.add_mean_rank(table).set_index("model")["mean_rank"]
+    # a: (1 + 2 + 1.5) / 3 = 1.5; b: (2.5 + 3 + 1.5) / 3 = 7/3; c: (2.5 + 1 + 3) / 3 = 6.5/3; humans: unranked
+    assert ranked["a"] == pytest.approx(1.5)
+    assert ranked["b"] == pytest.approx(7 / 3)
+    assert ranked["c"] == pytest.approx(6.5 / 3)
+    assert np.isnan(ranked["humans"])
+
+
+def test_shape_bias_table_pools_humans():
+    t = []
+    for subject, answers in {"m": ["airplane", "bicycle", "bicycle"], "subject-01": ["airplane", "airplane", "cat"],
+                             "subject-02": ["airplane", "bicycle", "bicycle"]}.items():  # fmt: skip
+        for image, response in zip(["airplane1-bicycle2.png", "airplane2-bicycle1.png", "cat1-cat2.png"], answers):
+            category = image.split("1")[0].split("2")[0]
+            t.append({"dataset": "cue-conflict", "subject": subject, "is_human": subject != "m", "condition": "0",
+                      "image_id": image, "category": category, "response": response})  # fmt: skip
+    table = B.shape_bias_table(pd.DataFrame(t))
+    assert list(table.columns) == B.SHAPE_BIAS_COLUMNS
+    assert table["model"].tolist() == ["m", "humans", "subject-01", "subject-02"]
+    value = table.set_index("model")
+    # cat1-cat2 is dropped; m: 1 shape, 1 texture -> 0.5; s01: 2 shape; s02: 1 shape 1 texture; pooled 3 / 4
+    assert value.loc["m", "shape_bias"] == 0.5
+    assert (value.loc["humans", "n_shape"], value.loc["humans", "n_texture"]) == (3, 1)
+    assert value.loc["humans", "shape_bias"] == 0.75
+
+
+# ------------------------------------------------------------------------------------------------ mirror
+def test_excluded_conditions_exist_in_the_mirror(trials):
+    assert set(B.EXCLUDED_CONDITIONS) == set(PARAMETRIC_DATASETS)
+    for dataset, excluded in B.EXCLUDED_CONDITIONS.items():
+        conditions = set(trials.loc[trials["dataset"] == dataset, "condition"])
+        assert set(excluded) < conditions, dataset  # every name is a real raw value, and something is left
+    ood = B.ood_trials(trials)
+    assert set(ood.loc[ood["dataset"].isin(NONPARAMETRIC_DATASETS)].index) == set(
+        trials.loc[trials["dataset"].isin(NONPARAMETRIC_DATASETS)].index
+    )
+    assert set(ood.loc[ood["dataset"] == "uniform-noise", "condition"]) == {"0.03", "0.05", "0.10", "0.20", "0.35"}
+
+
+def published_performances(mirror) -> pd.DataFrame:
+    paths = sorted((mirror / "raw-data" / "performances").glob("*.csv"))
+    frames = [pd.read_csv(path, dtype={"performance": str}) for path in paths]
+    published = pd.concat(frames, ignore_index=True)
+    return published[published["metric_name"] == "accuracy (top-1)"]
+
+
+def test_dataset_accuracy_matches_published_performances(trials, mirror):
+    published = published_performances(mirror)
+    # the CSVs spell model names with underscores (simclr_resnet50x1); ours are the file names (simclr-resnet50x1)
+    by_csv_name = {model.replace("-", "_"): model for model in MODELS}
+    assert set(published["subj"]) == set(by_csv_name)
+    ours = B.dataset_accuracy(trials).set_index(["model", "dataset"])["accuracy"]
+    checked = 0
+    for subj, dataset, printed in published[["subj", "dataset_name", "performance"]].itertuples(index=False):
+        decimals = len(printed.split(".")[1]) if "." in printed else 0
+        value = ours[(by_csv_name[subj], dataset)]
+        # equal to the printed digits: within half a unit of the last printed decimal
+        assert abs(value - float(printed)) <= 0.5 * 10**-decimals, (subj, dataset, value, printed)
+        checked += 1
+    assert checked == len(MODELS) * len(DATASETS)
+
+
+def reference_benchmark(trials: pd.DataFrame, dataset: str, models: list[str]) -> dict[tuple[str, str], float]:
+    """Plain loops over models, observers and conditions with pandas joins, for one dataset."""
+    frame = B.ood_trials(trials[trials["dataset"] == dataset])
+    observers = sorted(frame.loc[frame["is_human"], "subject"].unique())
+
+    def compare(a: str, b: str) -> tuple[float, float, float]:
+        diffs, observed, kappas = [], [], []
+        for _, cond in frame.groupby("condition"):
+            ca = cond[cond["subject"] == a].set_index("image_id")["correct"]
+            cb = cond[cond["subject"] == b].set_index("image_id")["correct"]
+            diffs.append((ca.mean() - cb.mean()) ** 2)
+            joined = pd.concat([ca.rename("a"), cb.rename("b")], axis=1, join="inner")
+            c_obs = (joined["a"] == joined["b"]).mean()
+            pa, pb = joined["a"].mean(), joined["b"].mean()
+            c_exp = pa * pb + (1 - pa) * (1 - pb)
+            observed.append(c_obs)
+            kappas.append(1.0 if c_obs == 1 else (c_obs - c_exp) / (1 - c_exp))
+        return float(np.mean(diffs)), float(np.mean(observed)), float(np.mean(kappas))
+
+    out = {}
+    for model in models:
+        acc = frame[frame["subject"] == model].groupby("condition")["correct"].mean().mean()
+        values = np.array([compare(model, h) for h in observers]).mean(axis=0)
+        out[(model, "ood_accuracy")] = acc
+        out.update({(model, m): v for m, v in zip(B.METRICS[1:], values)})
+    pairs = [compare(a, b) for i, a in enumerate(observers) for b in observers[i + 1 :]]
+    out.update({("humans", m): v for m, v in zip(B.METRICS[1:], np.array(pairs).mean(axis=0))})
+    out[("humans", "ood_accuracy")] = np.mean(
+        [frame[frame["subject"] == h].groupby("condition")["correct"].mean().mean() for h in observers]
+    )
+    return out
+
+
+@pytest.mark.parametrize("dataset", ["cue-conflict", "eidolonII"])
+def test_per_dataset_matches_plain_loop_reference(trials, dataset):
+    models = ["resnet50", "swag-vit-h14-in1k"]
+    subset = trials[trials["dataset"] == dataset]
+    per = B.benchmark_per_dataset(subset).set_index(["model", "metric"])["value"]
+    for key, expected in reference_benchmark(subset, dataset, models).items():
+        assert per[key] == pytest.approx(expected, abs=1e-12), key
+
+
+def test_benchmark_table_on_mirror_and_a_model_lacking_datasets(trials):
+    full = B.benchmark_table(trials)
+    assert list(full.columns) == B.TABLE_COLUMNS
+    assert len(full) == len(MODELS) + 1
+    assert full["model"].iloc[-1] == "humans" and np.isnan(full["mean_rank"].iloc[-1])
+    assert (full["n_datasets"] == len(DATASETS)).all()
+    assert full["mean_rank"].iloc[:-1].is_monotonic_increasing
+    # mean rank of a table: the mean of the three ranks among models
+    models = full.iloc[:-1]
+    ranks = (
+        models["accuracy_difference"].rank() + models["observed_consistency"].rank(ascending=False)
+        + models["error_consistency"].rank(ascending=False)
+    ) / 3  # fmt: skip
+    np.testing.assert_allclose(models["mean_rank"], ranks)
+
+    dropped = ["edge", "colour", "rotation"]
+    fewer = trials[~((trials["subject"] == "bagnet33") & trials["dataset"].isin(dropped))]
+    table = B.benchmark_table(fewer).set_index("model")
+    assert table.loc["bagnet33", "n_datasets"] == len(DATASETS) - len(dropped)
+    per = B.benchmark_per_dataset(trials)
+    kept = per[(per["model"] == "bagnet33") & ~per["dataset"].isin(dropped)]
+    for metric in B.METRICS:
+        # unweighted mean over the datasets it has
+        assert table.loc["bagnet33", metric] == pytest.approx(kept.loc[kept["metric"] == metric, "value"].mean())
+    # the other rows do not change (ranks may)
+    other = full.set_index("model").drop(index="bagnet33")[list(B.METRICS)]
+    pd.testing.assert_frame_equal(table.drop(index="bagnet33")[list(B.METRICS)].loc[other.index], other)
+
+
+def test_benchmark_needs_human_trials():
+    models_only = hand_made_trials().query("not is_human")
+    with pytest.raises(ValueError, match="human"):
+        B.benchmark_table(models_only)

@@ -1,0 +1,421 @@
+"""humanlike.metrics: hand-made cases worked out in the comments, and the matrix code against plain loops on the
+real mirror data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from humanlike import metrics as M
+from humanlike.data import CATEGORIES
+
+
+def make_trials(rows: list[tuple], dataset: str = "colour") -> pd.DataFrame:
+    """Trial table from (subject, condition, image_id, category, response) tuples."""
+    frame = pd.DataFrame(rows, columns=["subject", "condition", "image_id", "category", "response"])
+    frame.insert(0, "dataset", dataset)
+    frame["is_human"] = frame["subject"].str.startswith("subject-")
+    frame["correct"] = frame["response"] == frame["category"]
+    return frame
+
+
+def correctness_rows(subject: str, outcomes: dict[str, int], condition: str = "c") -> list[tuple]:
+    """Trials of one subject: image -> 1 (answered "cat" to a cat) or 0 (answered "dog" to a cat)."""
+    return [(subject, condition, image, "cat", "cat" if ok else "dog") for image, ok in outcomes.items()]
+
+
+def one_pair(frame: pd.DataFrame, a: str, b: str) -> pd.Series:
+    pairs = M.consistency(frame, per="condition")
+    selected = pairs[(pairs["subject_a"] == a) & (pairs["subject_b"] == b)]
+    assert len(selected) == 1
+    return selected.iloc[0]
+
+
+# ------------------------------------------------------------------------------------------------ accuracy
+def test_accuracy_counts_na_as_error_and_groups_by_condition():
+    frame = make_trials(
+        [
+            ("subject-01", "bw", "i1", "cat", "cat"),
+            ("subject-01", "bw", "i2", "dog", "dog"),
+            ("subject-01", "bw", "i3", "dog", "na"),  # no answer: an error
+            ("subject-01", "cr", "i4", "car", "truck"),
+        ]
+    )
+    out = M.accuracy(frame).set_index(["subject", "condition"])
+    assert list(M.accuracy(frame).columns) == ["subject", "dataset", "condition", "accuracy", "n_correct", "n_trials"]
+    # bw: 2 of 3 correct; cr: 0 of 1
+    assert out.loc[("subject-01", "bw"), "accuracy"] == pytest.approx(2 / 3)
+    assert out.loc[("subject-01", "bw"), "n_trials"] == 3
+    assert out.loc[("subject-01", "cr"), "accuracy"] == 0.0
+    assert M.CHANCE == 1 / 16
+
+
+# ------------------------------------------------------------------------------------------------ kappa
+def test_expected_and_error_consistency_formulas():
+    # p1 = 0.75, p2 = 0.5: c_exp = 0.375 + 0.125 = 0.5; c_obs = 0.75 -> kappa = 0.25 / 0.5 = 0.5
+    assert M.expected_consistency(0.75, 0.5) == pytest.approx(0.5)
+    assert M.error_consistency(0.75, 0.5) == pytest.approx(0.5)
+    # vectorised; c_obs = 1 gives 1 even when c_exp = 1 (0/0 otherwise);
+    # c_exp = 1 with c_obs < 1 is impossible for real data and documented as NaN
+    kappa = M.error_consistency(np.array([1.0, 1.0, 0.2, np.nan]), np.array([1.0, 0.5, 1.0, 0.5]))
+    assert kappa[0] == 1.0 and kappa[1] == 1.0
+    assert np.isnan(kappa[2]) and np.isnan(kappa[3])
+
+
+def test_kappa_is_one_when_observed_consistency_is_one():
+    # both correct on every image: p1 = p2 = 1, c_exp = 1, the formula would be 0/0; defined as 1
+    frame = make_trials(correctness_rows("a", {"i1": 1, "i2": 1}) + correctness_rows("b", {"i1": 1, "i2": 1}))
+    row = one_pair(frame, "a", "b")
+    assert row["observed_consistency"] == 1.0
+    assert row["expected_consistency"] == 1.0
+    assert row["error_consistency"] == 1.0
+
+
+def test_negative_kappa():
+    # a: 1 1 1 0, b: 1 1 0 1 -> agree on i1, i2: c_obs = 2/4 = 0.5
+    # p_a = p_b = 0.75: c_exp = 0.5625 + 0.0625 = 0.625; kappa = (0.5 - 0.625) / 0.375 = -1/3
+    frame = make_trials(
+        correctness_rows("a", {"i1": 1, "i2": 1, "i3": 1, "i4": 0})
+        + correctness_rows("b", {"i1": 1, "i2": 1, "i3": 0, "i4": 1})
+    )
+    row = one_pair(frame, "a", "b")
+    assert row["observed_consistency"] == pytest.approx(0.5)
+    assert row["expected_consistency"] == pytest.approx(0.625)
+    assert row["error_consistency"] == pytest.approx(-1 / 3)
+    # complete disagreement: a 1 1 0 0, b 0 0 1 1: c_obs = 0, c_exp = 0.5, kappa = -0.5 / 0.5 = -1
+    frame = make_trials(
+        correctness_rows("a", {"i1": 1, "i2": 1, "i3": 0, "i4": 0})
+        + correctness_rows("b", {"i1": 0, "i2": 0, "i3": 1, "i4": 1})
+    )
+    assert one_pair(frame, "a", "b")["error_consistency"] == pytest.approx(-1.0)
+
+
+def test_unmatched_images_take_no_part():
+    # a saw i1..i4, b saw i2..i5; matched: i2, i3, i4 with a = 1 1 0, b = 1 0 0
+    # c_obs = 2/3 (i2 both right, i4 both wrong); accuracies on the matched images: p_a = 2/3, p_b = 1/3
+    # (on all their trials both would be 1/2); c_exp = 2/9 + 2/9 = 4/9; kappa = (2/3 - 4/9) / (5/9) = 0.4
+    frame = make_trials(
+        correctness_rows("a", {"i1": 0, "i2": 1, "i3": 1, "i4": 0})
+        + correctness_rows("b", {"i2": 1, "i3": 0, "i4": 0, "i5": 1})
+    )
+    row = one_pair(frame, "a", "b")
+    assert row["n_trials"] == 3
+    assert row["observed_consistency"] == pytest.approx(2 / 3)
+    assert row["expected_consistency"] == pytest.approx(4 / 9)
+    assert row["error_consistency"] == pytest.approx(0.4)
+    # a pair that shares no image at all gets no row
+    frame = make_trials(correctness_rows("a", {"i1": 1}) + correctness_rows("b", {"i2": 1}))
+    assert M.consistency(frame).empty
+
+
+def test_images_match_only_within_their_condition():
+    # same image id in two conditions: two separate trials; a and b agree in c1 and disagree in c2
+    frame = make_trials(
+        correctness_rows("a", {"i1": 1, "i2": 0}, "c1")
+        + correctness_rows("b", {"i1": 1, "i2": 0}, "c1")
+        + correctness_rows("a", {"i1": 1, "i2": 0}, "c2")
+        + correctness_rows("b", {"i1": 0, "i2": 1}, "c2")
+    )
+    per_condition = M.consistency(frame).query("subject_a == 'a'").set_index("condition")
+    # c1: c_obs 1 -> kappa 1; c2: c_obs 0, c_exp 0.5 -> kappa -1
+    assert per_condition.loc["c1", "error_consistency"] == 1.0
+    assert per_condition.loc["c2", "error_consistency"] == pytest.approx(-1.0)
+    # per dataset: unweighted mean over conditions: (1 + -1) / 2 = 0; c_obs (1 + 0) / 2
+    per_dataset = M.consistency(frame, per="dataset").query("subject_a == 'a'").iloc[0]
+    assert per_dataset["error_consistency"] == pytest.approx(0.0)
+    assert per_dataset["observed_consistency"] == pytest.approx(0.5)
+    assert per_dataset["n_trials"] == 4 and per_dataset["n_conditions"] == 2
+
+
+def test_na_counts_as_error_in_consistency():
+    # a answers na on i2 (an error), b answers wrongly on i2: both wrong there -> agree everywhere
+    frame = make_trials(
+        [("a", "c", "i1", "cat", "cat"), ("a", "c", "i2", "dog", "na"), ("a", "c", "i3", "car", "car")]
+        + [("b", "c", "i1", "cat", "cat"), ("b", "c", "i2", "dog", "cat"), ("b", "c", "i3", "car", "car")]
+    )
+    row = one_pair(frame, "a", "b")
+    assert row["observed_consistency"] == 1.0
+    assert row["error_consistency"] == 1.0
+
+
+def test_pairwise_consistency_selects_rows_and_cols():
+    # rows: correct 1 0 / 0 1 / 1 0, all seen; pair (row 0, row 2) identical, (row 0, row 1) opposite
+    correct = np.array([[1, 0], [0, 1], [1, 0]])
+    seen = np.ones_like(correct)
+    result = M.pairwise_consistency(correct, seen, rows=[0], cols=[1, 2])
+    assert result.n_trials.tolist() == [[2, 2]]
+    assert result.observed_consistency.tolist() == [[0.0, 1.0]]
+    assert result.error_consistency[0, 0] == pytest.approx(-1.0)
+    assert result.error_consistency[0, 1] == 1.0
+
+
+def test_duplicate_trials_are_refused():
+    frame = make_trials(correctness_rows("a", {"i1": 1}) + correctness_rows("a", {"i1": 0}))
+    with pytest.raises(ValueError, match="i1"):
+        M.correctness_matrix(frame)
+
+
+# ------------------------------------------------------------------------------------------------ shape bias
+def cue_conflict_trials() -> pd.DataFrame:
+    rows = [
+        # model: airplane/bicycle -> shape; airplane/chair -> texture; cat/cat dropped (shape == texture);
+        # bird/clock -> texture; bird/dog answered knife -> neither
+        ("m", "0", "airplane1-bicycle2.png", "airplane", "airplane"),
+        ("m", "0", "airplane1-chair2.png", "airplane", "chair"),
+        ("m", "0", "cat3-cat1.png", "cat", "cat"),
+        ("m", "0", "bird2-clock1.png", "bird", "clock"),
+        ("m", "0", "bird2-dog4.png", "bird", "knife"),
+        # two observers: subject-01 shape, shape; subject-02 shape, texture, na (neither)
+        ("subject-01", "0", "airplane1-bicycle2.png", "airplane", "airplane"),
+        ("subject-01", "0", "bird2-clock1.png", "bird", "bird"),
+        ("subject-02", "0", "airplane1-bicycle2.png", "airplane", "airplane"),
+        ("subject-02", "0", "airplane1-chair2.png", "airplane", "chair"),
+        ("subject-02", "0", "bird2-dog4.png", "bird", "na"),
+    ]
+    return make_trials(rows, dataset="cue-conflict")
+
+
+def test_shape_bias_drops_same_category_trials():
+    out = M.shape_bias(cue_conflict_trials()).set_index("subject")
+    # m: 1 shape, 2 texture -> 1/3; the cat3-cat1 trial counts nowhere (4 informative trials)
+    assert out.loc["m", "shape_bias"] == pytest.approx(1 / 3)
+    assert (out.loc["m", "n_shape"], out.loc["m", "n_texture"], out.loc["m", "n_trials"]) == (1, 2, 4)
+    # subject-01: 2 / 2 = 1; subject-02: 1 shape, 1 texture -> 0.5
+    assert out.loc["subject-01", "shape_bias"] == 1.0
+    assert out.loc["subject-02", "shape_bias"] == 0.5
+
+
+def test_shape_bias_per_category():
+    out = M.shape_bias_per_category(cue_conflict_trials()).query("subject == 'm'").set_index("category")
+    # airplane: 1 shape, 1 texture -> 0.5; bird: 0 shape, 1 texture -> 0; cat: only a dropped trial -> no row
+    assert out.loc["airplane", "shape_bias"] == 0.5
+    assert out.loc["bird", "shape_bias"] == 0.0
+    assert "cat" not in out.index
+
+
+def test_shape_bias_needs_cue_conflict_rows():
+    with pytest.raises(ValueError, match="cue-conflict"):
+        M.shape_bias(make_trials(correctness_rows("a", {"i1": 1})))
+
+
+# ------------------------------------------------------------------------------------------------ confusions
+def confusion_trials() -> pd.DataFrame:
+    # a: presented cat -> cat, dog, na, cat; presented dog -> dog
+    rows = [("a", "0", f"i{k}", "cat", r) for k, r in enumerate(["cat", "dog", "na", "cat"])]
+    rows.append(("a", "0", "i9", "dog", "dog"))
+    return make_trials(rows, dataset="edge")
+
+
+def test_confusion_matrix_columns_sum_to_one():
+    out = M.confusion_matrix(confusion_trials())
+    assert len(out) == 17 * 16  # the full grid, zeros included
+    cell = out.set_index(["category", "response"])["proportion"]
+    # column cat: cat 2/4, dog 1/4, na 1/4; column dog: dog 1
+    assert cell[("cat", "cat")] == 0.5
+    assert cell[("cat", "dog")] == 0.25
+    assert cell[("cat", "na")] == 0.25
+    assert cell[("dog", "dog")] == 1.0
+    assert cell[("cat", "bird")] == 0.0
+    assert np.isnan(cell[("bird", "bird")])  # never presented
+    sums = out.groupby("category")["proportion"].sum(min_count=1).dropna()
+    assert sums.to_dict() == {"cat": 1.0, "dog": 1.0}
+
+
+def test_response_entropy_in_bits():
+    # without na: responses cat, dog, cat, dog -> q = (1/2, 1/2) -> H = 1 bit
+    out = M.response_entropy(confusion_trials())
+    assert out["entropy"].iloc[0] == pytest.approx(1.0)
+    assert out["n_responses"].iloc[0] == 4
+    # with na: cat 2, dog 2, na 1 -> q = (0.4, 0.4, 0.2): H = -(2 * 0.4 log2 0.4 + 0.2 log2 0.2)
+    expected = -(2 * 0.4 * math.log2(0.4) + 0.2 * math.log2(0.2))  # = 1.5219...
+    assert M.response_entropy(confusion_trials(), include_na=True)["entropy"].iloc[0] == pytest.approx(expected)
+    # all 16 categories answered equally often: log2(16) = 4 bits
+    uniform = make_trials([("a", "0", f"i{k}", c, c) for k, c in enumerate(CATEGORIES)])
+    assert M.response_entropy(uniform)["entropy"].iloc[0] == pytest.approx(4.0)
+
+
+def test_confusion_similarity():
+    cat, dog, bird = CATEGORIES.index("cat"), CATEGORIES.index("dog"), CATEGORIES.index("bird")
+    a = np.eye(16)
+    a[[cat, dog], cat] = 0.5  # cats half the time called dogs
+    b = np.eye(16)
+    b[[cat, dog], cat] = [0.8, 0.2]  # same error, less often: same pattern -> r = 1
+    c = np.eye(16)
+    c[[cat, bird], cat] = 0.5  # a different error
+    assert M.confusion_similarity(a, b) == pytest.approx(1.0)
+    # two single spikes e_i, e_j among n = 240 entries: r = (-1/n) / (1 - 1/n) = -1 / 239
+    assert M.confusion_similarity(a, c) == pytest.approx(-1 / 239)
+    # no errors at all: correlation undefined
+    assert np.isnan(M.confusion_similarity(np.eye(16), a))
+    # the na row (17th) is ignored
+    a17 = np.vstack([a, np.full((1, 16), 0.3)])
+    assert M.confusion_similarity(a17, b) == pytest.approx(1.0)
+
+
+def test_confusion_similarity_pairs_match_single_pairs():
+    rows = []
+    answers_of = {"x": ["cat", "dog", "dog"], "y": ["cat", "dog", "bird"], "z": ["bird", "bird", "cat"]}
+    for subject, answers in answers_of.items():
+        rows += [(subject, "0", f"i{k}", cat, r) for k, (cat, r) in enumerate(zip(["cat", "cat", "dog"], answers))]
+    frame = make_trials(rows, dataset="edge")
+    pairs = M.confusion_similarity_pairs(frame).set_index(["subject_a", "subject_b"])["confusion_similarity"]
+    assert len(pairs) == 6  # ordered pairs of distinct subjects
+    grid = M.confusion_matrix(frame)
+    matrix = {
+        s: g.pivot(index="response", columns="category", values="proportion")
+        .loc[list(M.RESPONSES), list(CATEGORIES)]
+        .to_numpy()
+        for s, g in grid.groupby("subject")
+    }
+    for (a, b), value in pairs.items():
+        # most categories are never presented here (NaN columns): both functions count them as zeros
+        expected = M.confusion_similarity(matrix[a], matrix[b])
+        assert np.isfinite(expected)
+        assert value == pytest.approx(expected, nan_ok=True)
+
+
+# ------------------------------------------------------------------------------------------------ ceilings
+def test_human_ceiling_over_distinct_unordered_pairs():
+    pairs = pd.DataFrame(
+        {
+            "subject_a": ["subject-01", "subject-02", "subject-01", "subject-02", "m", "subject-01"],
+            "subject_b": ["subject-02", "subject-01", "subject-03", "subject-03", "subject-01", "subject-01"],
+            "error_consistency": [0.2, 0.2, 0.4, 0.9, 0.0, 1.0],
+        }
+    )
+    out = M.human_ceiling(pairs, "error_consistency").iloc[0]
+    # pairs (01,02) = 0.2 counted once, (01,03) = 0.4, (02,03) = 0.9; the model pair and self pair are left out
+    assert out["n"] == 3
+    assert out["mean"] == pytest.approx(0.5)
+    assert (out["min"], out["max"]) == (0.2, 0.9)
+    per_subject = pd.DataFrame({"subject": ["subject-01", "subject-02", "m"], "accuracy": [0.5, 0.7, 0.1]})
+    out = M.human_ceiling(per_subject, "accuracy").iloc[0]
+    assert (out["n"], out["mean"], out["min"], out["max"]) == (2, pytest.approx(0.6), 0.5, 0.7)
+
+
+# ------------------------------------------------------------------------------------------------ bootstrap
+def test_bootstrap_weights_are_resample_counts():
+    w = M.bootstrap_weights(np.random.default_rng(3), n_images=5, n_boot=4)
+    assert w.shape == (4, 5)
+    assert (w.sum(axis=1) == 5).all()
+    draws = np.random.default_rng(3).integers(0, 5, size=(4, 5))
+    assert all((np.bincount(row, minlength=5) == w[b]).all() for b, row in enumerate(draws))
+
+
+def test_bootstrap_accuracy_single_replicate_equals_explicit_resample():
+    # two conditions (strata, sorted: c1 then c2), images drawn with replacement within each
+    outcomes = {"c1": [1, 0, 1, 1, 0], "c2": [0, 0, 1]}
+    rows = []
+    for condition, values in outcomes.items():
+        rows += correctness_rows("a", {f"{condition}-{k}": v for k, v in enumerate(values)}, condition)
+    frame = make_trials(rows)
+    out = M.bootstrap_accuracy(frame, per="dataset", n_boot=1, seed=7).iloc[0]
+    rng = np.random.default_rng(7)
+    drawn = [np.array(values)[rng.integers(0, len(values), size=(1, len(values)))[0]] for values in outcomes.values()]
+    expected = np.concatenate(drawn).mean()
+    assert out["ci_low"] == pytest.approx(expected) and out["ci_high"] == pytest.approx(expected)
+    assert out["accuracy"] == pytest.approx(4 / 8)
+    # seeded: same seed, same interval; all-correct subject: interval [1, 1]
+    many = M.bootstrap_accuracy(frame, n_boot=200, seed=1)
+    assert many.equals(M.bootstrap_accuracy(frame, n_boot=200, seed=1))
+    assert not many.equals(M.bootstrap_accuracy(frame, n_boot=200, seed=2))
+    perfect = make_trials(correctness_rows("a", {"i1": 1, "i2": 1, "i3": 1}))
+    assert M.bootstrap_accuracy(perfect, n_boot=50)[["ci_low", "ci_high"]].iloc[0].tolist() == [1.0, 1.0]
+
+
+def test_bootstrap_error_consistency_single_replicate_equals_explicit_resample():
+    a = np.array([1, 1, 1, 0, 0, 1, 0, 1])
+    b = np.array([1, 0, 1, 0, 1, 1, 0, 0])
+    images = [f"i{k}" for k in range(len(a))]  # sorted order = column order
+    frame = make_trials(
+        correctness_rows("a", dict(zip(images, a.tolist()))) + correctness_rows("b", dict(zip(images, b.tolist())))
+    )
+    out = M.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=1, seed=11).iloc[0]
+    idx = np.random.default_rng(11).integers(0, len(a), size=(1, len(a)))[0]
+    ra, rb = a[idx], b[idx]
+    c_obs = np.mean(ra == rb)
+    c_exp = ra.mean() * rb.mean() + (1 - ra.mean()) * (1 - rb.mean())
+    expected = 1.0 if c_obs == 1 else (c_obs - c_exp) / (1 - c_exp)
+    assert out["ci_low"] == pytest.approx(expected)
+    # point estimate on the data: c_obs = 5/8, p_a = 5/8, p_b = 4/8 -> c_exp = 0.5, kappa = 0.125/0.5 = 0.25
+    assert out["error_consistency"] == pytest.approx(0.25)
+    # identical decision makers: kappa = 1 in every replicate
+    same = dict(zip(images, a.tolist()))
+    twin = make_trials(correctness_rows("a", same) + correctness_rows("c", same))
+    interval = M.bootstrap_error_consistency(twin, ["a"], ["c"], n_boot=30)[["ci_low", "ci_high"]]
+    assert interval.iloc[0].tolist() == [1.0, 1.0]
+
+
+def test_bootstrap_shape_bias_single_replicate_and_pooled_humans():
+    frame = cue_conflict_trials()
+    out = M.bootstrap_shape_bias(frame, n_boot=1, seed=5).set_index("subject")
+    # column order: sorted image ids
+    images = sorted(frame["image_id"].unique())
+    idx = np.random.default_rng(5).integers(0, len(images), size=(1, len(images)))[0]
+    decisions = frame.assign(**M.shape_texture_decisions(frame)[["is_shape", "is_texture"]])
+    model = decisions[decisions["subject"] == "m"].set_index("image_id")
+    shape = sum(model["is_shape"].get(images[i], False) for i in idx)
+    texture = sum(model["is_texture"].get(images[i], False) for i in idx)
+    expected = shape / (shape + texture) if shape + texture else np.nan
+    assert out.loc["m", "ci_low"] == pytest.approx(expected, nan_ok=True)
+    # pooled humans: subject-01 2 shape 0 texture, subject-02 1 shape 1 texture -> 3 / 4
+    assert out.loc["humans", "shape_bias"] == pytest.approx(0.75)
+
+
+# ------------------------------------------------------------------------------------------------ real data
+def reference_consistency(trials: pd.DataFrame) -> pd.DataFrame:
+    """Plain two-loop reference: every ordered pair, every condition, trials joined on image_id."""
+    rows = []
+    for (dataset, condition), frame in trials.groupby(["dataset", "condition"]):
+        by_subject = {s: g.set_index("image_id")["correct"] for s, g in frame.groupby("subject")}
+        for a, ca in by_subject.items():
+            for b, cb in by_subject.items():
+                if a == b:
+                    continue
+                joined = pd.concat([ca.rename("a"), cb.rename("b")], axis=1, join="inner")
+                if joined.empty:
+                    continue
+                c_obs = float((joined["a"] == joined["b"]).mean())
+                pa, pb = float(joined["a"].mean()), float(joined["b"].mean())
+                c_exp = pa * pb + (1 - pa) * (1 - pb)
+                kappa = 1.0 if c_obs == 1.0 else (c_obs - c_exp) / (1 - c_exp)
+                rows.append((dataset, condition, a, b, len(joined), c_obs, c_exp, kappa))
+    columns = ["dataset", "condition", "subject_a", "subject_b", "n_trials", *M.CONSISTENCY_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@pytest.mark.parametrize("dataset", ["cue-conflict", "contrast"])
+def test_kappa_matrix_matches_two_loop_reference_on_mirror(trials, dataset):
+    frame = trials[trials["dataset"] == dataset]
+    # humans on a random subset of images: one observer loses half its trials, another a few conditions' worth
+    rng = np.random.default_rng(0)
+    drop = frame.index[(frame["subject"] == "subject-01") & (rng.random(len(frame)) < 0.5)]
+    drop = drop.union(frame.index[(frame["subject"] == "subject-02") & frame["image_id"].str.contains("1")])
+    frame = frame.drop(drop)
+    keys = ["dataset", "condition", "subject_a", "subject_b"]
+    ours = M.consistency(frame).sort_values(keys, ignore_index=True)
+    reference = reference_consistency(frame).sort_values(keys, ignore_index=True)
+    ordered_pairs = frame.groupby("condition")["subject"].nunique().map(lambda n: n * (n - 1)).sum()
+    assert len(ours) == len(reference) == ordered_pairs
+    pd.testing.assert_frame_equal(ours[keys].astype(str), reference[keys].astype(str))
+    assert (ours["n_trials"].to_numpy() == reference["n_trials"].to_numpy()).all()
+    for column in M.CONSISTENCY_COLUMNS:
+        np.testing.assert_allclose(ours[column], reference[column], rtol=0, atol=1e-12, err_msg=column)
+
+
+def test_shape_bias_on_mirror_matches_row_by_row_count(trials):
+    cue = trials[trials["dataset"] == "cue-conflict"]
+    ours = M.shape_bias(cue).set_index("subject")
+    for subject, frame in cue.groupby("subject"):
+        shape = texture = 0
+        for image, category, response in zip(frame["image_id"], frame["category"], frame["response"]):
+            texture_name = "".join(ch for ch in image.split("-")[-1].replace(".png", "") if not ch.isdigit())
+            if texture_name == category:
+                continue
+            shape += response == category
+            texture += response == texture_name
+        assert (ours.loc[subject, "n_shape"], ours.loc[subject, "n_texture"]) == (shape, texture), subject
+        assert ours.loc[subject, "shape_bias"] == pytest.approx(shape / (shape + texture))
