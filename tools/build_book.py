@@ -1,0 +1,447 @@
+#!/usr/bin/env python
+"""Build the book: execute each analysis notebook, then render the static, offline HTML in _build/html.
+
+    python tools/build_book.py                     # everything (what `make book` runs)
+    python tools/build_book.py --only 04           # re-execute chapter 04 only, then rebuild the HTML
+    python tools/build_book.py --only 04 -p models '["resnet50", "efficientnet-lite0"]' -p extra_dirs '["runs/"]'
+    python tools/build_book.py --only 04 -y 'models: [resnet50, "swag-*"]'
+    python tools/build_book.py --skip-execute      # keep book/chapters/*.ipynb, rebuild the HTML only
+    python tools/build_book.py --parameters 04     # list chapter 04's parameters (papermill --help-notebook)
+
+Steps (each timed):
+1. assets: vega + vega-lite + vega-embed as one script from the pinned vl-convert-python wheel (its Vega-Lite
+   version matched to Altair's), the ipywidgets HTML manager and MathJax 3 from the pinned npm packages
+   (`npm ci` against package-lock.json, skipped while node_modules matches the lock file), copied under
+   _build/assets/. The kernelspec "humanlike" (this Python) is registered inside the environment.
+2. execute: analysis/NN_<topic>.py (jupytext percent format) -> ipynb -> papermill -> book/chapters/NN_<topic>.ipynb,
+   with the working directory at the repository root. A failing cell stops the build: its source and error are
+   printed, and the partly executed notebook is kept for inspection.
+3. html: jupyter-book build book --config _config.yml --toc _toc.yml --path-output . -W -n --keep-going
+   (notebooks are not executed again there). A chapter listed in _toc.yml whose analysis/ source does not
+   exist yet gets a placeholder page (book/chapters/NN_<topic>.md), with a notice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ANALYSIS = ROOT / "analysis"
+BOOK = ROOT / "book"
+CHAPTERS = BOOK / "chapters"
+BUILD = ROOT / "_build"
+ASSETS = BUILD / "assets"
+STATIC = ASSETS / "static"
+EXTRA = ASSETS / "extra"
+HTML = BUILD / "html"
+WORK = BUILD / "notebooks"  # intermediate, unexecuted .ipynb
+KERNEL_NAME = "humanlike"
+MAX_PAGE_BYTES = 5_000_000
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+# ------------------------------------------------------------------------------------------------ assets
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _vega_bundle() -> None:
+    """One script defining window.vegaEmbed / vega / vegaLite, from the pinned vl-convert-python wheel."""
+    import altair as alt
+    import vl_convert as vlc
+
+    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    available = vlc.get_vegalite_versions()
+    vl_version = wanted if wanted in available else available[-1]
+    target = STATIC / "humanlike-vega.js"
+    stamp = f"vl-convert {getattr(vlc, '__version__', '?')}, vega-lite {vl_version}, wrapped"
+    if target.exists() and target.read_text(errors="replace").startswith(f"/* {stamp}"):
+        return
+    if vl_version != wanted:
+        log(f"  note: vl-convert has no Vega-Lite {wanted} (Altair {alt.__version__}); using {vl_version}")
+    header = (
+        f"/* {stamp}, vega {vlc.get_vega_version()}, vega-embed {vlc.get_vega_embed_version()}.\n"
+        " * Bundled by vl_convert.javascript_bundle() (vega, vega-lite, vega-embed: BSD-3-Clause, (c) the Vega\n"
+        " * project / University of Washington Interactive Data Lab). Defines window.vegaEmbed, vega, vegaLite. */\n"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Classic scripts share one global lexical scope: wrap the bundle so that its top-level const/let names
+    # cannot collide with other scripts of the page; it publishes vegaEmbed, vega and vegaLite on window.
+    body = vlc.javascript_bundle(vl_version=vl_version)
+    target.write_text(f"{header}(function () {{\n{body}\n}})();\n", encoding="utf-8")
+
+
+def _npm_packages() -> None:
+    """`npm ci` from package-lock.json unless node_modules already matches it."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".humanlike-lock.sha256"
+    digest = _sha256(lock)
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BuildError("npm is needed once to install the pinned book assets (apt-get install -y npm)")
+    log("  npm ci (pinned: @jupyter-widgets/html-manager, mathjax)")
+    cmd = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BuildError(f"npm ci failed:\n{done.stdout}\n{done.stderr}")
+    stamp.write_text(digest)
+
+
+def _copy_tree(src: Path, dst: Path, keep: callable = lambda p: True) -> None:
+    if dst.exists():
+        shutil.rmtree(dst)
+    for path in src.rglob("*"):
+        if path.is_file() and keep(path):
+            out = dst / path.relative_to(src)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, out)
+
+
+def _copy_node_assets() -> None:
+    stamp = ASSETS / ".node-assets.sha256"
+    digest = _sha256(ROOT / "package-lock.json")
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    modules = ROOT / "node_modules"
+    # ipywidgets HTML manager, non-AMD build (no require.js), with its fonts beside it.
+    manager = modules / "@jupyter-widgets" / "html-manager" / "dist"
+    _copy_tree(
+        manager,
+        STATIC / "jupyter-widgets",
+        lambda p: p.parent == manager and p.suffix != ".map" and not p.name.startswith(("embed-amd", "libembed")),
+    )
+    # MathJax 3 (es5 components + fonts); served from the site root through html_extra_path.
+    _copy_tree(modules / "mathjax" / "es5", EXTRA / "mathjax", lambda p: p.suffix != ".map")
+    shutil.copy2(modules / "mathjax" / "LICENSE", EXTRA / "mathjax" / "LICENSE")
+    stamp.write_text(digest)
+
+
+def _kernelspec() -> None:
+    """Register the kernel "humanlike" (this interpreter) inside this environment (ipykernel --sys-prefix)."""
+    spec = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+    if spec.exists() and json.loads(spec.read_text())["argv"][0] == sys.executable:
+        return
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (humanlike)", prefix=sys.prefix)
+
+
+def _favicon() -> None:
+    """/favicon.ico at the site root: browsers ask for it on pages without an icon link (the index redirect)."""
+    target = EXTRA / "favicon.ico"
+    if target.exists():
+        return
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((3, 8, 19, 24), fill="#D55E00")  # the colours of humans and supervised models
+    draw.rounded_rectangle((16, 8, 29, 24), radius=2, fill="#0072B2")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.save(target, sizes=[(16, 16), (32, 32)])
+
+
+def prepare_assets() -> None:
+    _favicon()
+    _vega_bundle()
+    _npm_packages()
+    _copy_node_assets()
+    _kernelspec()
+
+
+# ------------------------------------------------------------------------------------------------ chapters
+def sources(only: list[str] | None = None) -> list[Path]:
+    found = sorted(ANALYSIS.glob("[0-9][0-9]_*.py"))
+    if only:
+        wanted = [s.removesuffix(".py") for s in only]
+        picked = [p for p in found if any(p.stem == w or p.stem.startswith(f"{w}_") for w in wanted)]
+        missing = [w for w in wanted if not any(p.stem == w or p.stem.startswith(f"{w}_") for p in picked)]
+        if missing:
+            raise BuildError(f"no analysis/ notebook for {', '.join(missing)} (have: {[p.stem for p in found]})")
+        return picked
+    return found
+
+
+def to_ipynb(source: Path) -> Path:
+    import jupytext
+
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (humanlike)", "language": "python"}
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    WORK.mkdir(parents=True, exist_ok=True)
+    target = WORK / f"{source.stem}.ipynb"
+    jupytext.write(nb, target)
+    return target
+
+
+def _execute(source: str, parameters: dict, timeout: int | None = None) -> tuple[str, float, str | None, str]:
+    """Worker: convert and execute one chapter. Returns (name, seconds, error report or None, kernel stderr)."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    src = Path(source)
+    output = CHAPTERS / f"{src.stem}.ipynb"
+    report = None
+    # The kernel inherits this worker's stderr: capture it, to drop known noise and show the rest per chapter.
+    with tempfile.TemporaryFile() as captured:
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            notebook = to_ipynb(src)
+            pm.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                cwd=str(ROOT),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as err:
+            trace = ANSI.sub("", "\n".join(err.traceback or []))
+            report = (
+                f"cell [{err.exec_count}] of {src.relative_to(ROOT)} failed:\n"
+                f"{_indent(_cell_source(output, err.exec_count))}\n{err.ename}: {err.evalue}\n{_indent(trace)}\n"
+                f"(partly executed notebook: {output.relative_to(ROOT)})"
+            )
+        except Exception as err:  # conversion or kernel start-up problems
+            report = f"{src.relative_to(ROOT)}: {type(err).__name__}: {err}"
+        else:
+            report = _shown_errors(output, src)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        noise = ("running over TCP without encryption",)
+        stderr = "\n".join(
+            line for line in captured.read().decode(errors="replace").splitlines()
+            if line.strip() and not any(n in line for n in noise)
+        )
+    return src.stem, time.perf_counter() - start, report, stderr
+
+
+def _shown_errors(notebook: Path, source: Path) -> str | None:
+    """Tracebacks that a cell displayed without failing (e.g. from a display formatter): a build error too,
+    unless the cell is tagged ``raises-exception``."""
+    found = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell [{cell.get('execution_count')}]:\n{_indent(''.join(cell['source']))}\n"
+                             f"{out.get('ename')}: {out.get('evalue')}")
+    if not found:
+        return None
+    return f"{source.relative_to(ROOT)} shows error output(s):\n" + "\n".join(found)
+
+
+def _cell_source(notebook: Path, execution_count: int | None) -> str:
+    """Source of the code cell with this execution count (papermill adds cells, so indices shift)."""
+    try:
+        cells = json.loads(notebook.read_text())["cells"]
+        return next("".join(c["source"]) for c in cells if c.get("execution_count") == execution_count)
+    except Exception:
+        return "<cell source unavailable>"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def execute(chapters: list[Path], parameters: dict, jobs: int, timeout: int | None = None) -> None:
+    CHAPTERS.mkdir(parents=True, exist_ok=True)
+    failures = []
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(chapters)))) as pool:
+        futures = {pool.submit(_execute, str(c), parameters, timeout): c for c in chapters}
+        for future in as_completed(futures):
+            if future.cancelled():
+                continue
+            name, seconds, error, stderr = future.result()
+            if stderr:
+                log(f"  {name} (kernel stderr):\n{_indent(stderr)}")
+            if error:
+                failures.append(error)
+                log(f"  {name}: FAILED after {seconds:.1f} s")
+                for other in futures:
+                    other.cancel()
+            else:
+                log(f"  {name}: {seconds:.1f} s")
+    if failures:
+        raise BuildError("notebook execution failed\n\n" + "\n\n".join(failures))
+
+
+def parse_parameters(pairs: list[list[str]], yamls: list[str]) -> dict:
+    """papermill-style -p NAME VALUE (VALUE parsed as JSON when it can be) and -y YAML."""
+    import yaml
+
+    params: dict = {}
+    for text in yamls:
+        params.update(yaml.safe_load(text) or {})
+    for name, value in pairs:
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    return params
+
+
+def show_parameters(chapter: str) -> None:
+    """Print a chapter's parameters as papermill reads them (name, type, default, help comment)."""
+    import papermill
+
+    (source,) = sources([chapter])
+    parameters = papermill.inspect_notebook(str(to_ipynb(source)))
+    log(f"Parameters of {source.relative_to(ROOT)} (set them with -p NAME VALUE or -y YAML):")
+    for p in parameters.values():
+        log(f"  {p['name']}: {p['inferred_type_name']} (default {p['default']})\n      {p['help']}")
+
+
+# ------------------------------------------------------------------------------------------------ html
+def toc_chapters() -> list[str]:
+    """The generated chapters named in _toc.yml (``chapters/NN_<topic>`` entries), in order."""
+    import yaml
+
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            file = node.get("file") or node.get("root") or ""
+            if isinstance(file, str) and file.startswith("chapters/"):
+                found.append(file.split("/", 1)[1])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    return found
+
+
+def stub_pending_chapters() -> list[str]:
+    """Write a placeholder page for each _toc.yml chapter without an analysis/ source (and drop stale ones)."""
+    pending = []
+    for stem in toc_chapters():
+        stub = CHAPTERS / f"{stem}.md"
+        if (ANALYSIS / f"{stem}.py").exists():
+            stub.unlink(missing_ok=True)
+            continue
+        pending.append(stem)
+        (CHAPTERS / f"{stem}.ipynb").unlink(missing_ok=True)  # executed from a source that is gone
+        title = stem.split("_", 1)[-1].replace("_", " ").capitalize()
+        CHAPTERS.mkdir(parents=True, exist_ok=True)
+        stub.write_text(
+            f"# {title}\n\n```{{note}}\nThis chapter is not written yet: its source "
+            f"`analysis/{stem}.py` does not exist.\n```\n"
+        )
+    return pending
+
+
+def build_html(strict: bool = True) -> None:
+    pending = stub_pending_chapters()
+    if pending:
+        log(f"  NOTE: no analysis/ source yet for {', '.join(pending)}: placeholder pages")
+    expected = [p.stem for p in sources()]
+    missing = [s for s in expected if not (CHAPTERS / f"{s}.ipynb").exists()]
+    if missing:
+        raise BuildError(
+            f"not executed yet: {', '.join(missing)}: run `python tools/build_book.py` once (or --only {' '.join(m[:2] for m in missing)})"
+        )
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(BOOK), "--config", str(ROOT / "_config.yml")]
+    cmd += ["--toc", str(ROOT / "_toc.yml"), "--path-output", str(ROOT), "--builder", "html"]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BuildError(f"jupyter-book build failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}")
+    warnings = [ln for ln in (done.stdout + done.stderr).splitlines() if "WARNING" in ln]
+    for line in warnings:
+        log(f"  {line}")
+    too_big = [(p, p.stat().st_size) for p in HTML.rglob("*.html") if p.stat().st_size > MAX_PAGE_BYTES]
+    if too_big:
+        listing = ", ".join(f"{p.relative_to(ROOT)} ({n / 1e6:.1f} MB)" for p, n in too_big)
+        raise BuildError(f"pages over {MAX_PAGE_BYTES / 1e6:.0f} MB (embed aggregated data only): {listing}")
+
+
+# ------------------------------------------------------------------------------------------------ main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", metavar="NN", help="execute only these chapters (e.g. 04 or 04_shape_bias)")
+    parser.add_argument("--skip-execute", action="store_true", help="do not execute notebooks; rebuild the HTML")
+    parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="notebook parameter (VALUE as JSON if it parses, else text); repeatable")
+    parser.add_argument("-y", "--parameters-yaml", action="append", default=[], metavar="YAML",
+                        help="notebook parameters as a YAML mapping; repeatable")
+    parser.add_argument("--parameters", metavar="NN", help="list the parameters of chapter NN and exit")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="notebooks run in parallel")
+    parser.add_argument("--cell-timeout", type=int, default=900, help="seconds one notebook cell may run")
+    parser.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
+    args = parser.parse_args(argv)
+
+    os.chdir(ROOT)
+    mirror = ROOT.parent / "shared" / "data"
+    if "HUMANLIKE_MIRROR" not in os.environ and mirror.is_dir():
+        os.environ["HUMANLIKE_MIRROR"] = str(mirror)
+    try:
+        if args.parameters:
+            show_parameters(args.parameters)
+            return 0
+        timings: list[tuple[str, float]] = []
+        t0 = time.perf_counter()
+        log("[1/3] assets")
+        prepare_assets()
+        timings.append(("assets", time.perf_counter() - t0))
+
+        if not args.skip_execute:
+            chapters = sources(args.only)
+            params = parse_parameters(args.parameter, args.parameters_yaml)
+            log(f"[2/3] execute {len(chapters)} notebook(s)" + (f" with {params}" if params else ""))
+            t = time.perf_counter()
+            execute(chapters, params, args.jobs, args.cell_timeout)
+            timings.append(("execute", time.perf_counter() - t))
+        else:
+            log("[2/3] execute: skipped")
+
+        if not args.no_html:
+            log("[3/3] html")
+            t = time.perf_counter()
+            build_html(strict=not args.no_strict)
+            timings.append(("html", time.perf_counter() - t))
+            log(f"  -> {(HTML / 'index.html').relative_to(ROOT)}")
+        total = time.perf_counter() - t0
+        log("timings: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in timings) + f"; total {total:.1f} s")
+    except BuildError as err:
+        print(f"\nbuild_book: {err}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
