@@ -566,3 +566,703 @@ def enable() -> None:
 
 
 enable()
+
+
+# ---- chapter 3/4 builders
+# Chapter 3 (image-level errors) and chapter 4 (texture versus shape). They take the tables of
+# humanlike.results (sections "chapter 3" and "chapter 4") and follow the conventions above: data from the top
+# level, dropdowns named pick_<column>, legend selection legend_pick, humans first.
+
+#: Colours of the kinds of pairs (``humanlike.results.PAIR_KINDS``): a pair of a human observer and a model takes
+#: the colour of the model's training type; pairs of models are black (all) or sky blue (supervised with
+#: self-supervised, the paper's comparison).
+PAIR_KIND_COLORS: dict[str, str] = {
+    "human–human": TRAINING_COLORS["human"],
+    "human–supervised": TRAINING_COLORS["supervised"],
+    "human–self-supervised": TRAINING_COLORS["self-supervised"],
+    "human–weakly-supervised": TRAINING_COLORS["weakly-supervised"],
+    "human–unknown": TRAINING_COLORS["unknown"],
+    "model–model": "#000000",
+    "supervised–self-supervised": "#56B4E9",
+}
+
+#: Colours of the answers to a cue-conflict image in :func:`stimulus_gallery` (Okabe-Ito, unused elsewhere).
+ANSWER_COLORS: dict[str, str] = {"shape": "#56B4E9", "texture": "#E69F00", "other": "#D9D9D9"}
+
+
+def _rounded(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """A copy with floats rounded (smaller pages; tooltips format them anyway)."""
+    out = frame.copy()
+    floats = out.select_dtypes("float").columns
+    out[floats] = out[floats].round(digits)
+    return out
+
+
+def _label_colors(names: Sequence[str], training: Mapping[str, str]) -> dict[str, Any]:
+    """Axis ``labelColor`` that paints each decision maker's name in the colour of its training type."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(training.get(name, "unknown"), []).append(name)
+    conditions = [
+        {"test": f"indexof({json.dumps(members)}, datum.value) >= 0", "value": TRAINING_COLORS.get(kind, "#000")}
+        for kind, members in groups.items()
+    ]
+    return {"condition": conditions, "value": "#000000"}
+
+
+def _colors_for(names: Sequence[str], training: Mapping[str, str]) -> dict[str, str]:
+    """Like :func:`model_colors`, for names whose training type is given (e.g. third-party models)."""
+    colours: dict[str, str] = {}
+    for kind in TRAINING_ORDER:
+        members = [n for n in names if training.get(n, "unknown") == kind and n != HUMANS]
+        colours.update(zip(members, _shades(TRAINING_COLORS[kind], len(members)) if members else []))
+    if HUMANS in names:
+        colours[HUMANS] = TRAINING_COLORS["human"]
+    return {n: colours.get(n, TRAINING_COLORS["unknown"]) for n in names}
+
+
+def consistency_matrix(
+    frame: pd.DataFrame,
+    *,
+    datasets: Sequence[str] | None = None,
+    value: str | None = None,
+    size: int = 400,
+) -> alt.LayerChart:
+    """Error-consistency matrix of all decision makers, one dataset at a time (dropdown).
+
+    frame:    :func:`humanlike.results.error_consistency_matrix` (columns dataset, subject_a, subject_b,
+              training_a, training_b, error_consistency, ci_low, ci_high, n_trials).
+    Rows and columns: humans first, then models grouped by training type (:func:`decision_maker_order`); names
+    coloured by training type. Colour: kappa on a fixed 0 to 1 scale (negative values look like 0; the tooltip
+    has the exact value and its bootstrap interval).
+    """
+    names = pd.concat([frame["subject_a"], frame["subject_b"]]).astype(str)
+    order = decision_maker_order(names)
+    training = dict(zip(frame["subject_a"], frame["training_a"])) | dict(zip(frame["subject_b"], frame["training_b"]))
+    cells = _rounded(frame[["dataset", "subject_a", "subject_b", "kind", "n_trials", "error_consistency", "ci_low", "ci_high"]])
+    label_color = _label_colors(order, training)
+    tips = _tooltip(
+        [("subject_a", "N", None), ("subject_b", "N", None), ("kind", "N", None), ("error_consistency", "Q", ".3f"),
+         ("ci_low", "Q", ".3f"), ("ci_high", "Q", ".3f"), ("n_trials", "Q", None)]
+    )  # fmt: skip
+    axis = {"labelLimit": 160, "labelColor": label_color, "title": None}
+    chart = (
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X("subject_b:N", sort=order, axis=alt.Axis(labelAngle=-60, **axis)),
+            y=alt.Y("subject_a:N", sort=order, axis=alt.Axis(**axis)),
+            color=alt.Color(
+                "error_consistency:Q",
+                title="error consistency κ",
+                scale=alt.Scale(scheme="viridis", domain=[0, 1]),
+            ),
+            tooltip=tips,
+        )
+        .properties(width=size, height=size)
+    )
+    return with_dropdown(chart, cells, "dataset", options=datasets, value=value)
+
+
+def pair_kind_chart(summary: pd.DataFrame, *, datasets: Sequence[str] | None = None, width: int = 360) -> alt.LayerChart:
+    """Error consistency by kind of pair, every dataset at once: a point at the mean over pairs, a line from the
+    lowest to the highest pair. ``summary``: :func:`humanlike.results.consistency_summary`. Click a legend entry
+    to highlight a kind (shift-click for several)."""
+    kinds = [k for k in PAIR_KIND_COLORS if k in set(summary["kind"])]
+    kinds += [k for k in pd.unique(summary["kind"]) if k not in kinds]
+    order = [d for d in (datasets or pd.unique(summary["dataset"])) if d in set(summary["dataset"])]
+    pick = alt.selection_point(fields=["kind"], bind="legend", name="legend_pick")
+    colour = alt.Color(
+        "kind:N",
+        title="pair",
+        scale=alt.Scale(domain=kinds, range=[PAIR_KIND_COLORS.get(k, TRAINING_COLORS["unknown"]) for k in kinds]),
+        sort=kinds,
+        legend=alt.Legend(symbolOpacity=1, labelLimit=220),
+    )
+    y = alt.Y("dataset:N", sort=order, title=None)
+    offset = alt.YOffset("kind:N", sort=kinds, scale=alt.Scale(domain=kinds))
+    x = alt.X("mean:Q", title="error consistency κ (mean over pairs)", scale=alt.Scale(domain=[-0.2, 1]))
+    opacity = alt.condition(pick, alt.value(1.0), alt.value(0.12))
+    tips = _tooltip(
+        [("dataset", "N", None), ("kind", "N", None), ("mean", "Q", ".3f"), ("min", "Q", ".3f"), ("max", "Q", ".3f"),
+         ("n_pairs", "Q", None)]
+    )  # fmt: skip
+    base = alt.Chart().encode(y=y, yOffset=offset, color=colour, opacity=opacity)
+    lines = base.mark_rule(strokeWidth=1.5).encode(x=alt.X("min:Q", scale=alt.Scale(domain=[-0.2, 1])), x2="max:Q")
+    points = base.mark_point(filled=True, size=40).encode(x=x, tooltip=tips).add_params(pick)
+    zero = alt.Chart().mark_rule(color="#999", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    height = len(order) * max(16, 5 * len(kinds))
+    return alt.layer(lines, points, zero, data=_rounded(summary)).properties(width=width, height=height)
+
+
+def consistency_level_chart(
+    frame: pd.DataFrame,
+    *,
+    datasets: Sequence[str] | None = None,
+    value: str | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+) -> alt.LayerChart:
+    """Error consistency with human observers against the distortion level, one dataset at a time (dropdown).
+
+    frame: :func:`humanlike.results.consistency_by_level`. One line per model (its mean kappa with the
+    observers); ``humans``: the mean kappa between observers, with a band from the lowest to the highest pair of
+    observers (the human-to-human ceiling). The x axis lists the conditions (their ``label`` where the frame has
+    one) in ``level`` order, undistorted first; the tooltip names what the level measures (``parameter``).
+    """
+    data = _rounded(frame)
+    names = decision_maker_order(data["subject"].astype(str))
+    col = color_encoding("subject", names, title="decision maker")
+    pick = alt.selection_point(fields=["subject"], bind="legend", name="legend_pick")
+    tick = "label" if "label" in data.columns else "condition"
+    x = alt.X(
+        f"{tick}:O",
+        sort=alt.EncodingSortField(field="level", op="min"),
+        title="condition (undistorted first, strongest distortion last)",
+        axis=alt.Axis(labelAngle=0),
+    )
+    y_scale = alt.Scale(domain=[-0.2, 1])
+    tips = _tooltip(
+        [("subject", "N", None), ("comparison", "N", None), ("condition", "N", None)]
+        + [(c, "N", None) for c in ("parameter", "label") if c in data.columns]
+        + [("error_consistency", "Q", ".3f"), ("low", "Q", ".3f"), ("high", "Q", ".3f"), ("n_pairs", "Q", None)]
+    )  # fmt: skip
+    band = (
+        alt.Chart()
+        .transform_filter(alt.datum.subject == HUMANS)
+        .mark_area(opacity=0.18)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", scale=y_scale, title="error consistency κ"),
+            y2="high:Q",
+            color=col,
+            opacity=alt.condition(pick, alt.value(0.2), alt.value(0.04)),
+        )
+    )
+    lines = (
+        alt.Chart()
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("error_consistency:Q", scale=y_scale, title="error consistency κ"),
+            color=col,
+            strokeDash=alt.condition(alt.datum.subject == HUMANS, alt.value([6, 3]), alt.value([1, 0])),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            tooltip=tips,
+        )
+        .add_params(pick)
+    )
+    zero = alt.Chart().mark_rule(color="#999", strokeDash=[3, 3]).encode(y=alt.datum(0))
+    chart = alt.layer(band, lines, zero, data=data).properties(width=width, height=height)
+    return with_dropdown(chart, data, "dataset", options=datasets, value=value)
+
+
+def consistency_interval_chart(
+    frame: pd.DataFrame,
+    *,
+    datasets: Sequence[str] | None = None,
+    value: str | None = None,
+    width: int = DEFAULT_WIDTH,
+) -> alt.LayerChart:
+    """Error consistency of each model with each human observer, with 95 % bootstrap intervals, one dataset at a
+    time (dropdown); the ``humans`` row holds every pair of observers, and the shaded band spans the lowest to
+    the highest human pair (dashed line: their mean). ``frame``: :func:`humanlike.results.consistency_intervals`.
+    """
+    data = _rounded(frame)
+    names = decision_maker_order(data["subject"].astype(str))
+    colours = model_colors(names)
+    y = alt.Y("subject:N", sort=names, title=None, axis=alt.Axis(labelLimit=180))
+    x_scale = alt.Scale(domain=[-0.2, 1])
+    offset = alt.YOffset("partner:N")
+    colour = alt.Color("subject:N", scale=alt.Scale(domain=names, range=[colours[n] for n in names]), legend=None)
+    tips = _tooltip(
+        [("subject", "N", None), ("partner", "N", None), ("error_consistency", "Q", ".3f"), ("ci_low", "Q", ".3f"),
+         ("ci_high", "Q", ".3f")]
+    )  # fmt: skip
+    humans_only = alt.Chart().transform_filter(alt.datum.subject == HUMANS)
+    ceiling = humans_only.transform_aggregate(
+        low="min(error_consistency)", high="max(error_consistency)", mean="mean(error_consistency)"
+    )
+    band = ceiling.mark_rect(color=TRAINING_COLORS["human"], opacity=0.12).encode(
+        x=alt.X("low:Q", scale=x_scale, title="error consistency κ (95 % bootstrap interval)"), x2="high:Q"
+    )
+    mean = ceiling.mark_rule(color=TRAINING_COLORS["human"], strokeDash=[6, 3]).encode(x="mean:Q")
+    rules = alt.Chart().mark_rule(opacity=0.6).encode(
+        y=y, yOffset=offset, x=alt.X("ci_low:Q", scale=x_scale), x2="ci_high:Q", color=colour
+    )
+    points = alt.Chart().mark_point(filled=True, size=18).encode(
+        y=y, yOffset=offset, x=alt.X("error_consistency:Q", scale=x_scale), color=colour, tooltip=tips
+    )
+    zero = alt.Chart().mark_rule(color="#999", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    height = 26 * len(names)
+    chart = alt.layer(band, mean, zero, rules, points, data=data).properties(width=width, height=height)
+    return with_dropdown(chart, data, "dataset", options=datasets, value=value)
+
+
+def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatChart:
+    """Shape bias per decision maker with 95 % bootstrap intervals, coloured by training type.
+
+    table: :func:`humanlike.results.shape_bias_table`. One panel per ``panel``: the model-vs-human data (all
+    observers pooled as ``humans``, each observer a small open circle on that row; the toolbox's models and a
+    user's own) and, below, third-party evaluations, whose marker shape shows their ``source`` (legend; the
+    tooltip names the pipeline). Rows sorted by shape bias; dashed line: as many shape as texture decisions.
+    """
+    data = _rounded(table).assign(
+        row=lambda f: f["subject"].where(f["kind"] != "observer", HUMANS),
+        training_data=lambda f: f["training_data"].fillna("-"),
+    )
+    trainings = [t for t in TRAINING_ORDER if t in set(data["training"])]
+    sources = list(dict.fromkeys(data["source"]))
+    colour = alt.Color(
+        "training:N",
+        title="training",
+        scale=alt.Scale(domain=trainings, range=[TRAINING_COLORS[t] for t in trainings]),
+        legend=alt.Legend(orient="bottom", direction="vertical"),
+    )
+    marks = itertools.cycle(("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge"))
+    shape = alt.Shape(
+        "source:N",
+        title="source",
+        scale=alt.Scale(domain=sources, range=[next(marks) for _ in sources]),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300),
+    )
+    x_scale = alt.Scale(domain=[0, 1])
+    tips = _tooltip(
+        [("subject", "N", None), ("training", "N", None), ("training_data", "N", None), ("source", "N", None),
+         ("pipeline", "N", None), ("shape_bias", "Q", ".3f"), ("ci_low", "Q", ".3f"), ("ci_high", "Q", ".3f"),
+         ("n_shape", "Q", None), ("n_texture", "Q", None)]
+    )  # fmt: skip
+    panels = []
+    for panel in dict.fromkeys(data["panel"]):
+        part = data[data["panel"] == panel]
+        main = part[part["kind"] != "observer"].sort_values("shape_bias", ascending=False)
+        order = list(dict.fromkeys(([HUMANS] if HUMANS in set(main["row"]) else []) + list(main["row"])))
+        y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+        base = alt.Chart(part)
+        observers = base.transform_filter(alt.datum.kind == "observer").mark_point(
+            size=28, opacity=0.7, color=TRAINING_COLORS["human"]
+        ).encode(x=alt.X("shape_bias:Q", scale=x_scale), y=y, tooltip=tips)
+        whisker = base.transform_filter(alt.datum.kind != "observer").mark_rule().encode(
+            x=alt.X("ci_low:Q", scale=x_scale), x2="ci_high:Q", y=y, color=colour
+        )
+        points = base.transform_filter(alt.datum.kind != "observer").mark_point(filled=True, size=70, opacity=1).encode(
+            x=alt.X("shape_bias:Q", scale=x_scale, title="shape bias (fraction of shape decisions)"),
+            y=y, color=colour, shape=shape, tooltip=tips,
+        )  # fmt: skip
+        half = alt.Chart().mark_rule(color="#999", strokeDash=[3, 3]).encode(x=alt.datum(0.5))
+        layer = alt.layer(half, observers, whisker, points).properties(
+            width=width, height=alt.Step(16), title=panel
+        )
+        panels.append(layer)
+    return alt.vconcat(*panels).resolve_scale(x="shared", color="shared", shape="shared")
+
+
+def shape_category_chart(
+    categories: pd.DataFrame,
+    overall: pd.DataFrame | None = None,
+    *,
+    value: str | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int = 340,
+) -> alt.LayerChart:
+    """Fraction of shape decisions per category (rows), one point per decision maker, as in the figures of
+    Geirhos et al. (2019): humans (all observers pooled, diamonds) against models. A dropdown picks the group of
+    models (column ``group``: the model-vs-human data with a user's own models, or one third-party source);
+    humans appear in every group, and the legend lists the group shown. ``overall`` (:func:`humanlike.results.shape_bias_table`) adds each decision
+    maker's overall shape bias as a vertical line. Click a legend entry to highlight a decision maker
+    (shift-click for several).
+    """
+    from .data import CATEGORIES
+
+    cats = _rounded(categories).assign(what="per category")
+    frames = [cats]
+    if overall is not None and len(overall):
+        summary = overall[overall["kind"] != "observer"][["subject", "training", "group", "shape_bias"]]
+        frames.append(_rounded(summary).assign(what="overall"))
+    frame = pd.concat(frames, ignore_index=True).drop(columns="source", errors="ignore")
+    models = frame[frame["subject"] != HUMANS]
+    sources = list(dict.fromkeys(cats.loc[cats["subject"] != HUMANS, "group"]))
+    if not sources:
+        sources = list(dict.fromkeys(cats["group"]))
+    # Humans are the reference in every group: one copy of their rows per group.
+    humans = frame[frame["subject"] == HUMANS]
+    frame = pd.concat([models[models["group"].isin(sources)]] + [humans.assign(group=s) for s in sources])
+    training = dict(zip(frame["subject"], frame["training"]))
+
+    def rank(name: str) -> tuple:
+        kind = training.get(name, "unknown")
+        return (TRAINING_ORDER.index(kind) if kind in TRAINING_ORDER else len(TRAINING_ORDER), name != HUMANS, _natural(name))
+
+    # The colour scale follows the dropdown: each group's names (humans first) and their colours.
+    domains, ranges = {}, {}
+    for source in sources:
+        names = sorted(set(frame.loc[frame["group"] == source, "subject"]), key=rank)
+        colours = _colors_for(names, training)
+        domains[source], ranges[source] = names, [colours[n] for n in names]
+    param = _safe_name("pick_group")
+
+    def by_source(values_of: dict[str, Any]) -> str:
+        """A Vega expression: the value of the group chosen in the dropdown (JSON literals)."""
+        expr = json.dumps(next(iter(values_of.values())))
+        for source, values in list(values_of.items())[1:]:
+            expr = f"{param} === {json.dumps(source)} ? {json.dumps(values)} : {expr}"
+        return expr
+
+    # Vega-Lite takes the range as a list whose entries may be expressions: entry i is the i-th colour of the group.
+    longest = max(len(v) for v in ranges.values())
+    colour_range = [
+        alt.ExprRef(by_source({s: v[min(i, len(v) - 1)] for s, v in ranges.items()})) for i in range(longest)
+    ]
+    colour = alt.Color(
+        "subject:N",
+        title="decision maker",
+        scale=alt.Scale(domain=alt.ExprRef(by_source(domains)), range=colour_range),
+        legend=alt.Legend(labelLimit=260, symbolOpacity=1),
+    )
+    pick = alt.selection_point(fields=["subject"], bind="legend", name="legend_pick")
+    x_scale = alt.Scale(domain=[0, 1])
+    tips = _tooltip(
+        [("subject", "N", None), ("category", "N", None), ("shape_bias", "Q", ".3f"), ("n_shape", "Q", None),
+         ("n_texture", "Q", None)]
+    )  # fmt: skip
+    points = (
+        alt.Chart()
+        .transform_filter(alt.datum.what == "per category")
+        .mark_point(filled=True)
+        .encode(
+            x=alt.X("shape_bias:Q", scale=x_scale, title="fraction of shape decisions"),
+            y=alt.Y("category:N", sort=list(CATEGORIES), title=None),
+            color=colour,
+            shape=alt.condition(alt.datum.subject == HUMANS, alt.value("diamond"), alt.value("circle")),
+            size=alt.condition(alt.datum.subject == HUMANS, alt.value(110), alt.value(45)),
+            opacity=alt.condition(pick, alt.value(0.95), alt.value(0.08)),
+            tooltip=tips,
+        )
+        .add_params(pick)
+    )
+    lines = (
+        alt.Chart()
+        .transform_filter(alt.datum.what == "overall")
+        .mark_rule(strokeWidth=1.5)
+        .encode(
+            x=alt.X("shape_bias:Q", scale=x_scale),
+            color=colour,
+            opacity=alt.condition(pick, alt.value(0.8), alt.value(0.05)),
+            tooltip=_tooltip([("subject", "N", None), ("shape_bias", "Q", ".3f")]),
+        )
+    )
+    chart = alt.layer(lines, points, data=frame).properties(width=width, height=height)
+    return with_dropdown(chart, frame, "group", options=sources, value=value, label="models from")
+
+
+def _thumbnail(path: Any, size: int) -> str:
+    """A data: URI of a small JPEG of the image at ``path``."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        image.thumbnail((size, size))
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=82)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def stimulus_gallery(examples: pd.DataFrame, *, size: int = 112, fetch: Any = None) -> Any:
+    """Cue-conflict stimuli with every decision maker's answer, as an HTML table (``IPython.display.HTML``).
+
+    examples: :func:`humanlike.results.cue_conflict_examples` (one row per image and decision maker, with the
+    stimulus ``path``). Images are embedded as small JPEG thumbnails (``size`` pixels), fetched with ``fetch``
+    (default :func:`humanlike.data.fetch`: the mirror or the download cache); an image that cannot be fetched is
+    shown as a note. Columns: images; rows: all human observers (counts of shape / texture / other answers), then
+    each model's answer, coloured by whether it names the shape (blue) or the texture (orange) category.
+    """
+    from IPython.display import HTML
+
+    from .errors import DataFileError
+
+    if fetch is None:
+        from .data import fetch
+    images = examples.drop_duplicates("image_id")[["image_id", "path", "shape", "texture"]]
+    models = decision_maker_order(examples.loc[~examples["is_human"].astype(bool), "subject"].astype(str))
+    answers = examples.set_index(["image_id", "subject"])
+
+    def pill(text: str, answer: str) -> str:
+        return (f"<span style='background:{ANSWER_COLORS[answer]};border-radius:3px;padding:0 4px;"
+                f"white-space:nowrap'>{html.escape(text)}</span>")  # fmt: skip
+
+    pad = "padding:2px 6px;border-bottom:1px solid #eee;"
+    cell = f"style='{pad}text-align:center'"
+    name_cell = f"style='{pad}text-align:left;font-weight:normal'"
+    head = ["<th></th>"]
+    for row in images.itertuples():
+        try:
+            src = _thumbnail(fetch(row.path), size)
+            img = f"<img src='{src}' width='{size}' alt='{html.escape(row.image_id)}'>"
+        except (DataFileError, OSError) as error:
+            img = f"<em>image not available ({html.escape(type(error).__name__)})</em>"
+        head.append(
+            f"<th style='{pad}text-align:center;vertical-align:top'>{img}<br><span style='font-weight:normal'>shape <b>{html.escape(row.shape)}</b><br>"
+            f"texture <b>{html.escape(row.texture)}</b></span></th>"
+        )
+    body = []
+    humans = examples[examples["is_human"].astype(bool)]
+    counts = humans.groupby(["image_id", "answer"]).size()
+    line = [f"<th style='{pad}text-align:left'>humans (all observers)</th>"]
+    for image in images["image_id"]:
+        parts = [pill(f"{counts.get((image, a), 0)} {a}", a) for a in ("shape", "texture", "other") if counts.get((image, a), 0)]
+        line.append(f"<td {cell}>{' '.join(parts)}</td>")
+    body.append("<tr>" + "".join(line) + "</tr>")
+    for model in models:
+        line = [f"<th {name_cell}>{html.escape(model)}</th>"]
+        for image in images["image_id"]:
+            if (image, model) in answers.index:
+                found = answers.loc[(image, model)]
+                line.append(f"<td {cell}>{pill(str(found['response']), str(found['answer']))}</td>")
+            else:
+                line.append(f"<td {cell}>–</td>")
+        body.append("<tr>" + "".join(line) + "</tr>")
+    legend = " ".join(pill(f"{a} category", a) for a in ("shape", "texture")) + " " + pill("another answer", "other")
+    return HTML(
+        "<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:0.85em'>"
+        f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<p style='font-size:0.85em'>{legend}</p></div>"
+    )
+
+
+# ---- chapter 1/2 builders
+# Chapter 1 (noise robustness): accuracy over distortion levels. Chapter 2 (category-level errors): confusion
+# matrices with a dataset and a decision-maker dropdown, and confusion similarity against the human ceiling.
+
+
+def distortion_chart(
+    data: pd.DataFrame,
+    *,
+    x: str = "label",
+    order: str = "strength",
+    y: str = "accuracy",
+    color: str = "subject",
+    lower: str | None = "ci_low",
+    upper: str | None = "ci_high",
+    band_for: str = HUMANS,
+    parameter: str | None = "parameter",
+    dropdown: str | None = "dataset",
+    dropdown_options: Sequence[Any] | None = None,
+    dropdown_value: Any = None,
+    reference: float | None = None,
+    x_title: str | None = "distortion level (undistorted on the left, strongest on the right)",
+    y_title: str | None = None,
+    y_domain: tuple[float, float] | None = (0.0, 1.0),
+    tooltip: Sequence[str] = (),
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+) -> alt.LayerChart:
+    """Lines of ``y`` over the conditions of a dataset, ordered by distortion strength, one per decision maker.
+
+    data:      tidy frame, one row per (dropdown value, decision maker, condition), e.g.
+               :func:`humanlike.results.accuracy_by_level`.
+    x, order:  the tick label of a condition and the column that orders them (ordinal axis sorted by ``order``
+               within the dataset shown, so that each dataset keeps its own labels and direction).
+    lower/upper: an interval; drawn as a band for ``band_for`` (e.g. the range over human observers) always,
+               and for other decision makers only while they are selected in the legend (click; shift-click).
+    parameter: a column naming what the level measures; shown above the plot for the dataset picked.
+    reference: a dashed horizontal line (e.g. chance, 1/16).
+    """
+    x_enc = alt.X(
+        f"{x}:O", sort=alt.EncodingSortField(field=order, op="min"), title=x_title, axis=alt.Axis(labelAngle=0)
+    )
+    y_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
+    col = color_encoding(color, data[color], by="model", title="decision maker")
+    pick = alt.selection_point(fields=[color], bind="legend", name="legend_pick")
+    tips = _tooltip([(color, "N", None), (x, "O", None), (y, "Q", ".3f")])
+    if lower and upper:
+        tips += _tooltip([(lower, "Q", ".3f"), (upper, "Q", ".3f")])
+    tips += _tooltip([(t, "N", None) for t in tooltip])
+    base = alt.Chart().encode(x=x_enc, color=col)
+    layers = []
+    if lower and upper:
+        band = {"y": alt.Y(f"{lower}:Q", scale=y_scale, title=y_title or y), "y2": f"{upper}:Q"}
+        layers.append(base.mark_area(opacity=0.2).encode(**band).transform_filter(alt.datum[color] == band_for))
+        layers.append(
+            base.mark_area()
+            .encode(**band, opacity=alt.condition({"param": pick.name, "empty": False}, alt.value(0.15), alt.value(0.0)))
+            .transform_filter(alt.datum[color] != band_for)
+        )
+    layers.append(
+        base.mark_line(point=True, strokeWidth=2)
+        .encode(
+            y=alt.Y(f"{y}:Q", title=y_title or y, scale=y_scale),
+            tooltip=tips,
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        )
+        .add_params(pick)
+    )
+    if reference is not None:
+        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555").encode(y=alt.datum(reference)))
+    if parameter:
+        layers.append(
+            alt.Chart()
+            .transform_aggregate(groupby=[parameter], n="count()")
+            .mark_text(align="left", baseline="bottom", dy=-6, fontStyle="italic", color="#333")
+            .encode(x=alt.value(0), y=alt.value(0), text=f"{parameter}:N")
+        )
+    chart = alt.layer(*layers, data=data).properties(width=width, height=height)
+    if dropdown:
+        chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
+    return chart
+
+
+def confusion_heatmap(
+    data: pd.DataFrame,
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    row: str = "response",
+    column: str = "category",
+    value: str = "proportion",
+    count: str | None = "n",
+    dataset: str = "dataset",
+    subject: str = "subject",
+    dataset_options: Sequence[Any] | None = None,
+    dataset_value: Any = None,
+    subject_value: Any = None,
+    scale_type: str = "sqrt",
+    scheme: str = "viridis",
+    x_title: str = "presented category",
+    y_title: str = "response",
+    value_title: str = "proportion of answers",
+    width: int = 340,
+    height: int = 360,
+) -> alt.LayerChart:
+    """Confusion matrices (``rows`` x ``columns`` cells) with two dropdowns: dataset and decision maker.
+
+    data: long frame, one row per (dataset, subject, row value, column value), e.g.
+    :func:`humanlike.results.confusion_matrices`. To stay small it is embedded packed: one record per (dataset,
+    decision maker) holding the cell values as arrays (row-major), which Vega unpacks for the matrix picked. The
+    colour scale is fixed (0 to 1, ``scale_type`` "sqrt" by default so that rare confusions stay visible), so
+    that matrices stay comparable when the dropdowns change. Cells without a value (a category never presented)
+    are left blank.
+    """
+    rows, columns = [str(r) for r in rows], [str(c) for c in columns]
+    frame = data.assign(**{row: data[row].astype(str), column: data[column].astype(str)})
+    packed = []
+    for (d, s), group in frame.groupby([dataset, subject], sort=False):
+        grid = group.set_index([row, column])
+        index = pd.MultiIndex.from_product([rows, columns])
+        values = grid[value].reindex(index).round(4)
+        record = {dataset: d, subject: s, "v": [None if pd.isna(v) else float(v) for v in values]}
+        if count:
+            record["c"] = [None if pd.isna(v) else int(v) for v in grid[count].reindex(index)]
+        packed.append(record)
+    packed = pd.DataFrame(packed)
+    d_opts = _options(packed, dataset, dataset_options)
+    s_opts = decision_maker_order(packed[subject].astype(str))
+    d_param = dropdown(
+        f"pick_{dataset}", d_opts, value=dataset_value if dataset_value in d_opts else None, label=dataset
+    )
+    s_param = dropdown(
+        f"pick_{subject}", s_opts, value=subject_value if subject_value in s_opts else None, label="decision maker"
+    )
+    n_cols = len(columns)
+    row_expr = f"{json.dumps(rows)}[floor((datum.cell - 1) / {n_cols})]"
+    col_expr = f"{json.dumps(columns)}[(datum.cell - 1) % {n_cols}]"
+    flat = ["v", "c"] if count else ["v"]
+    tips = _tooltip([(subject, "N", None), (column, "N", None), (row, "N", None), ("v", "Q", ".3f")])
+    tips[-1] = alt.Tooltip("v:Q", title=value_title, format=".3f")
+    if count:
+        tips.append(alt.Tooltip("c:Q", title="answers"))
+    rect = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            x=alt.X(f"{column}:N", sort=columns, title=x_title, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{row}:N", sort=rows, title=y_title),
+            color=alt.Color("v:Q", title=value_title, scale=alt.Scale(type=scale_type, domain=[0, 1], scheme=scheme)),
+            tooltip=tips,
+        )
+    )
+    return (
+        alt.layer(rect, data=packed)
+        .add_params(d_param, s_param)
+        .transform_filter((alt.datum[dataset] == d_param) & (alt.datum[subject] == s_param))
+        .transform_flatten(flat)
+        .transform_window(cell="row_number()")
+        .transform_calculate(**{row: row_expr, column: col_expr})
+        .transform_filter("isValid(datum.v)")
+        .properties(width=width, height=height)
+    )
+
+
+def similarity_chart(
+    data: pd.DataFrame,
+    *,
+    value: str = "similarity",
+    lower: str = "ci_low",
+    upper: str = "ci_high",
+    low_range: str = "min",
+    high_range: str = "max",
+    comparison: str = "comparison",
+    ceiling: str = HUMANS,
+    subject: str = "subject",
+    dropdown: str | None = "dataset",
+    dropdown_options: Sequence[Any] | None = None,
+    dropdown_value: Any = None,
+    x_title: str = "confusion similarity (correlation of off-diagonal entries)",
+    x_domain: tuple[float, float] | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int | None = None,
+) -> alt.LayerChart:
+    """Dots with interval whiskers, one row per decision maker and one dot per ``comparison`` (by shape), over a
+    grey band: the range (``low_range`` to ``high_range``) of the ``ceiling`` row (e.g. all pairs of human
+    observers), with a dashed line at its value. For :func:`humanlike.results.confusion_similarity_summary`.
+    """
+    names = decision_maker_order(data[subject].astype(str))
+    kinds = list(pd.unique(data[comparison]))
+    import math
+
+    smallest = pd.to_numeric(data[[lower, low_range, value]].stack(), errors="coerce").min()
+    lo = min(0.0, math.floor(10 * smallest) / 10) if pd.notna(smallest) else 0.0
+    domain = list(x_domain) if x_domain else [lo, 1.0]
+    scale = alt.Scale(domain=domain)
+    y = alt.Y(f"{subject}:N", sort=names, title=None)
+    tips = _tooltip([(subject, "N", None), (comparison, "N", None), (value, "Q", ".3f"), (lower, "Q", ".3f"),
+                     (upper, "Q", ".3f"), (low_range, "Q", ".3f"), (high_range, "Q", ".3f")])  # fmt: skip
+    is_ceiling = alt.datum[subject] == ceiling
+    band = (
+        alt.Chart()
+        .mark_rect(color="#999", opacity=0.18)
+        .encode(x=alt.X(f"{low_range}:Q", scale=scale, title=x_title), x2=f"{high_range}:Q", tooltip=tips)
+        .transform_filter(is_ceiling)
+    )
+    line = (
+        alt.Chart()
+        .mark_rule(color="#555", strokeDash=[4, 4])
+        .encode(x=alt.X(f"{value}:Q", scale=scale, title=x_title))
+        .transform_filter(is_ceiling)
+    )
+    offset = alt.YOffset(f"{comparison}:N", sort=kinds)
+    whisker = (
+        alt.Chart()
+        .mark_rule(color="#333")
+        .encode(x=alt.X(f"{lower}:Q", scale=scale, title=x_title), x2=f"{upper}:Q", y=y, yOffset=offset)
+    )
+    dots = (
+        alt.Chart()
+        .mark_point(filled=True, size=70, opacity=1)
+        .encode(
+            x=alt.X(f"{value}:Q", scale=scale, title=x_title),
+            y=y,
+            yOffset=offset,
+            color=color_encoding(subject, names).legend(None),
+            shape=alt.Shape(f"{comparison}:N", sort=kinds, title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=tips,
+        )
+    )
+    chart = alt.layer(band, line, whisker, dots, data=data).properties(
+        width=width, height=height or max(160, 26 * len(names))
+    )
+    if dropdown:
+        chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
+    return chart

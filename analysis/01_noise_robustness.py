@@ -1,0 +1,217 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (humanlike)
+#     language: python
+#     name: humanlike
+# ---
+
+# %% [markdown]
+# # Noise robustness
+#
+# How much distortion can an observer take before recognition breaks down? Twelve of the datasets vary one
+# distortion in steps: contrast is lowered, images are low- or high-pass filtered, phases are scrambled, eidolon
+# distortions displace the pixels, uniform noise is added, and so on (see {doc}`../methods`). Humans and networks
+# saw the same images at every level.
+#
+# **The paper's claim** {cite}`geirhos2020surprising`: self-supervised networks are no more robust to these
+# distortions than supervised ones; both fall off faster than humans as distortions grow, as supervised networks
+# were known to do {cite}`geirhos2018generalisation`. The exception is SimCLR {cite}`chen2020simple` on uniform
+# noise, probably because its training uses strong data augmentation.
+#
+# **What the public data can test.** The raw data hold one self-supervised model, SimCLR (ResNet-50 x1), next to
+# the supervised ResNet-50 {cite}`he2016deep` and BagNet-33 {cite}`brendel2019approximating` and six
+# weakly-supervised SWAG models {cite}`singh2022revisiting` that came after the paper. The other self-supervised
+# models of the paper (InsDis, MoCo, MoCo v2, PIRL, InfoMin, SimCLR x2 and x4) are not in the public raw data, so
+# the first half of the claim, "self-supervised like supervised", rests here on models you add yourself (see
+# {ref}`add-your-own-models`). The SimCLR exception can be checked directly.
+
+# %% tags=["parameters"]
+models: "list or None" = None  # decision makers to show: model names or fnmatch globs, e.g. resnet50 and simclr-*; None: all known models
+extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv, e.g. runs/ from humanlike evaluate
+datasets: "list or None" = None  # parametric datasets to include, e.g. uniform-noise and contrast; None: all 12
+bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
+seed: int = 0  # random seed of the bootstrap
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown
+
+from humanlike import charts, data, metrics, results
+
+models = charts.as_list(models)
+extra_dirs = charts.as_list(extra_dirs) or []
+datasets = [d for d in (charts.as_list(datasets) or data.PARAMETRIC_DATASETS) if d in data.PARAMETRIC_DATASETS]
+if not datasets:
+    raise ValueError(f"this chapter needs at least one parametric dataset: {', '.join(data.PARAMETRIC_DATASETS)}")
+
+trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
+shown = [d for d in data.PARAMETRIC_DATASETS if d in set(trials["dataset"])]
+by_level = results.accuracy_by_level(trials, n_boot=bootstrap, seed=seed)
+ood = results.ood_accuracy(trials, n_boot=bootstrap, seed=seed)
+shown_models = charts.decision_maker_order(ood.loc[ood["subject"] != results.HUMANS, "subject"].unique())
+pairs = [(m, results.HUMANS) for m in shown_models] + [("simclr-resnet50x1", "resnet50")] * (
+    {"simclr-resnet50x1", "resnet50"} <= set(shown_models)
+)
+gap = results.ood_accuracy_difference(trials, pairs, n_boot=bootstrap, seed=seed)  # paired differences
+
+# %% [markdown]
+# ## What the current data say
+#
+# The numbers below are computed from the data at every build of this page (with the decision makers and
+# datasets chosen in the parameters). *OOD accuracy* is the out-of-distribution accuracy of the benchmark
+# {cite}`geirhos2021partial`: accuracy per distortion level, leaving out the undistorted images and the levels at
+# which humans are near chance, averaged over levels; for humans the mean over observers. Intervals are 95%
+# bootstrap intervals over images; a difference counts as clear when its (paired) interval excludes zero.
+
+# %% tags=["hide-input"]
+accuracy = ood.set_index(["dataset", "subject"])
+versus = gap.set_index(["dataset", "subject_a", "subject_b"])
+
+
+def say(dataset: str, a: str, b: str | None = None) -> str:
+    """A decision maker's OOD accuracy (b None) or the difference a - b, with its interval, as text."""
+    row = accuracy.loc[(dataset, a)] if b is None else versus.loc[(dataset, a, b)]
+    value = row["ood_accuracy"] if b is None else row["difference"]
+    return results.describe(value, row["ci_low"], row["ci_high"], difference=b is not None)
+
+
+lines = []
+if ("uniform-noise", "simclr-resnet50x1", "resnet50") in versus.index:
+    simclr = versus.loc[("uniform-noise", "simclr-resnet50x1", "resnet50")]
+    to_humans = versus.loc[("uniform-noise", "simclr-resnet50x1", results.HUMANS)]
+    lines.append(
+        f"**Uniform noise, SimCLR against ResNet-50.** OOD accuracy of SimCLR "
+        f"{say('uniform-noise', 'simclr-resnet50x1')}, of ResNet-50 {say('uniform-noise', 'resnet50')}: a "
+        f"difference of {say('uniform-noise', 'simclr-resnet50x1', 'resnet50')}. "
+        + {1: "SimCLR is clearly more robust to noise than its supervised counterpart, as the paper reports.",
+           -1: "SimCLR is clearly *less* robust to noise than ResNet-50, unlike what the paper reports.",
+           0: "The two cannot be told apart on these data, unlike what the paper reports."}[
+            results.direction(simclr["ci_low"], simclr["ci_high"])]
+        + f" Humans reach {say('uniform-noise', results.HUMANS)}; SimCLR differs from them by "
+        f"{say('uniform-noise', 'simclr-resnet50x1', results.HUMANS)}, "
+        + {1: "above", -1: "below", 0: "within the uncertainty of"}[
+            results.direction(to_humans["ci_low"], to_humans["ci_high"])]
+        + " human robustness."
+    )
+else:
+    lines.append("**Uniform noise, SimCLR against ResNet-50:** not computed: uniform-noise, `simclr-resnet50x1` "
+                 "or `resnet50` is not among the data selected in the parameters.")
+clear = gap[(gap["dataset"] != results.ALL_DATASETS) & (gap["subject_b"] == results.HUMANS)]
+clear = clear.assign(side=[results.direction(lo, hi) for lo, hi in zip(clear["ci_low"], clear["ci_high"])])
+tally = clear.groupby("subject_a")["side"].agg(below=lambda s: (s < 0).sum(), above=lambda s: (s > 0).sum())
+tally = tally.reindex([m for m in shown_models if m in tally.index])
+if len(tally):
+    lines.append(
+        f"**All {len(shown)} parametric datasets shown.** On how many datasets a model's OOD accuracy is clearly "
+        "below / clearly above the human mean: "
+        + "; ".join(f"{name} {row.below} / {row.above}" for name, row in tally.iterrows()) + "."
+    )
+    worse = tally.index[tally["below"] > len(shown) / 2]
+    kinds = sorted(set(results.training_types(worse)))
+    lines.append(f"Models below humans on more than half of them: {', '.join(worse) or 'none'}"
+                 + (f" (training: {', '.join(kinds)})." if kinds else "."))
+Markdown("\n\n".join(lines))
+
+# %% [markdown]
+# ## Accuracy at each distortion level
+#
+# Pick a dataset in the dropdown. The x axis runs from the undistorted images (left) to the strongest distortion
+# (right); its parameter is named above the plot (for contrast and high-pass filtering the *value* decreases to
+# the right). Orange band: the range of the human observers, line: their mean. Click a model in the legend to
+# highlight it and see its 95% bootstrap interval (shift-click for several); hover for exact values. Dashed line:
+# chance (1/16).
+
+# %% tags=["hide-input"]
+charts.distortion_chart(
+    by_level,
+    y_title="accuracy (16-class)",
+    reference=metrics.CHANCE,
+    dropdown_options=shown,
+    dropdown_value="uniform-noise" if "uniform-noise" in shown else None,
+    tooltip=["condition", "interval"],
+)
+
+# %% [markdown]
+# ## OOD accuracy per model
+#
+# One number per decision maker and dataset, as in the benchmark (see {doc}`05_benchmark`); "all datasets"
+# averages over the parametric datasets shown here (the benchmark also includes the five nonparametric ones).
+# Whiskers: 95% bootstrap intervals over images.
+
+# %% tags=["hide-input"]
+charts.bar_chart(
+    ood,
+    x="subject",
+    y="ood_accuracy",
+    lower="ci_low",
+    upper="ci_high",
+    dropdown_options=[results.ALL_DATASETS, *shown],
+    dropdown_value="uniform-noise" if "uniform-noise" in shown else None,
+    reference=metrics.CHANCE,
+    horizontal=True,
+    x_title="decision maker",
+    y_title="OOD accuracy",
+    tooltip=["training", "n_conditions"],
+    height=max(160, 22 * ood["subject"].nunique()),
+)
+
+# %% [markdown]
+# ## Where models fall short of humans
+#
+# Each cell: a model's OOD accuracy minus the human mean on one dataset, in accuracy points (red: below humans,
+# blue: above). Hover for the paired 95% bootstrap interval; `clear` says whether it excludes zero.
+
+# %% tags=["hide-input"]
+cells = gap[(gap["dataset"] != results.ALL_DATASETS) & (gap["subject_b"] == results.HUMANS)]
+cells = cells.assign(
+    points=(100 * cells["difference"]).round(1),
+    interval=[f"{100 * lo:+.0f} to {100 * hi:+.0f}" for lo, hi in zip(cells["ci_low"], cells["ci_high"])],
+    clear=[results.direction(lo, hi) != 0 for lo, hi in zip(cells["ci_low"], cells["ci_high"])],
+)
+charts.heatmap(
+    cells[["dataset", "subject_a", "points", "interval", "clear"]],
+    x="dataset",
+    y="subject_a",
+    value="points",
+    dropdown=None,
+    x_sort=shown,
+    y_sort=shown_models,
+    x_title="dataset",
+    y_title="model",
+    value_title="points vs. humans",
+    domain=(-60, 60),
+    scheme="redblue",
+    tooltip=["interval", "clear"],
+    height=22 * len(shown_models),
+    width=420,
+)
+
+# %% [markdown]
+# The table behind the charts, rounded (`ood` in this notebook holds full precision):
+
+# %% tags=["hide-input"]
+ood.pivot(index="subject", columns="dataset", values="ood_accuracy").reindex(
+    index=[results.HUMANS, *shown_models], columns=[results.ALL_DATASETS, *shown]
+).round(2)
+
+# %% [markdown]
+# (add-your-own-models)=
+# ## Add your own models
+#
+# The other self-supervised models of the paper are in `humanlike`'s model zoo. Evaluating them needs the
+# stimuli of the parametric datasets, which `humanlike evaluate` downloads once from the model-vs-human release
+# (this needs internet access; the mirror used to build this book holds only the cue-conflict, edge and
+# silhouette images):
+#
+# ```bash
+# humanlike evaluate --model MoCoV2 --datasets uniform-noise contrast eidolonI --out runs/
+# humanlike evaluate --model simclr-resnet50x4 --datasets uniform-noise contrast eidolonI --out runs/
+# python tools/build_book.py --only 01 -p models '["resnet50", "simclr-*", "MoCoV2"]' -p extra_dirs '["runs/"]'
+# ```
+#
+# The new models then appear in every chart and number above, coloured by their training type.

@@ -1,0 +1,174 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (humanlike)
+#     language: python
+#     name: humanlike
+# ---
+
+# %% [markdown]
+# # Category-level errors
+#
+# Accuracy says how often an observer errs, not *how*. When a noisy image of a cat is not called "cat", is it
+# called "dog", or "knife"? A **confusion matrix** counts, for every presented category, how often each of the 16
+# categories was answered (plus `na`, no answer in time). Two observers with the same accuracy can err in very
+# different ways: one spreads its errors over plausible neighbours, another answers "knife" whenever it is unsure.
+#
+# **The paper's claim** {cite}`geirhos2020surprising`: the confusion patterns of self-supervised networks are
+# similar to those of supervised networks, and both differ from those of humans; networks share category-level
+# error patterns with each other, not with us.
+#
+# **How it is measured here.** The *confusion similarity* of two decision makers is the correlation of the 240
+# off-diagonal cells of their confusion matrices (the errors only, see {doc}`../methods`), on one dataset with
+# all its conditions pooled. A model's similarity *to humans* is its mean similarity to the individual human
+# observers; the **human ceiling** is the mean similarity between pairs of observers, so both are computed on
+# single observers' matrices and are comparable. As in {doc}`01_noise_robustness`, the self-supervised side of the
+# public data is SimCLR (ResNet-50 x1) only.
+
+# %% tags=["parameters"]
+models: "list or None" = None  # decision makers to show: model names or fnmatch globs, e.g. resnet50 and simclr-*; None: all known models
+extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv, e.g. runs/ from humanlike evaluate
+datasets: "list or None" = None  # datasets to include, e.g. sketch and uniform-noise; None: all 17
+bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals of the confusion similarity
+seed: int = 0  # random seed of the bootstrap
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown
+
+from humanlike import charts, data, metrics, results
+
+models = charts.as_list(models)
+extra_dirs = charts.as_list(extra_dirs) or []
+datasets = charts.as_list(datasets)
+
+trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
+shown = [d for d in data.DATASETS if d in set(trials["dataset"])]
+start = "uniform-noise" if "uniform-noise" in shown else shown[0]
+confusions = results.confusion_matrices(trials)
+similarity = results.confusion_similarity_summary(trials, n_boot=bootstrap, seed=seed)
+pairs = results.confusion_similarity_matrix(trials)
+entropy = results.response_entropy(trials)
+
+# %% [markdown]
+# ## What the current data say
+#
+# Computed at every build from the data and parameters of this page. A model counts as *clearly below the human
+# ceiling* on a dataset when the upper end of its 95% interval lies below the lower end of the ceiling's.
+
+# %% tags=["hide-input"]
+to_humans = similarity[similarity["comparison"] == results.TO_HUMANS].set_index(["dataset", "subject"])
+to_models = similarity[similarity["comparison"] == results.TO_MODELS].set_index(["dataset", "subject"])
+ceiling = to_humans.xs(results.HUMANS, level="subject")
+models_only = to_humans.drop(index=results.HUMANS, level="subject")
+below = models_only["ci_high"] < ceiling["ci_low"].reindex(models_only.index.get_level_values("dataset")).to_numpy()
+tally = below.groupby(level="subject").agg(["sum", "size"])
+closer = (to_models["similarity"] > models_only["similarity"].reindex(to_models.index)).groupby(level="subject").agg(
+    ["sum", "size"]
+)
+order = charts.decision_maker_order(models_only.index.get_level_values("subject").unique())
+tally = tally.reindex([n for n in order if n in tally.index])
+closer = closer.reindex([n for n in order if n in closer.index])
+lines = [
+    f"**Human ceiling.** Pairs of human observers reach a confusion similarity between "
+    f"{ceiling['similarity'].min():.2f} ({ceiling['similarity'].idxmin()}) and {ceiling['similarity'].max():.2f} "
+    f"({ceiling['similarity'].idxmax()}) on the {len(ceiling)} datasets; the models' similarity to human observers "
+    f"ranges from {models_only['similarity'].min():.2f} to {models_only['similarity'].max():.2f}.",
+    "**Models against the ceiling.** Datasets on which a model is clearly below the human ceiling: "
+    + "; ".join(f"{name} {row['sum']} of {row['size']}" for name, row in tally.iterrows()) + ".",
+    "**Models among themselves.** Datasets on which a model's confusions are more similar to the other models' "
+    "than to the human observers': "
+    + "; ".join(f"{name} {row['sum']} of {row['size']}" for name, row in closer.iterrows()) + ".",
+]
+if {"simclr-resnet50x1", "resnet50"} <= set(pairs["subject_a"]):
+    simclr = pairs[pairs["subject_a"] == "simclr-resnet50x1"].pivot(index="dataset", columns="subject_b",
+                                                                    values="confusion_similarity")
+    nearer = int((simclr["resnet50"] > simclr[results.HUMANS]).sum())
+    lines.append(
+        f"**SimCLR.** Its confusions correlate more with supervised ResNet-50's than with the pooled human "
+        f"observers' on {nearer} of {len(simclr)} datasets (median correlation {simclr['resnet50'].median():.2f} "
+        f"with ResNet-50, {simclr[results.HUMANS].median():.2f} with humans)."
+    )
+Markdown("\n\n".join(lines))
+
+# %% [markdown]
+# ## Confusion matrices
+#
+# Pick a dataset and a decision maker: *humans* pools the trials of all human observers of the dataset. Columns:
+# the presented category; rows: the answer; each column sums to 1 (the diagonal holds the correct answers). The
+# colour scale is a square-root scale, so that rare confusions stay visible; hover for proportions and counts.
+
+# %% tags=["hide-input"]
+charts.confusion_heatmap(
+    confusions,
+    rows=metrics.RESPONSES,
+    columns=data.CATEGORIES,
+    dataset_options=shown,
+    dataset_value=start,
+    subject_value=results.HUMANS,
+)
+
+# %% [markdown]
+# ## How human-like are the confusions?
+#
+# For the dataset picked: round dots, each model's mean confusion similarity to the human observers, and (top
+# row) the human ceiling, the mean over pairs of observers; grey band: the range of those pairs. Squares: a
+# model's mean similarity to the other models shown. Whiskers: 95% bootstrap intervals (images resampled within
+# each condition; normal intervals from the bootstrap spread, since resampling images adds noise to every matrix
+# and lowers or raises the correlations themselves).
+
+# %% tags=["hide-input"]
+charts.similarity_chart(similarity, dropdown_options=shown, dropdown_value=start)
+
+# %% [markdown]
+# The full matrix of confusion similarities between the models and the pooled human observers, for the dataset
+# picked. Models resembling each other more than they resemble humans show up as a bright block that excludes
+# the *humans* row.
+
+# %% tags=["hide-input"]
+charts.heatmap(
+    pairs,
+    x="subject_a",
+    y="subject_b",
+    value="confusion_similarity",
+    dropdown="dataset",
+    dropdown_options=shown,
+    dropdown_value=start,
+    x_sort=charts.decision_maker_order(pairs["subject_a"].unique()),
+    y_sort=charts.decision_maker_order(pairs["subject_a"].unique()),
+    x_title="decision maker",
+    y_title="compared with",
+    value_title="similarity",
+    domain=(-1, 1),
+    text_format=".2f",
+    width=380,
+    height=380,
+)
+
+# %% [markdown]
+# ## Response entropy
+#
+# Does a decision maker use all 16 categories equally often, or does it prefer a few? The entropy of its
+# answers, in bits: 4 bits when all categories are answered equally often (the datasets are balanced, so a
+# perfect observer gets 4 bits), less when some categories are favoured. Each human observer is shown, and
+# *humans* pools their answers.
+
+# %% tags=["hide-input"]
+charts.bar_chart(
+    entropy,
+    x="subject",
+    y="entropy",
+    dropdown_options=shown,
+    dropdown_value=start,
+    y_domain=(0, 4),
+    reference=4.0,
+    horizontal=True,
+    x_title="decision maker",
+    y_title="response entropy (bits)",
+    tooltip=["n_responses"],
+    height=max(160, 16 * entropy["subject"].nunique()),
+)

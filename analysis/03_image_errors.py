@@ -1,0 +1,192 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (humanlike)
+#     language: python
+#     name: humanlike
+# ---
+
+# %% [markdown]
+# # Image-level errors
+#
+# Two observers can have the same accuracy and still fail on entirely different images. Accuracy alone cannot
+# tell whether a network recognises objects the way humans do; *which* images it gets wrong can. This chapter
+# compares decision makers image by image.
+#
+# **Error consistency** {cite}`geirhos2020beyond` asks whether two observers err on the same images more often
+# than their accuracies alone predict. It is Cohen's $\kappa$ {cite}`cohen1960coefficient` of their trial-by-trial
+# correctness: the observed agreement (both right or both wrong) against the agreement expected from two
+# independent observers with the same accuracies (see {doc}`../methods`). $\kappa = 0$ means unrelated errors,
+# $\kappa = 1$ identical ones. Kappa is computed on the images both observers saw, per condition, and averaged over
+# the conditions of a dataset.
+#
+# **The paper's claim** {cite}`geirhos2020surprising`: human observers agree with each other well above chance;
+# networks agree with each other, *supervised and self-supervised alike*; but networks of either kind agree with
+# humans only a little. Self-supervised training does not make image-level errors more human-like.
+
+# %% tags=["parameters"]
+models: "list or None" = None  # decision makers to show: list of model names or fnmatch globs, e.g. resnet50 and simclr-*; None: all known models
+extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv, e.g. runs/ from humanlike evaluate
+datasets: "list or None" = None  # datasets to include, e.g. cue-conflict and uniform-noise; None: all 17
+bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
+seed: int = 0  # random seed of the bootstrap
+
+# %% tags=["hide-input"]
+import pandas as pd
+from IPython.display import Markdown
+
+from humanlike import charts, data, results
+
+models = charts.as_list(models)
+datasets = charts.as_list(datasets)
+extra_dirs = charts.as_list(extra_dirs) or []
+bootstrap = int(bootstrap)
+seed = int(seed)
+
+trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
+shown = [d for d in data.DATASETS if d in set(trials["dataset"])]
+nonparametric = [d for d in data.NONPARAMETRIC_DATASETS if d in shown]
+parametric = [d for d in data.PARAMETRIC_DATASETS if d in shown]
+
+summary = results.consistency_summary(trials)
+intervals = results.consistency_intervals(trials, n_boot=bootstrap, seed=seed)
+ceiling = results.ceiling_comparison(intervals)
+
+# %% [markdown]
+# ## What the current data say
+#
+# The table gives the mean $\kappa$ over all pairs of each kind, averaged over datasets (each dataset weighs the
+# same): the five datasets without conditions (cue-conflict, edge, silhouette, sketch, stylized, as in the paper's
+# figure), and all datasets in this build. A *pair* is two human observers, one observer and one model (by the
+# model's training), or two models. In the parametric datasets only the conditions of the benchmark count
+# ({doc}`05_benchmark`: neither the undistorted images nor distortions at which humans are near chance).
+
+# %% tags=["hide-input"]
+few, every = f"{len(nonparametric)} datasets without conditions", f"all {len(shown)} datasets"
+by_kind = {
+    few: results.overall_consistency(summary[summary["dataset"].isin(nonparametric)]),
+    every: results.overall_consistency(summary),
+}
+table = pd.concat({name: frame.set_index("kind")["mean"] for name, frame in by_kind.items()}, axis=1)
+table.index.name = "pair"
+table.round(3)
+
+# %% tags=["remove-input"]
+def kappas(column: str) -> str:
+    """The mean kappa of each kind of pair in one column of the table, as text."""
+    values = table[column].dropna() if column in table else pd.Series(dtype=float)
+    return "; ".join(f"{kind} {value:.2f}" for kind, value in values.items()) or "no pairs"
+
+
+Markdown(
+    f"Mean κ over {every}: {kappas(every)}. Over the {few} (those of the paper's figure): {kappas(few)}.\n\n"
+    f"Of the {ceiling['n_model_pairs'].sum()} pairs of one model and one human observer, {ceiling['n_below'].sum()} "
+    f"have a {bootstrap}-resample 95% bootstrap interval that lies entirely below the mean human–human κ of their "
+    "dataset (see *Against the human ceiling* below)."
+)
+
+# %% [markdown]
+# The public raw data hold a single self-supervised model, SimCLR (ResNet-50 x1); the paper's other
+# self-supervised networks (InsDis, MoCo, MoCo v2, PIRL, InfoMin) enter only if you evaluate them yourself
+# (`humanlike evaluate`, then `extra_dirs`). With the published models alone, the supervised–self-supervised
+# pairs above are SimCLR with ResNet-50 and with BagNet-33.
+#
+# ## Error consistency matrices
+#
+# Every pair of decision makers on the five datasets without conditions (pick one in the dropdown): human
+# observers first, then the models grouped by training (names coloured by training type). In the paper's
+# version of this figure the human block and the model block stand out against the pale human–model blocks.
+# Hover over a cell for $\kappa$, its 95% bootstrap interval and the number of images both saw.
+
+# %% tags=["hide-input"]
+matrix = results.error_consistency_matrix(trials, datasets=nonparametric, n_boot=bootstrap, seed=seed)
+if matrix.empty:
+    display(Markdown("*None of cue-conflict, edge, silhouette, sketch or stylized is among the chosen datasets.*"))
+else:
+    display(charts.consistency_matrix(matrix, datasets=nonparametric))
+
+# %% [markdown]
+# ## By kind of pair, all datasets
+#
+# One row per dataset: for each kind of pair, the mean $\kappa$ (point) and the range from the least to the most
+# consistent pair (line). Click a legend entry to highlight a kind of pair.
+
+# %% tags=["hide-input"]
+charts.pair_kind_chart(summary, datasets=shown)
+
+# %% [markdown]
+# ## Against the human ceiling, with bootstrap intervals
+#
+# How consistent can a model be expected to be with a human observer? Other humans set the reference: the
+# shaded band spans the least to the most consistent pair of observers (dashed line: their mean). Each model row
+# shows its $\kappa$ with every observer of the dataset (one point each, with its 95% percentile bootstrap
+# interval over images); the top row shows the pairs of observers themselves.
+
+# %% tags=["hide-input"]
+charts.consistency_interval_chart(
+    intervals, datasets=shown, value="cue-conflict" if "cue-conflict" in shown else None
+)
+
+# %% [markdown]
+# The same comparison as numbers, per dataset: the mean $\kappa$ over pairs of observers and over model–observer
+# pairs, how many of the latter lie entirely below the human mean (upper end of the bootstrap interval below it),
+# and the model with the highest mean $\kappa$ with the observers.
+
+# %% tags=["hide-input"]
+columns = {"human_mean": "human–human κ", "model_mean": "model–human κ", "n_below": "pairs below", "n_model_pairs": "pairs",
+           "best_model": "most human-consistent model", "best_model_mean": "its κ"}  # fmt: skip
+ceiling.set_index("dataset")[list(columns)].rename(columns=columns).round(3)
+
+# %% [markdown]
+# ## Across distortion levels
+#
+# The twelve parametric datasets distort images in steps (here all conditions, from the undistorted image to the
+# strongest distortion). For every condition: each model's mean $\kappa$ with the human observers, and the mean
+# $\kappa$ between observers (`humans`, dashed, with the band from the least to the most consistent pair). As a
+# distortion grows, accuracies approach chance and $\kappa$ approaches 0 for everyone; the question is how
+# far below the human band the models stay before that.
+
+# %% tags=["hide-input"]
+levels = results.consistency_by_level(trials, datasets=parametric)
+if levels.empty:
+    display(Markdown("*None of the twelve parametric datasets is among the chosen datasets.*"))
+else:
+    display(
+        charts.consistency_level_chart(
+            levels, datasets=parametric, value="uniform-noise" if "uniform-noise" in parametric else None
+        )
+    )
+
+# %% [markdown]
+# ## Take-away
+
+# %% tags=["remove-input"]
+facts = results.consistency_findings(summary, ceiling)
+gap, agree, n = facts["ssl_minus_supervised"], facts["n_models_agree"], facts["n_summary_datasets"]
+if pd.isna(gap):
+    ssl = "The chosen models do not include both a supervised and a self-supervised one."
+elif abs(gap) < 0.05:
+    ssl = (f"Self-supervised and supervised models are about equally consistent with humans (difference in mean "
+           f"κ {gap:+.2f}): learning without labels did not make the image-level errors more human-like.")
+else:
+    ssl = f"Self-supervised models are {'more' if gap > 0 else 'less'} consistent with humans (difference {gap:+.2f})."
+models_agree = (
+    "the paper's observation that networks share their errors with each other holds on most of them"
+    if agree >= n / 2
+    else "with the models of this build, the paper's observation that networks share their errors with each other "
+    "holds only on some datasets, and the gap between models and humans is the clearer finding"
+)
+Markdown(
+    "No model is among the chosen decision makers."
+    if facts["n_datasets"] == 0
+    else f"On {facts['n_human_above']} of the {facts['n_datasets']} datasets with models, two human observers agree more "
+    "on average than even the most human-consistent model agrees with them (table above)"
+    + (f", except on {facts['exceptions']}. " if facts["exceptions"] else ". ")
+    + f"{ssl} Pairs of models agree more than pairs of humans on {agree} of {n} datasets (chart by kind of pair): "
+    + f"{models_agree}."
+)

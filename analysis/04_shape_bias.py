@@ -1,0 +1,177 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (humanlike)
+#     language: python
+#     name: humanlike
+# ---
+
+# %% [markdown]
+# # Texture versus shape
+#
+# Show a human the outline of a cat filled with the skin of an elephant, and they will say "cat". Show it to an
+# ImageNet-trained network, and it will most likely say "elephant". Geirhos et al. {cite}`geirhos2019imagenet`
+# built 1,280 such **cue-conflict** images by style transfer: the shape of one of the 16 categories with the
+# texture of another. The **shape bias** of an observer is the fraction of shape decisions among the trials
+# answered with either the shape or the texture category (images whose two cues agree are left out; see
+# {doc}`../methods`):
+#
+# $$ \text{shape bias} = \frac{n_\text{shape}}{n_\text{shape} + n_\text{texture}} . $$
+#
+# **The paper's claim** {cite}`geirhos2020surprising`: self-supervised networks share the texture bias of
+# supervised ones. Humans decide by shape; networks of both kinds mostly by texture. Learning without labels
+# does not, by itself, make a network see shapes the way humans do.
+
+# %% tags=["parameters"]
+models: "list or None" = None  # decision makers to show: list of model names or fnmatch globs, e.g. resnet50 and simclr-*; None: all known models
+extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv, e.g. runs/ from humanlike evaluate
+datasets: "list or None" = None  # datasets of the trial explorer at the end, e.g. cue-conflict, edge and silhouette (public stimuli); None: cue-conflict. The shape bias always uses cue-conflict
+bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
+seed: int = 0  # random seed of the bootstrap and of the example images
+third_party: bool = True  # also show other groups' published evaluations, labelled by source
+examples: int = 6  # number of example stimuli shown with every answer
+
+# %% tags=["hide-input"]
+import pandas as pd
+from IPython.display import Markdown
+
+from humanlike import charts, data, results
+from humanlike.explorer import Explorer
+
+models = charts.as_list(models)
+extra_dirs = charts.as_list(extra_dirs) or []
+explored = charts.as_list(datasets) or ["cue-conflict"]
+bootstrap, seed, examples = int(bootstrap), int(seed), int(examples)
+if isinstance(third_party, str):  # papermill may pass text
+    third_party = third_party.strip().lower() not in ("false", "0", "no", "none", "")
+
+trials = data.load_trials(datasets=sorted({"cue-conflict", *explored}), models=models, extra_dirs=extra_dirs)
+cue = trials[trials["dataset"] == "cue-conflict"]
+others = data.load_third_party(datasets=["cue-conflict"]) if third_party else None
+
+table = results.shape_bias_table(cue, others, n_boot=bootstrap, seed=seed)
+summary = results.shape_bias_summary(table)
+
+# %% [markdown]
+# ## Some of the stimuli
+#
+# A few cue-conflict images, drawn at random (one per shape category; the `seed` parameter picks them), with the
+# answers of all human observers and of each model. Blue: the answer names the shape category; orange: the
+# texture category; grey: something else.
+
+# %% tags=["hide-input"]
+charts.stimulus_gallery(results.cue_conflict_examples(cue, n=examples, seed=seed))
+
+# %% [markdown]
+# ## What the current data say
+
+# %% tags=["remove-input"]
+categories = results.shape_bias_categories(cue, others)
+f = results.shape_bias_findings(table, categories)
+text = []
+if pd.notna(f["humans"]):
+    text.append(
+        f"Pooled over the {f['n_observers']} observers, humans answered by shape in {f['humans']:.0%} of the trials "
+        f"that named one of the two cues (95% bootstrap interval {f['humans_low']:.0%} to {f['humans_high']:.0%}); "
+        f"single observers range from {f['observers_min']:.0%} to {f['observers_max']:.0%}."
+    )
+if f["n_models"]:
+    text.append(
+        f"The {f['n_models']} models range from {f['model_min']:.0%} ({f['model_min_name']}) to {f['model_max']:.0%} "
+        f"({f['model_max_name']})" + (": each decides by texture more often than by shape." if f["model_max"] < 0.5 else ".")
+    )
+    kinds = [k for k in ("supervised", "self-supervised", "weakly-supervised") if f["n_" + k]]
+    means = ", ".join(f"{k} {f['mean_' + k]:.0%} ({f['n_' + k]})" for k in kinds)
+    text.append(f"Mean shape bias by training (number of models): {means}.")
+    ssl, sup, hum = f["mean_self-supervised"], f["mean_supervised"], f["humans"]
+    if pd.notna(ssl) and pd.notna(sup) and pd.notna(hum):
+        nearer = abs(ssl - sup) < abs(ssl - hum)
+        text.append(f"The self-supervised models lie nearer to {'the supervised models' if nearer else 'humans'} "
+                    f"than to {'humans' if nearer else 'the supervised models'}.")
+if f["third_ssl_min_name"]:
+    text.append(
+        f"Among the third-party evaluations, the self-supervised ResNet-50s reach {f['third_ssl_min']:.0%} "
+        f"({f['third_ssl_min_name']}) and {f['third_ssl_max']:.0%} ({f['third_ssl_max_name']})."
+    )
+if pd.notna(f["sin_min"]):
+    text.append(
+        f"The networks trained on Stylized-ImageNet, whose textures say nothing about the category, reach "
+        f"{f['sin_min']:.0%} to {f['sin_max']:.0%}"
+        + (f", above every ImageNet-trained network there (at most {f['third_imagenet_max']:.0%})."
+           if f["sin_min"] > f["third_imagenet_max"] else ".")
+    )
+Markdown(" ".join(text))
+
+# %% [markdown]
+# ## Shape bias per decision maker
+#
+# Each point is one decision maker's shape bias with its 95% percentile bootstrap interval over images; colour:
+# how it was trained; marker: where the evaluation comes from. The top panel holds the public model-vs-human data
+# (humans pooled, each observer an open circle on the same row) and any model you added with `extra_dirs`. The
+# lower panel holds **third-party evaluations**, made by other groups with other pipelines: hover for the
+# source and pipeline. Dashed line: as many shape as texture decisions.
+
+# %% tags=["hide-input"]
+charts.shape_bias_chart(table)
+
+# %% [markdown]
+# The numbers behind the chart, grouped:
+
+# %% tags=["hide-input"]
+summary.set_index(["panel", "kind", "training", "training_data"]).drop(columns=["lowest", "highest"]).round(3)
+
+# %% [markdown]
+# ## Shape bias per category
+#
+# As in the original figures {cite}`geirhos2019imagenet,geirhos2020surprising`: for each shape category, the
+# fraction of shape decisions of each decision maker (humans: diamonds), and each decision maker's overall shape
+# bias as a vertical line. Pick the group of models in the dropdown (the model-vs-human data, or one third-party
+# source); click a legend entry to highlight one decision maker.
+
+# %% tags=["hide-input"]
+charts.shape_category_chart(categories, table)
+
+# %% tags=["remove-input"]
+Markdown(
+    f"Even in their least shape-driven category ({f['humans_category_min_name']}), humans choose the shape in "
+    f"{f['humans_category_min']:.0%} of the informative trials; of the model-by-category cells of the "
+    f"model-vs-human data, {f['model_cells_below_half']:.0%} lie below one half (texture wins)."
+    if pd.notna(f.get("humans_category_min")) and pd.notna(f.get("model_cells_below_half"))
+    else ""
+)
+
+# %% [markdown]
+# ## About the third-party evaluations
+#
+# Besides the toolbox's own evaluations, other groups have published cue-conflict trials made with their own
+# code. They add points the public model-vs-human data lack, in particular self-supervised ResNet-50s trained with
+# MoCo v3 {cite}`chen2021empirical` and DINO {cite}`caron2021emerging` (with a supervised ResNet-50 from the same
+# pipeline as a control), and the Stylized-ImageNet-trained networks of {cite}`geirhos2019imagenet`. Their
+# pipelines differ from the toolbox's (image preprocessing, and in the 2019 code an older aggregation of the
+# 1,000 ImageNet classes into 16 categories: its ResNet-50 agrees with the toolbox's on only 76-85% of trials),
+# so they are shown apart and labelled with their source, never pooled with the toolbox's numbers.
+
+# %% tags=["hide-input"]
+if others is None:
+    display(Markdown("*Third-party data switched off (parameter `third_party`).*"))
+else:
+    with pd.option_context("display.max_colwidth", None):
+        display(results.third_party_overview(others).set_index("source"))
+
+# %% [markdown]
+# ## Explore single trials
+#
+# Pick an image to see every decision maker's answer (the `datasets` parameter chooses the datasets).
+#
+# ```{note}
+# This explorer is an ipywidgets widget and needs a live Python kernel: open `analysis/04_shape_bias.py` in
+# Jupyter to use it. In this static page it shows the selection it was saved with.
+# ```
+
+# %% tags=["hide-input"]
+Explorer(trials[trials["dataset"].isin(explored)], dataset=explored[0])

@@ -1,0 +1,404 @@
+"""Results of chapters 3 (image-level errors) and 4 (texture versus shape): humanlike.results, sections
+"chapter 3" and "chapter 4", and their chart builders in humanlike.charts ("chapter 3/4 builders").
+
+Hand-made trial tables with numbers worked out by hand (or with an independent textbook kappa), then the
+published data (the mirror): the tables agree with humanlike.metrics, and the paper's findings hold.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from humanlike import charts, data, metrics, results
+from humanlike.data import CATEGORIES
+
+HUMANS = ("subject-01", "subject-02")
+MODELS = ("resnet50", "simclr-resnet50x1")
+
+
+# ------------------------------------------------------------------------------------------- helpers
+def _kappa(x: np.ndarray, y: np.ndarray) -> float:
+    """Cohen's kappa of two correctness vectors, straight from the definition (independent of metrics)."""
+    x, y = np.asarray(x, bool), np.asarray(y, bool)
+    observed = np.mean(x == y)
+    p, q = x.mean(), y.mean()
+    expected = p * q + (1 - p) * (1 - q)
+    return 1.0 if observed == 1 else (observed - expected) / (1 - expected)
+
+
+def _trials(correctness: dict[str, list[int]], dataset: str = "edge", condition: str = "0") -> pd.DataFrame:
+    """A trial table: one trial per decision maker and image; wrong answers name the next category."""
+    rows = []
+    for subject, hits in correctness.items():
+        for i, hit in enumerate(hits):
+            category = CATEGORIES[i % 16]
+            response = category if hit else CATEGORIES[(i + 1) % 16]
+            rows.append(
+                dict(dataset=dataset, subject=subject, is_human=subject.startswith("subject-"), session=1, trial=i + 1,
+                     condition=condition, category=category, response=response, imagename=f"img{i}.png",
+                     image_id=f"img{i}.png", correct=bool(hit))
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+CORRECT = {
+    "subject-01": [1, 1, 1, 1, 0, 0, 0, 0],
+    "subject-02": [1, 1, 1, 0, 0, 0, 0, 1],
+    "resnet50": [1, 0, 1, 0, 1, 0, 1, 0],
+    "simclr-resnet50x1": [1, 1, 0, 0, 1, 1, 0, 0],
+}
+
+
+@pytest.fixture
+def small() -> pd.DataFrame:
+    return _trials(CORRECT)
+
+
+def _cue(subject: str, answers: dict[str, str], dataset: str = "cue-conflict") -> list[dict]:
+    rows = []
+    for i, (image, response) in enumerate(answers.items()):
+        shape = image.split("-")[0].rstrip("0123456789")
+        rows.append(
+            dict(dataset=dataset, subject=subject, is_human=subject.startswith("subject-"), session=1, trial=i + 1,
+                 condition="0", category=shape, response=response, imagename=image, image_id=image,
+                 correct=response == shape)
+        )  # fmt: skip
+    return rows
+
+
+IMAGES = ("cat1-elephant1.png", "dog1-clock1.png", "car1-car2.png", "bear1-knife1.png")
+
+
+@pytest.fixture
+def cue() -> pd.DataFrame:
+    """Cue-conflict trials. Shape/texture answers (car1-car2 has no conflict and is left out):
+    subject-01: shape, shape, -, texture; subject-02: texture, shape, -, shape  -> pooled 4 / 6;
+    resnet50: texture x3 -> 0; my-net (a user's model): shape, other, -, texture -> 1 / 2."""
+    rows = (
+        _cue("subject-01", dict(zip(IMAGES, ["cat", "dog", "car", "knife"])))
+        + _cue("subject-02", dict(zip(IMAGES, ["elephant", "dog", "car", "bear"])))
+        + _cue("resnet50", dict(zip(IMAGES, ["elephant", "clock", "car", "knife"])))
+        + _cue("my-net", dict(zip(IMAGES, ["cat", "bottle", "car", "knife"])))
+    )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def third(cue) -> pd.DataFrame:
+    """Third-party trials shaped like data.load_third_party: resnet50 of another group answers shape x3."""
+    rows = pd.DataFrame(_cue("resnet50", dict(zip(IMAGES, ["cat", "dog", "car", "bear"]))))
+    return rows.assign(
+        subject="resnet50 [someone]", model="resnet50", source="someone+repo", pipeline="someone's code",
+        training="supervised", training_data="ImageNet-1k",
+    )  # fmt: skip
+
+
+def _render(chart) -> str:
+    return vlc.vegalite_to_svg(chart.to_dict(), vl_version=alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0])
+
+
+def _dropdowns(spec: dict) -> list[dict]:
+    return [p for p in spec.get("params", []) if "bind" in p and p["bind"] != "legend"]
+
+
+# ------------------------------------------------------------------------------------------- chapter 3
+def test_condition_levels_order_from_undistorted_to_strongest():
+    frame = pd.DataFrame(
+        {
+            "dataset": ["contrast", "contrast", "contrast", "high-pass", "high-pass", "edge", "contrast"],
+            "condition": ["c01", "c100", "c50", "inf", "0.4", "0", "c07"],
+        }
+    )
+    levels = results.condition_levels(frame)
+    assert list(levels["level"]) == [7, 0, 1, 0, 7, 0, 8]  # an unknown condition (c07) comes after the known ones
+    assert list(levels["label"])[:4] == ["1", "100", "50", "none"]  # chapter 1's tick labels
+    assert levels["parameter"].iloc[0] == "contrast (%)"
+    assert results.condition_level(frame).name == "level"
+
+
+def test_condition_levels_of_the_mirror(trials):
+    pairs = trials[["dataset", "condition"]].drop_duplicates()
+    levels = pairs.join(results.condition_levels(pairs))
+    for dataset, group in levels.groupby("dataset"):
+        assert sorted(group["level"]) == list(range(len(group))), dataset  # distinct, no gaps: all known
+    undistorted = levels[levels["level"] == 0].set_index("dataset")["condition"]
+    assert undistorted["contrast"] == "c100" and undistorted["uniform-noise"] == "0.00"
+    assert undistorted["high-pass"] == "inf" and undistorted["colour"] == "cr"
+
+
+def test_pair_kind():
+    kinds = results.pair_kind(
+        ["human", "human", "supervised", "self-supervised", "weakly-supervised"],
+        ["human", "self-supervised", "human", "supervised", "unknown"],
+    )
+    assert list(kinds) == ["human–human", "human–self-supervised", "human–supervised", "model–model", "model–model"]
+
+
+def test_error_consistency_matrix_matches_hand_computed_kappa(small):
+    matrix = results.error_consistency_matrix(small, datasets=["edge"], n_boot=200, seed=1)
+    assert len(matrix) == 4 * 3  # ordered pairs, no diagonal
+    for a, b in itertools.permutations(CORRECT, 2):
+        row = matrix[(matrix["subject_a"] == a) & (matrix["subject_b"] == b)].iloc[0]
+        assert row["error_consistency"] == pytest.approx(_kappa(CORRECT[a], CORRECT[b]))
+        assert row["n_trials"] == 8
+        assert row["ci_low"] <= row["ci_high"]
+    h = matrix[(matrix["subject_a"] == "subject-01") & (matrix["subject_b"] == "subject-02")].iloc[0]
+    assert h["error_consistency"] == pytest.approx(0.5)  # c_obs 6/8, c_exp 1/2
+    assert h["kind"] == "human–human"
+    row = matrix[(matrix["subject_a"] == "resnet50") & (matrix["subject_b"] == "simclr-resnet50x1")].iloc[0]
+    assert (row["training_a"], row["training_b"], row["kind"]) == ("supervised", "self-supervised", "model–model")
+    # symmetric
+    pivot = matrix.pivot(index="subject_a", columns="subject_b", values="error_consistency")
+    assert np.allclose(pivot.to_numpy(), pivot.T.to_numpy(), equal_nan=True)
+
+
+def test_error_consistency_matrix_without_bootstrap_or_data(small):
+    matrix = results.error_consistency_matrix(small, datasets=["edge"])
+    assert matrix["ci_low"].isna().all()
+    assert results.error_consistency_matrix(small, datasets=["sketch"]).empty
+
+
+def test_consistency_summary_counts_each_pair_once(small):
+    summary = results.consistency_summary(small).set_index("kind")
+    assert summary.loc["human–human", "n_pairs"] == 1
+    assert summary.loc["human–supervised", "n_pairs"] == 2
+    assert summary.loc["human–self-supervised", "n_pairs"] == 2
+    assert summary.loc["model–model", "n_pairs"] == 1
+    assert summary.loc["supervised–self-supervised", "n_pairs"] == 1  # the same model pair, repeated
+    expected = np.mean([_kappa(CORRECT["resnet50"], CORRECT[h]) for h in HUMANS])
+    assert summary.loc["human–supervised", "mean"] == pytest.approx(expected)
+    assert summary.loc["human–human", "mean"] == pytest.approx(0.5)
+    overall = results.overall_consistency(summary.reset_index()).set_index("kind")
+    assert overall.loc["human–human", "mean"] == pytest.approx(0.5)
+    assert overall.loc["human–human", "n_datasets"] == 1
+
+
+def test_consistency_by_level_models_vs_humans_and_ceiling():
+    frames = []
+    for condition, shift in [("c50", 1), ("c100", 0), ("c05", 2)]:
+        correct = {name: list(np.roll(hits, shift)) for name, hits in CORRECT.items()}
+        frames.append(_trials(correct, dataset="contrast", condition=condition))
+    trials = pd.concat(frames, ignore_index=True)
+    levels = results.consistency_by_level(trials)
+    assert list(levels.drop_duplicates("condition")["condition"]) == ["c100", "c50", "c05"]
+    assert list(levels.drop_duplicates("condition")["level"]) == [0, 1, 5]
+    assert list(levels.drop_duplicates("condition")["label"]) == ["100", "50", "5"]
+    humans = levels[levels["subject"] == "humans"]
+    assert (humans["comparison"] == "between human observers").all()
+    assert humans["error_consistency"].tolist() == pytest.approx([0.5, 0.5, 0.5])  # rolling keeps kappa
+    assert (humans["n_pairs"] == 1).all()
+    model = levels[(levels["subject"] == "resnet50") & (levels["condition"] == "c100")].iloc[0]
+    kappas = [_kappa(CORRECT["resnet50"], CORRECT[h]) for h in HUMANS]
+    assert model["error_consistency"] == pytest.approx(np.mean(kappas))
+    assert (model["low"], model["high"]) == pytest.approx((min(kappas), max(kappas)))
+    assert model["training"] == "supervised" and model["n_pairs"] == 2
+
+
+def test_consistency_intervals_and_ceiling_comparison(small):
+    intervals = results.consistency_intervals(small, n_boot=300, seed=0)
+    humans = intervals[intervals["subject"] == "humans"]
+    assert humans["partner"].tolist() == ["subject-01 & subject-02"]  # each pair of observers once
+    assert len(intervals) == 1 + 2 * 2
+    assert (intervals["ci_low"] <= intervals["ci_high"]).all()
+    assert set(intervals["kind"]) == {"human–human", "human–supervised", "human–self-supervised"}
+
+    made = pd.DataFrame(
+        dict(
+            dataset="edge",
+            subject=["humans", "humans", "resnet50", "resnet50", "simclr-resnet50x1"],
+            partner=["a & b", "a & c", "a", "b", "a"],
+            error_consistency=[0.4, 0.6, 0.1, 0.3, 0.45],
+            ci_low=[0.3, 0.5, 0.0, 0.2, 0.3],
+            ci_high=[0.5, 0.7, 0.2, 0.55, 0.6],
+        )
+    )
+    row = results.ceiling_comparison(made).iloc[0]
+    assert (row["human_mean"], row["human_min"], row["human_max"]) == pytest.approx((0.5, 0.4, 0.6))
+    assert row["model_mean"] == pytest.approx((0.1 + 0.3 + 0.45) / 3)
+    assert (row["n_model_pairs"], row["n_below"]) == (3, 1)  # only 0.2 < 0.5
+    assert (row["best_model"], row["best_model_mean"]) == ("simclr-resnet50x1", pytest.approx(0.45))
+
+
+def test_consistency_intervals_without_models(small):
+    humans_only = small[small["is_human"]]
+    intervals = results.consistency_intervals(humans_only, n_boot=50)
+    assert set(intervals["subject"]) == {"humans"}
+    assert results.ceiling_comparison(intervals)["n_model_pairs"].tolist() == [0]
+
+
+def test_consistency_findings(small):
+    summary = results.consistency_summary(small)
+    ceiling = results.ceiling_comparison(results.consistency_intervals(small, n_boot=50))
+    facts = results.consistency_findings(summary, ceiling)
+    best = max(np.mean([_kappa(CORRECT[m], CORRECT[h]) for h in HUMANS]) for m in MODELS)
+    assert facts["n_datasets"] == 1
+    assert facts["n_human_above"] == int(0.5 > best)
+    sup = np.mean([_kappa(CORRECT["resnet50"], CORRECT[h]) for h in HUMANS])
+    ssl = np.mean([_kappa(CORRECT["simclr-resnet50x1"], CORRECT[h]) for h in HUMANS])
+    assert facts["ssl_minus_supervised"] == pytest.approx(ssl - sup)
+    model_model = _kappa(CORRECT["resnet50"], CORRECT["simclr-resnet50x1"])
+    assert facts["n_models_agree"] == int(model_model > 0.5)
+
+
+# ------------------------------------------------------------------------------------------- chapter 4
+def test_shape_bias_table_by_hand(cue, third):
+    table = results.shape_bias_table(cue, third, n_boot=200, seed=0).set_index("subject")
+    assert table.loc["humans", "shape_bias"] == pytest.approx(4 / 6)
+    assert (table.loc["humans", "n_shape"], table.loc["humans", "n_texture"]) == (4, 2)
+    assert table.loc["subject-01", "shape_bias"] == pytest.approx(2 / 3)
+    assert table.loc["subject-02", "shape_bias"] == pytest.approx(2 / 3)
+    assert table.loc["resnet50", "shape_bias"] == 0
+    assert table.loc["my-net", "shape_bias"] == pytest.approx(0.5)
+    assert table.loc["resnet50 [someone]", "shape_bias"] == 1
+    kinds = table["kind"].to_dict()
+    assert kinds["humans"] == "humans" and kinds["subject-01"] == "observer" and kinds["resnet50"] == "model"
+    # sources: never mixed
+    assert table.loc["resnet50", "source"] == results.TOOLBOX_SOURCE
+    assert table.loc["my-net", "source"] == results.OWN_SOURCE
+    assert table.loc["my-net", "training"] == "unknown"
+    assert table.loc["resnet50 [someone]", "source"] == "someone+repo"
+    assert table.loc["resnet50 [someone]", "panel"] == results.PANELS[1]
+    assert set(table.loc[["humans", "resnet50", "my-net"], "panel"]) == {results.PANELS[0]}
+    assert (table["ci_low"] <= table["shape_bias"] + 1e-12).all() and (table["shape_bias"] <= table["ci_high"] + 1e-12).all()
+
+
+def test_shape_bias_table_without_third_party_or_cue_conflict(cue, small):
+    table = results.shape_bias_table(cue, None, n_boot=50)
+    assert set(table["panel"]) == {results.PANELS[0]}
+    assert results.shape_bias_table(small, None, n_boot=50).empty
+
+
+def test_shape_bias_categories(cue, third):
+    cats = results.shape_bias_categories(cue, third)
+    humans = cats[cats["subject"] == "humans"].set_index("category")
+    assert humans.loc["cat", "shape_bias"] == pytest.approx(1 / 2)  # subject-01 shape, subject-02 texture
+    assert humans.loc["dog", "shape_bias"] == 1
+    assert "car" not in humans.index  # no conflict
+    assert not cats["subject"].str.startswith("subject-").any()  # observers only pooled
+    assert cats.loc[cats["subject"] == "resnet50 [someone]", "group"].unique().tolist() == ["someone+repo"]
+    assert set(cats.loc[cats["subject"].isin(["humans", "resnet50", "my-net"]), "group"]) == {results.PANELS[0]}
+
+
+def test_shape_bias_summary_and_findings(cue, third):
+    table = results.shape_bias_table(cue, third, n_boot=50)
+    summary = results.shape_bias_summary(table)
+    assert summary["kind"].tolist()[:2] == ["humans", "observer"]
+    models = summary[(summary["panel"] == results.PANELS[0]) & (summary["kind"] == "model")].set_index("training")
+    assert models.loc["supervised", "mean"] == 0 and models.loc["unknown", "highest"] == "my-net"
+    facts = results.shape_bias_findings(table, results.shape_bias_categories(cue, third))
+    assert facts["humans"] == pytest.approx(4 / 6)
+    assert facts["n_observers"] == 2 and facts["n_models"] == 2
+    assert (facts["model_min_name"], facts["model_max_name"]) == ("resnet50", "my-net")
+    assert facts["mean_supervised"] == 0 and facts["n_self-supervised"] == 0
+    assert facts["third_ssl_min_name"] == "" and np.isnan(facts["sin_min"])
+    assert facts["humans_category_min"] == pytest.approx(0.5)
+    assert facts["model_cells_below_half"] == pytest.approx(4 / 5)  # resnet50: 0, 0, 0; my-net: 1, (none), 0
+
+
+def test_cue_conflict_examples(cue):
+    examples = results.cue_conflict_examples(cue, n=2, seed=3)
+    assert examples["image_id"].nunique() == 2
+    assert examples.drop_duplicates("image_id")["shape"].is_unique
+    assert "car1-car2.png" not in set(examples["image_id"])  # no conflict, never an example
+    assert all(p == f"datasets/cue-conflict/{s}/{i}" for p, s, i in zip(examples["path"], examples["shape"], examples["image_id"]))
+    one = examples[(examples["image_id"] == "cat1-elephant1.png")].set_index("subject")
+    if len(one):
+        assert one.loc["subject-02", "answer"] == "texture" and one.loc["subject-01", "answer"] == "shape"
+    again = results.cue_conflict_examples(cue, n=2, seed=3)
+    pd.testing.assert_frame_equal(examples, again)
+
+
+def test_third_party_overview(third):
+    overview = results.third_party_overview(third)
+    assert overview.to_dict("records") == [
+        {"source": "someone+repo", "pipeline": "someone's code", "datasets": "cue-conflict", "models": "resnet50"}
+    ]
+
+
+# ------------------------------------------------------------------------------------------- charts
+def test_chapter_3_builders_render_with_dropdowns(small):
+    matrix = results.error_consistency_matrix(small, datasets=["edge"], n_boot=20)
+    spec = charts.consistency_matrix(matrix, datasets=["edge"]).to_dict()
+    assert _dropdowns(spec)[0]["bind"]["options"] == ["edge"]
+    assert spec["encoding"]["y"]["sort"][:2] == list(HUMANS)  # humans first
+    assert "<svg" in _render(charts.consistency_matrix(matrix))
+    summary = results.consistency_summary(small)
+    assert "<svg" in _render(charts.pair_kind_chart(summary))
+    intervals = results.consistency_intervals(small, n_boot=20)
+    assert "<svg" in _render(charts.consistency_interval_chart(intervals))
+    levels = results.consistency_by_level(
+        pd.concat([_trials(CORRECT, "contrast", c) for c in ("c100", "c05")], ignore_index=True)
+    )
+    chart = charts.consistency_level_chart(levels, datasets=data.PARAMETRIC_DATASETS)
+    assert _dropdowns(chart.to_dict())[0]["bind"]["options"] == ["contrast"]
+    assert "<svg" in _render(chart)
+
+
+def test_chapter_4_builders(cue, third, mirror):
+    table = results.shape_bias_table(cue, third, n_boot=20)
+    assert "<svg" in _render(charts.shape_bias_chart(table))
+    cats = results.shape_bias_categories(cue, third)
+    chart = charts.shape_category_chart(cats, table, value="someone+repo")
+    spec = chart.to_dict()
+    # the user's own model (my-net) sits with the toolbox's models; each third-party source is a group of its own
+    assert _dropdowns(spec)[0]["bind"]["options"] == [results.PANELS[0], "someone+repo"]
+    # the colour scale follows the dropdown: its domain is an expression of the dropdown's value
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert "pick_group" in scale["domain"]["expr"]
+    assert "<svg" in _render(chart)
+    html = charts.stimulus_gallery(results.cue_conflict_examples(cue, n=1, seed=0)).data
+    assert "data:image/jpeg;base64," in html or "image not available" in html
+
+
+def test_stimulus_gallery_embeds_real_thumbnails(trials):
+    examples = results.cue_conflict_examples(trials, n=3, seed=0)
+    html = charts.stimulus_gallery(examples, size=64).data
+    assert html.count("data:image/jpeg;base64,") == 3
+    assert len(html) < 60_000  # small thumbnails only
+
+
+# ------------------------------------------------------------------------------------------- real data
+def test_matrix_agrees_with_metrics_on_real_data(trials):
+    cue = trials[trials["dataset"] == "cue-conflict"]
+    matrix = results.error_consistency_matrix(cue, datasets=["cue-conflict"]).set_index(["subject_a", "subject_b"])
+    direct = metrics.consistency(cue, per="dataset").set_index(["subject_a", "subject_b"])
+    assert np.allclose(matrix["error_consistency"], direct.loc[matrix.index, "error_consistency"])
+
+
+def test_paper_findings_on_real_data(trials):
+    """Geirhos et al. 2020 on the public data: humans agree with each other more than with the models, on
+    average and on cue-conflict for every single model; humans decide by shape, every model by texture."""
+    summary = results.consistency_summary(trials)
+    overall = results.overall_consistency(summary).set_index("kind")["mean"]
+    assert overall["human–human"] > overall["human–supervised"] + 0.15
+    assert overall["human–human"] > overall["human–self-supervised"] + 0.15
+    levels = results.consistency_by_level(trials)
+    ceiling = metrics.human_ceiling(
+        metrics.consistency(trials[trials["dataset"].isin(data.PARAMETRIC_DATASETS)], per="condition"),
+        "error_consistency", by=["dataset", "condition"],
+    )  # fmt: skip
+    humans = levels[levels["subject"] == "humans"].merge(ceiling, on=["dataset", "condition"])
+    assert np.allclose(humans["error_consistency"], humans["mean"])
+    assert len(humans) == sum(len(results.DISTORTIONS[d].conditions) for d in data.PARAMETRIC_DATASETS)
+
+    intervals = results.consistency_intervals(trials[trials["dataset"] == "cue-conflict"], n_boot=100)
+    row = results.ceiling_comparison(intervals).iloc[0]
+    assert row["best_model_mean"] < row["human_mean"]
+
+    table = results.shape_bias_table(trials, data.load_third_party(datasets=["cue-conflict"]), n_boot=100)
+    own = table[table["panel"] == results.PANELS[0]].set_index("subject")
+    assert own.loc["humans", "shape_bias"] > 0.9
+    assert (own.loc[list(data.MODELS), "shape_bias"] < 0.5).all()
+    direct = metrics.shape_bias(trials).set_index("subject")["shape_bias"]
+    assert np.allclose(own.loc[list(data.MODELS), "shape_bias"], direct.loc[list(data.MODELS)])
+    third = table[table["panel"] == results.PANELS[1]]
+    assert third["subject"].str.contains(r" \[", regex=True).all()  # labelled by owner, never a toolbox name
+    assert set(third["source"]) <= set(data.THIRD_PARTY_SOURCES)
+    sin = third[third["training_data"] == "Stylized-ImageNet"]["shape_bias"]
+    assert len(sin) and sin.min() > 0.5  # Geirhos et al. 2019: Stylized-ImageNet raises the shape bias
