@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .metrics import CorrectnessMatrix, _divide, _nanmean, correctness_matrix, pairwise_consistency
+from .metrics import CorrectnessMatrix, divide, nanmean, correctness_matrix, pairwise_consistency
 
 #: Conditions left out of the benchmark, as raw CSV values (the ``condition`` column of the trial table).
 #: From the model-vs-human toolbox's benchmark definition; checked against the mirror's conditions in the tests.
@@ -95,15 +95,15 @@ def _dataset_metrics(matrix: CorrectnessMatrix, dataset: str, blocks: list[tuple
     accuracy, pair_metrics = [], {name: [] for name in METRICS[1:]}
     for columns in included:
         correct, seen = matrix.correct[:, columns], matrix.seen[:, columns]
-        acc = _divide(correct.sum(axis=1), seen.sum(axis=1))  # (S,), NaN where not seen
+        acc = divide(correct.sum(axis=1), seen.sum(axis=1))  # (S,), NaN where not seen
         pairs = pairwise_consistency(correct, seen, cols=humans)  # (S, H)
         accuracy.append(acc)
         pair_metrics["accuracy_difference"].append((acc[:, None] - acc[None, humans]) ** 2)
         pair_metrics["observed_consistency"].append(pairs.observed_consistency)
         pair_metrics["error_consistency"].append(pairs.error_consistency)
     # Mean over conditions first (per decision maker, per decision maker x observer pair).
-    accuracy = _nanmean(np.stack(accuracy), axis=0)
-    pair_metrics = {name: _nanmean(np.stack(values), axis=0) for name, values in pair_metrics.items()}
+    accuracy = nanmean(np.stack(accuracy), axis=0)
+    pair_metrics = {name: nanmean(np.stack(values), axis=0) for name, values in pair_metrics.items()}
     upper = np.triu(np.ones((len(humans), len(humans)), dtype=bool), k=1)  # each unordered observer pair once
 
     rows = []
@@ -115,12 +115,12 @@ def _dataset_metrics(matrix: CorrectnessMatrix, dataset: str, blocks: list[tuple
         add(matrix.subjects[s], "ood_accuracy", accuracy[s])
         for name, values in pair_metrics.items():
             # then the mean over the dataset's observers (those with matched trials: NaN pairs drop out)
-            add(matrix.subjects[s], name, _nanmean(values[s], 0))
+            add(matrix.subjects[s], name, nanmean(values[s], 0))
     human_accuracy = accuracy[humans]
     if np.isfinite(human_accuracy).any():
-        add(HUMANS, "ood_accuracy", _nanmean(human_accuracy, 0))
+        add(HUMANS, "ood_accuracy", nanmean(human_accuracy, 0))
         for name, values in pair_metrics.items():
-            add(HUMANS, name, _nanmean(values[humans][upper], 0))
+            add(HUMANS, name, nanmean(values[humans][upper], 0))
     return rows
 
 
@@ -191,7 +191,7 @@ def shape_bias_table(trials: pd.DataFrame) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "model": [HUMANS],
-                    "shape_bias": [_divide(pooled["n_shape"], pooled["n_shape"] + pooled["n_texture"])[()]],
+                    "shape_bias": [divide(pooled["n_shape"], pooled["n_shape"] + pooled["n_texture"])[()]],
                     "n_shape": [int(pooled["n_shape"])],
                     "n_texture": [int(pooled["n_texture"])],
                 }

@@ -53,7 +53,7 @@ def _as_list(by: str | Iterable[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _nanmean(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+def nanmean(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     """Mean over ``axis`` ignoring NaN; NaN (without numpy's RuntimeWarning) where every value is NaN."""
     finite = np.isfinite(values)
     total = np.where(finite, values, 0.0).sum(axis=axis)
@@ -62,7 +62,7 @@ def _nanmean(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """Elementwise ratio, NaN where the denominator is 0 (no trials) instead of a warning."""
     numerator = np.asarray(numerator, dtype=float)
     denominator = np.asarray(denominator, dtype=float)
@@ -136,7 +136,7 @@ def _shape_bias_counts(trials: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     frame["n_trials"] = 1
     out = frame.groupby(by, observed=True, sort=True)[["n_shape", "n_texture", "n_trials"]].sum().reset_index()
     out = out.astype({"n_shape": int, "n_texture": int, "n_trials": int})
-    out.insert(len(by), "shape_bias", _divide(out["n_shape"], out["n_shape"] + out["n_texture"]))
+    out.insert(len(by), "shape_bias", divide(out["n_shape"], out["n_shape"] + out["n_texture"]))
     return out
 
 
@@ -232,9 +232,9 @@ def pairwise_consistency(
         w = np.asarray(weights, dtype=float)
         xa, ya, ma = xa * w, ya * w, ma * w
     n = ma @ mb.T
-    c_obs = _divide(xa @ xb.T + ya @ yb.T, n)
-    p_a = _divide(xa @ mb.T, n)
-    p_b = _divide(ma @ xb.T, n)
+    c_obs = divide(xa @ xb.T + ya @ yb.T, n)
+    p_a = divide(xa @ mb.T, n)
+    p_b = divide(ma @ xb.T, n)
     c_exp = expected_consistency(p_a, p_b)
     return Consistency(n, c_obs, c_exp, error_consistency(c_obs, c_exp), p_a, p_b)
 
@@ -418,7 +418,7 @@ def confusion_matrix(trials: pd.DataFrame, by: str | Sequence[str] = ("subject",
     """
     by = _as_list(by)
     keys, counts = confusion_counts(trials, by)
-    proportion = _divide(counts, counts.sum(axis=1, keepdims=True))
+    proportion = divide(counts, counts.sum(axis=1, keepdims=True))
     n_groups, n_r, n_c = counts.shape
     frame = {name: np.repeat(keys[name].to_numpy(), n_r * n_c) for name in by}
     frame["category"] = np.tile(np.tile(np.array(CATEGORIES, dtype=object), n_r), n_groups)
@@ -446,7 +446,7 @@ def response_entropy(
     if not include_na:
         responses = responses[:, : len(CATEGORIES)]
     total = responses.sum(axis=1, keepdims=True)
-    q = _divide(responses, total)
+    q = divide(responses, total)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(q > 0, q * np.log2(np.where(q > 0, q, 1.0)), 0.0)
     out = keys.copy()
@@ -476,7 +476,7 @@ def confusion_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     x, y = _off_diagonal(a), _off_diagonal(b)
     x = x - x.mean(axis=-1, keepdims=True)
     y = y - y.mean(axis=-1, keepdims=True)
-    return _divide((x * y).sum(axis=-1), np.sqrt((x * x).sum(axis=-1) * (y * y).sum(axis=-1)))[()]
+    return divide((x * y).sum(axis=-1), np.sqrt((x * x).sum(axis=-1) * (y * y).sum(axis=-1)))[()]
 
 
 def confusion_similarity_pairs(trials: pd.DataFrame, by: str | Sequence[str] = ("dataset",)) -> pd.DataFrame:
@@ -487,11 +487,11 @@ def confusion_similarity_pairs(trials: pd.DataFrame, by: str | Sequence[str] = (
     """
     by = _as_list(by)
     keys, counts = confusion_counts(trials, by + ["subject"])
-    proportions = _divide(counts, counts.sum(axis=1, keepdims=True))
+    proportions = divide(counts, counts.sum(axis=1, keepdims=True))
     z = _off_diagonal(proportions)
     z = z - z.mean(axis=1, keepdims=True)
     norms = np.sqrt((z * z).sum(axis=1, keepdims=True))
-    z = _divide(z, norms)
+    z = divide(z, norms)
     frames = []
     for _, rows in keys.groupby(by, sort=True).indices.items():
         names = keys["subject"].to_numpy()[rows]
@@ -542,7 +542,7 @@ def human_ceiling(
 
 
 # ============================================================================================ bootstrap
-def _percentiles(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+def percentile_interval(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval over axis 0 of bootstrap samples, ignoring NaN replicates."""
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), not {level}")
@@ -564,7 +564,7 @@ def bootstrap_weights(rng: np.random.Generator, n_images: int, n_boot: int) -> n
     return np.bincount(flat, minlength=n_boot * n_images).reshape(n_boot, n_images).astype(float)
 
 
-def _block_weights(blocks: Sequence[tuple[str, str, slice]], n_boot: int, seed: int) -> list[np.ndarray]:
+def bootstrap_block_weights(blocks: Sequence[tuple[str, str, slice]], n_boot: int, seed: int) -> list[np.ndarray]:
     # One generator, blocks in their fixed (sorted) order: the same seed gives the same resamples to every
     # bootstrap function, so intervals of accuracy and kappa come from the same resampled image sets.
     rng = np.random.default_rng(seed)
@@ -587,7 +587,7 @@ def bootstrap_accuracy(
     Columns: ``subject, dataset, [condition,] accuracy, ci_low, ci_high, n_boot, level``.
     """
     matrix = correctness_matrix(trials)
-    weights = _block_weights(matrix.blocks, n_boot, seed)
+    weights = bootstrap_block_weights(matrix.blocks, n_boot, seed)
     hits = [(w @ matrix.correct[:, c].T, w @ matrix.seen[:, c].T) for w, (_, _, c) in zip(weights, matrix.blocks)]
     if per == "condition":
         groups = [(d, cond, [i]) for i, (d, cond, _) in enumerate(matrix.blocks)]
@@ -598,9 +598,9 @@ def bootstrap_accuracy(
     frames = []
     for dataset, condition, members in groups:
         columns = np.concatenate([np.arange(matrix.blocks[i][2].start, matrix.blocks[i][2].stop) for i in members])
-        estimate = _divide(matrix.correct[:, columns].sum(axis=1), matrix.seen[:, columns].sum(axis=1))
-        samples = _divide(sum(hits[i][0] for i in members), sum(hits[i][1] for i in members))
-        low, high = _percentiles(samples, level)
+        estimate = divide(matrix.correct[:, columns].sum(axis=1), matrix.seen[:, columns].sum(axis=1))
+        samples = divide(sum(hits[i][0] for i in members), sum(hits[i][1] for i in members))
+        low, high = percentile_interval(samples, level)
         frame = {"subject": matrix.subjects, "dataset": dataset}
         if condition is not None:
             frame["condition"] = condition
@@ -638,9 +638,9 @@ def bootstrap_shape_bias(
         shape = np.vstack([shape, shape[axes["is_human"]].sum(axis=0)])
         texture = np.vstack([texture, texture[axes["is_human"]].sum(axis=0)])
     weights = bootstrap_weights(np.random.default_rng(seed), shape.shape[1], n_boot)
-    samples = _divide(weights @ shape.T, weights @ (shape + texture).T)
-    low, high = _percentiles(samples, level)
-    estimate = _divide(shape.sum(axis=1), (shape + texture).sum(axis=1))
+    samples = divide(weights @ shape.T, weights @ (shape + texture).T)
+    low, high = percentile_interval(samples, level)
+    estimate = divide(shape.sum(axis=1), (shape + texture).sum(axis=1))
     return pd.DataFrame(
         {"subject": subjects, "shape_bias": estimate, "ci_low": low, "ci_high": high, "n_boot": n_boot, "level": level}
     )
@@ -665,7 +665,7 @@ def bootstrap_error_consistency(
     """
     matrix = correctness_matrix(trials)
     rows, cols = matrix.index(subjects_a), matrix.index(subjects_b)
-    weights = _block_weights(matrix.blocks, n_boot, seed)
+    weights = bootstrap_block_weights(matrix.blocks, n_boot, seed)
     by_dataset: dict[str, list[int]] = {}
     for i, (dataset, _, _) in enumerate(matrix.blocks):
         by_dataset.setdefault(dataset, []).append(i)
@@ -684,8 +684,8 @@ def bootstrap_error_consistency(
                 for s in range(0, n_boot, step)
             ]
             samples.append(np.concatenate(chunks))
-        estimate = _nanmean(np.stack(estimates), axis=0)
-        low, high = _percentiles(_nanmean(np.stack(samples), axis=0), level)
+        estimate = nanmean(np.stack(estimates), axis=0)
+        low, high = percentile_interval(nanmean(np.stack(samples), axis=0), level)
         frame = _pairs_frame(
             {"dataset": np.array([dataset])},
             matrix.subjects[rows],

@@ -6,25 +6,24 @@ Sections, one per chapter. Each returns a tidy pandas DataFrame (one row per obs
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
 import pandas as pd
 
-from . import metrics  # noqa: F401
+from . import benchmark, data, metrics
+
+#: The name of the human row of every table here (all observers of a dataset, averaged or pooled).
+HUMANS = "humans"
 
 
 # ===================================================================== chapter 1: noise robustness
-# Imports of this section live here so that the chapter sections can be edited independently.
-from collections.abc import Iterable, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from . import benchmark as _benchmark  # noqa: E402
-from . import data as _data  # noqa: E402
 
 #: The ``dataset`` value of the rows of :func:`ood_accuracy` that average over datasets.
 ALL_DATASETS = "all datasets"
-#: The name of the human row of every table here (all observers of a dataset, averaged or pooled).
-HUMANS = "humans"
 
 
 @dataclass(frozen=True)
@@ -131,14 +130,14 @@ def training_types(names: Iterable[str]) -> list[str]:
     if not names:
         return []
     unique = list(dict.fromkeys(names))
-    table = _data.model_metadata(unique)
+    table = data.model_metadata(unique)
     kinds = dict(zip(table["model"], table["training"].fillna("unknown")))
     return [kinds.get(n, "unknown") for n in names]
 
 
 def _dataset_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
     """Sort by dataset in the paper's order (:data:`humanlike.data.DATASETS`, :data:`ALL_DATASETS` first), then keys."""
-    order = {ALL_DATASETS: -1, **{d: i for i, d in enumerate(_data.DATASETS)}}
+    order = {ALL_DATASETS: -1, **{d: i for i, d in enumerate(data.DATASETS)}}
     rank = frame["dataset"].map(order).fillna(len(order))
     return frame.assign(_order=rank).sort_values(["_order", *keys], kind="stable", ignore_index=True).drop(
         columns="_order"
@@ -201,13 +200,13 @@ def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> O
     sharing each resample (:func:`humanlike.metrics.bootstrap_weights`), and the same means taken per replicate.
     Differences between decision makers computed per replicate are therefore paired.
     """
-    matrix = metrics.correctness_matrix(_benchmark.ood_trials(trials))
+    matrix = metrics.correctness_matrix(benchmark.ood_trials(trials))
     if not matrix.blocks:
         raise ValueError("no trials left after the benchmark's exclusions")
-    weights = metrics._block_weights(matrix.blocks, n_boot, seed)
+    weights = metrics.bootstrap_block_weights(matrix.blocks, n_boot, seed)
     human = np.asarray(matrix.is_human, dtype=bool)
     blocks = matrix.dataset_blocks()
-    datasets = [d for d in _data.DATASETS if d in blocks] + sorted(set(blocks) - set(_data.DATASETS))
+    datasets = [d for d in data.DATASETS if d in blocks] + sorted(set(blocks) - set(data.DATASETS))
     index = {(d, c): i for i, (d, c, _) in enumerate(matrix.blocks)}
     estimates, samples, counts = [], [], []
     for dataset in datasets:
@@ -215,14 +214,14 @@ def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> O
         for condition, columns in blocks[dataset]:
             correct, seen = matrix.correct[:, columns], matrix.seen[:, columns]
             w = weights[index[(dataset, condition)]]
-            point.append(metrics._divide(correct.sum(axis=1), seen.sum(axis=1)))  # (S,)
-            reps.append(metrics._divide(w @ correct.T, w @ seen.T))  # (B, S)
+            point.append(metrics.divide(correct.sum(axis=1), seen.sum(axis=1)))  # (S,)
+            reps.append(metrics.divide(w @ correct.T, w @ seen.T))  # (B, S)
             seen_any.append(seen.sum(axis=1) > 0)
-        point, reps = metrics._nanmean(np.stack(point), 0), metrics._nanmean(np.stack(reps), 0)
+        point, reps = metrics.nanmean(np.stack(point), 0), metrics.nanmean(np.stack(reps), 0)
         count = np.stack(seen_any).sum(axis=0)
         if human.any():
-            point = np.append(point, metrics._nanmean(np.where(human, point, np.nan), 0))
-            reps = np.column_stack([reps, metrics._nanmean(np.where(human[None, :], reps, np.nan), 1)])
+            point = np.append(point, metrics.nanmean(np.where(human, point, np.nan), 0))
+            reps = np.column_stack([reps, metrics.nanmean(np.where(human[None, :], reps, np.nan), 1)])
             count = np.append(count, np.stack(seen_any)[:, human].any(axis=1).sum())
         estimates.append(point)
         samples.append(reps)
@@ -236,8 +235,8 @@ def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> O
 
 def _with_all_datasets(reps: OODReplicates) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Datasets, estimates and replicates with the mean over datasets (:data:`ALL_DATASETS`) prepended."""
-    estimate = np.concatenate([metrics._nanmean(reps.estimate, 0)[None], reps.estimate])
-    samples = np.concatenate([metrics._nanmean(reps.samples, 0)[None], reps.samples])
+    estimate = np.concatenate([metrics.nanmean(reps.estimate, 0)[None], reps.estimate])
+    samples = np.concatenate([metrics.nanmean(reps.samples, 0)[None], reps.samples])
     return [ALL_DATASETS, *reps.datasets], estimate, samples
 
 
@@ -255,7 +254,7 @@ def ood_accuracy(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level:
     keep = ~reps.is_human
     frames = []
     for i, dataset in enumerate(names):
-        low, high = metrics._percentiles(samples[i], level)
+        low, high = metrics.percentile_interval(samples[i], level)
         if i == 0:
             conditions, n_datasets = reps.n_conditions.sum(axis=0), np.isfinite(reps.estimate).sum(axis=0)
         else:
@@ -305,7 +304,7 @@ def ood_accuracy_difference(
     frames = []
     for i, dataset in enumerate(names):
         difference = estimate[i, a] - estimate[i, b]
-        low, high = metrics._percentiles(samples[i][:, a] - samples[i][:, b], level)
+        low, high = metrics.percentile_interval(samples[i][:, a] - samples[i][:, b], level)
         frame = pd.DataFrame(
             {
                 "dataset": dataset,
@@ -340,7 +339,6 @@ def describe(estimate: float, low: float, high: float, *, difference: bool = Fal
 
 # ===================================================================== chapter 2: category-level errors
 # (uses the imports, HUMANS, training_types and _dataset_order of the chapter 1 section)
-from statistics import NormalDist  # noqa: E402
 
 #: How a decision maker's confusion similarity is summarised in :func:`confusion_similarity_summary`.
 TO_HUMANS = "to human observers"
@@ -384,7 +382,7 @@ def _confusion_replicates(trials: pd.DataFrame, subjects: np.ndarray, n_boot: in
     :func:`humanlike.metrics.bootstrap_weights`), all decision makers sharing each resample; a trial counts as
     often as its image was drawn.
     """
-    n_r, n_c = len(metrics.RESPONSES), len(_data.CATEGORIES)
+    n_r, n_c = len(metrics.RESPONSES), len(data.CATEGORIES)
     key = trials["condition"].astype(str) + "\t" + trials["image_id"].astype(str)
     key_codes, keys = pd.factorize(key, sort=True)
     conditions = pd.Series(keys).str.split("\t").str[0].to_numpy()
@@ -394,7 +392,7 @@ def _confusion_replicates(trials: pd.DataFrame, subjects: np.ndarray, n_boot: in
         weights[:, run[0] : run[-1] + 1] = metrics.bootstrap_weights(rng, len(run), n_boot)
     subject = pd.Categorical(trials["subject"].astype(str), categories=list(subjects)).codes.astype(np.int64)
     response = pd.Categorical(trials["response"].astype(str), categories=metrics.RESPONSES).codes.astype(np.int64)
-    category = pd.Categorical(trials["category"].astype(str), categories=_data.CATEGORIES).codes.astype(np.int64)
+    category = pd.Categorical(trials["category"].astype(str), categories=data.CATEGORIES).codes.astype(np.int64)
     cell = (subject * n_r + response) * n_c + category
     order = np.argsort(cell, kind="stable")
     cells, starts = np.unique(cell[order], return_index=True)
@@ -406,8 +404,8 @@ def _confusion_replicates(trials: pd.DataFrame, subjects: np.ndarray, n_boot: in
         replicate_counts[:, cells] = np.add.reduceat(weights[:, key_codes[order]], starts, axis=1)
     counts = counts.reshape(len(subjects), n_r, n_c)
     replicate_counts = replicate_counts.reshape(n_boot, len(subjects), n_r, n_c)
-    proportion = metrics._divide(counts, counts.sum(axis=-2, keepdims=True))
-    replicates = metrics._divide(replicate_counts, replicate_counts.sum(axis=-2, keepdims=True))
+    proportion = metrics.divide(counts, counts.sum(axis=-2, keepdims=True))
+    replicates = metrics.divide(replicate_counts, replicate_counts.sum(axis=-2, keepdims=True))
     return proportion, replicates
 
 
@@ -455,7 +453,7 @@ def confusion_similarity_summary(
     humans = _observer_names(trials)
     rows = []
     present = set(trials["dataset"])
-    for dataset in [d for d in _data.DATASETS if d in present]:
+    for dataset in [d for d in data.DATASETS if d in present]:
         sub = trials[trials["dataset"] == dataset]
         subjects = np.array(sorted(set(sub["subject"].astype(str))), dtype=object)
         proportion, replicates = _confusion_replicates(sub, subjects, n_boot, rng)
@@ -466,7 +464,7 @@ def confusion_similarity_summary(
         def add(subject: str, comparison: str, values: np.ndarray, replicate_values: np.ndarray) -> None:
             finite = values[np.isfinite(values)]
             estimate = float(finite.mean()) if len(finite) else np.nan
-            replicates = metrics._nanmean(replicate_values, 1)
+            replicates = metrics.nanmean(replicate_values, 1)
             replicates = replicates[np.isfinite(replicates)]
             spread = float(np.std(replicates, ddof=1)) if len(replicates) > 1 else np.nan
             rows.append(
@@ -516,15 +514,6 @@ def response_entropy(trials: pd.DataFrame) -> pd.DataFrame:
 # Error consistency (kappa, Geirhos et al. 2020 NeurIPS) of pairs of decision makers: matrices, summaries by the
 # kind of pair, kappa per distortion level, bootstrap intervals. All numbers come from metrics.consistency,
 # metrics.bootstrap_error_consistency and metrics.human_ceiling.
-import re
-from collections.abc import Iterable, Sequence
-
-import numpy as np
-
-from . import data
-
-#: Name of all human observers pooled into one decision maker (as ``humanlike.charts.HUMANS``).
-POOLED_HUMANS = "humans"
 
 
 #: Kinds of pairs in :func:`consistency_summary`, in legend order. ``human–<training>`` pairs a human observer with
@@ -667,7 +656,6 @@ def consistency_summary(trials: pd.DataFrame, ood_only: bool = True) -> pd.DataF
     repeat the ``model–model`` pairs of one supervised and one self-supervised model.
     Columns: ``dataset, kind, mean, min, max, n_pairs`` (statistics of kappa over the pairs).
     """
-    from . import benchmark
 
     selected = benchmark.ood_trials(trials) if ood_only else trials
     columns = ["dataset", "kind", "mean", "min", "max", "n_pairs"]
@@ -718,7 +706,7 @@ def consistency_by_level(trials: pd.DataFrame, datasets: Sequence[str] = data.PA
     pairs = metrics.consistency(selected, subjects_b=humans, per="condition")
     by = ["dataset", "condition"]
     ceiling = metrics.human_ceiling(pairs, "error_consistency", by=by, humans=humans)
-    ceiling = ceiling.drop(columns="metric").assign(subject=POOLED_HUMANS, comparison="between human observers")
+    ceiling = ceiling.drop(columns="metric").assign(subject=HUMANS, comparison="between human observers")
     with_models = pairs[~pairs["subject_a"].isin(humans)]
     grouped = with_models.groupby(by + ["subject_a"], sort=True)["error_consistency"]
     models = grouped.agg(["mean", "min", "max", "size"]).reset_index().rename(columns={"subject_a": "subject"})
@@ -740,7 +728,6 @@ def consistency_intervals(
     Columns: ``dataset, subject, partner, training, kind, error_consistency, ci_low, ci_high`` (``subject``: the
     model, or ``humans`` for a pair of observers; ``partner``: the observer, or ``subject-01 & subject-02``).
     """
-    from . import benchmark
 
     columns = ["dataset", "subject", "partner", "training", "kind", "error_consistency", "ci_low", "ci_high"]
     trials = benchmark.ood_trials(trials) if ood_only else trials
@@ -752,12 +739,12 @@ def consistency_intervals(
     if len(humans) > 1:
         boot = metrics.bootstrap_error_consistency(trials, humans, humans, n_boot=n_boot, seed=seed)
         boot = boot[boot["subject_a"] < boot["subject_b"]]
-        frames.append(boot.assign(subject=POOLED_HUMANS, partner=boot["subject_a"] + " & " + boot["subject_b"]))
+        frames.append(boot.assign(subject=HUMANS, partner=boot["subject_a"] + " & " + boot["subject_b"]))
     if not frames:
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames, ignore_index=True)
     out["training"] = out["subject"].map(_training(out["subject"]))
-    out["kind"] = np.where(out["subject"] == POOLED_HUMANS, "human–human", "human–" + out["training"].astype(str))
+    out["kind"] = np.where(out["subject"] == HUMANS, "human–human", "human–" + out["training"].astype(str))
     return out[columns]
 
 
@@ -774,9 +761,9 @@ def ceiling_comparison(intervals: pd.DataFrame) -> pd.DataFrame:
     """
     columns = ["dataset", "human_mean", "human_min", "human_max", "model_mean", "n_model_pairs", "n_below",
                "best_model", "best_model_mean"]  # fmt: skip
-    human = intervals[intervals["subject"] == POOLED_HUMANS].groupby("dataset", sort=False)["error_consistency"]
+    human = intervals[intervals["subject"] == HUMANS].groupby("dataset", sort=False)["error_consistency"]
     human = human.agg(human_mean="mean", human_min="min", human_max="max")
-    models = intervals[intervals["subject"] != POOLED_HUMANS].join(human["human_mean"], on="dataset")
+    models = intervals[intervals["subject"] != HUMANS].join(human["human_mean"], on="dataset")
     models = models.assign(below=models["ci_high"] < models["human_mean"])
     grouped = models.groupby("dataset", sort=False)
     out = human.join(
@@ -857,7 +844,7 @@ _SHAPE_COLUMNS = [
 def _pooled(trials: pd.DataFrame) -> pd.DataFrame:
     """The trials plus a copy of the human ones under the name ``humans`` (all observers pooled)."""
     humans = trials[trials["is_human"].astype(bool)]
-    return pd.concat([trials, humans.assign(subject=POOLED_HUMANS)], ignore_index=True)
+    return pd.concat([trials, humans.assign(subject=HUMANS)], ignore_index=True)
 
 
 def _toolbox_labels(subjects: pd.Series, is_human: pd.Series) -> pd.DataFrame:
@@ -867,7 +854,7 @@ def _toolbox_labels(subjects: pd.Series, is_human: pd.Series) -> pd.DataFrame:
     own = ~names.isin(data.MODELS) & ~is_human.to_numpy()
     return pd.DataFrame(
         {
-            "kind": np.where(names == POOLED_HUMANS, "humans", np.where(is_human, "observer", "model")),
+            "kind": np.where(names == HUMANS, "humans", np.where(is_human, "observer", "model")),
             "training": names.map(meta["training"]).fillna("unknown").to_numpy(),
             "training_data": names.map(meta["training_data"]).to_numpy(),
             "source": np.where(own, OWN_SOURCE, TOOLBOX_SOURCE),
@@ -937,7 +924,7 @@ def shape_bias_categories(trials: pd.DataFrame, third_party: pd.DataFrame | None
     cue = trials[trials["dataset"] == "cue-conflict"]
     if not cue.empty:
         pooled = _pooled(cue)
-        pooled = pooled[(pooled["subject"] == POOLED_HUMANS) | ~pooled["is_human"].astype(bool)]
+        pooled = pooled[(pooled["subject"] == HUMANS) | ~pooled["is_human"].astype(bool)]
         out = metrics.shape_bias_per_category(pooled, by=["subject", "is_human"])
         labels = _toolbox_labels(out["subject"], out["is_human"])
         frames.append(pd.concat([out, labels[["training", "source"]]], axis=1))
@@ -1061,7 +1048,7 @@ def shape_bias_findings(table: pd.DataFrame, categories: pd.DataFrame | None = N
     facts.update(sin_min=sin.min(), sin_max=sin.max())
     if categories is not None and len(categories):
         mine = categories  # third-party names carry their owner ("resnet50 [rgeirhos]"): no clash with these
-        human_cats = mine[mine["subject"] == POOLED_HUMANS].dropna(subset=["shape_bias"])
+        human_cats = mine[mine["subject"] == HUMANS].dropna(subset=["shape_bias"])
         if len(human_cats):
             low = human_cats.loc[human_cats["shape_bias"].idxmin()]
             facts.update(humans_category_min=low["shape_bias"], humans_category_min_name=low["category"])
