@@ -236,7 +236,9 @@ def _execute(source: str, parameters: dict, timeout: int | None = None) -> tuple
             os.dup2(saved, 2)
             os.close(saved)
         captured.seek(0)
-        noise = ("running over TCP without encryption",)
+        # Known harmless kernel chatter: the ZMQ transport notice, and the KeyboardInterrupt a kernel logs when
+        # papermill shuts it down after the last cell.
+        noise = ("running over TCP without encryption", "KeyboardInterrupt caught in kernel")
         stderr = "\n".join(
             line for line in captured.read().decode(errors="replace").splitlines()
             if line.strip() and not any(n in line for n in noise)
