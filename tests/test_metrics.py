@@ -419,3 +419,19 @@ def test_shape_bias_on_mirror_matches_row_by_row_count(trials):
             texture += response == texture_name
         assert (ours.loc[subject, "n_shape"], ours.loc[subject, "n_texture"]) == (shape, texture), subject
         assert ours.loc[subject, "shape_bias"] == pytest.approx(shape / (shape + texture))
+
+
+def test_bootstrap_kappa_averaged_over_partners(trials):
+    edge = trials[trials["dataset"] == "edge"]
+    humans = sorted(edge.loc[edge["is_human"], "subject"].unique())
+    per_pair = M.bootstrap_error_consistency(edge, ["resnet50", humans[0]], humans, n_boot=50, seed=1)
+    mean = M.bootstrap_error_consistency(edge, ["resnet50", humans[0]], humans, n_boot=50, seed=1,
+                                               average_b=True).set_index("subject_a")
+    assert set(mean["subject_b"]) == {"mean"}
+    # the estimate is the plain mean over partners, the observer's self-pair left out
+    expected = per_pair.groupby("subject_a")["error_consistency"].mean()
+    assert mean.loc["resnet50", "error_consistency"] == pytest.approx(expected["resnet50"])
+    assert mean.loc[humans[0], "error_consistency"] == pytest.approx(expected[humans[0]])
+    assert (per_pair["subject_a"] != per_pair["subject_b"]).all()
+    row = mean.loc["resnet50"]
+    assert row["ci_low"] < row["error_consistency"] < row["ci_high"]

@@ -654,9 +654,14 @@ def bootstrap_error_consistency(
     seed: int = 0,
     level: float = 0.95,
     chunk_bytes: int = 64 * 2**20,
+    average_b: bool = False,
 ) -> pd.DataFrame:
     """Percentile bootstrap interval of the error consistency of pairs, per dataset (kappa per condition,
     averaged over conditions, as in :func:`consistency` with per="dataset").
+
+    With ``average_b=True`` the statistic is each ``subjects_a`` member's kappa averaged over its partners in
+    ``subjects_b`` (self-pairs left out), e.g. a model's mean error consistency with all human observers; the
+    average is taken inside every replicate, so the interval is that of the mean (``subject_b == "mean"``).
 
     Image ids are resampled within each dataset x condition (same resamples as :func:`bootstrap_accuracy` for
     the same seed); each replicate's kappa comes from :func:`pairwise_consistency` with the multiplicities as
@@ -685,11 +690,18 @@ def bootstrap_error_consistency(
             ]
             samples.append(np.concatenate(chunks))
         estimate = nanmean(np.stack(estimates), axis=0)
-        low, high = percentile_interval(nanmean(np.stack(samples), axis=0), level)
+        replicates = nanmean(np.stack(samples), axis=0)
+        names_b = matrix.subjects[cols]
+        if average_b:
+            self_pair = matrix.subjects[rows][:, None] == names_b[None, :]
+            estimate = nanmean(np.where(self_pair, np.nan, estimate), 1)[:, None]
+            replicates = nanmean(np.where(self_pair[None], np.nan, replicates), 2)[:, :, None]
+            names_b = np.array(["mean"])
+        low, high = percentile_interval(replicates, level)
         frame = _pairs_frame(
             {"dataset": np.array([dataset])},
             matrix.subjects[rows],
-            matrix.subjects[cols],
+            names_b,
             {"error_consistency": estimate[None], "ci_low": low[None], "ci_high": high[None]},
         )
         frames.append(frame[(frame["subject_a"] != frame["subject_b"]) & np.isfinite(frame["error_consistency"])])

@@ -1,0 +1,170 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (humanlike)
+#     language: python
+#     name: humanlike
+# ---
+
+# %% [markdown]
+# # The benchmark, and your model
+#
+# The four findings of the previous chapters each look at one aspect of behaviour. The model-vs-human benchmark
+# {cite}`geirhos2021partial` condenses them into a few numbers per model, over all 17 datasets: how accurate the
+# model is out of distribution, how close its accuracy is to each human observer's, and how often it is right
+# or wrong on the *same images* as they are (observed consistency, and error consistency $\kappa$, which corrects
+# for what the two accuracies alone would predict). This chapter shows the benchmark for the published
+# evaluations, then does what a reader of this book would do: it **evaluates a new model** and places it among
+# them.
+#
+# **The paper's claim, in benchmark terms** {cite}`geirhos2020surprising`: self-supervised models do not close
+# the gap to humans; on error consistency they sit with the supervised models, far below the agreement between
+# two humans.
+
+# %% tags=["parameters"]
+models: "list or None" = None  # published models to show: names or fnmatch globs; None: all known models
+extra_dirs: list = []  # more model CSVs, laid out as DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv
+datasets: "list or None" = None  # datasets of the benchmark; None: all 17
+bootstrap: int = 1000  # bootstrap resamples (of images) for the interval of the new model's error consistency
+seed: int = 0  # random seed of the bootstrap
+evaluate_model: "str or None" = "efficientnet-lite0"  # model spec to evaluate here (see humanlike evaluate); None: skip
+evaluate_datasets: list = ["cue-conflict", "edge", "silhouette"]  # datasets to evaluate it on (their stimuli must be available)
+runs_dir: str = "runs"  # where evaluation results are written and found again (a finished dataset is not recomputed)
+device: str = "auto"  # auto, cpu or cuda
+
+# %% tags=["hide-input"]
+import time
+from pathlib import Path
+
+from IPython.display import Markdown
+
+from humanlike import benchmark, charts, data, inference, metrics, models as zoo, results
+
+models = charts.as_list(models)
+extra_dirs = [*(charts.as_list(extra_dirs) or [])]
+datasets = charts.as_list(datasets)
+evaluate_datasets = charts.as_list(evaluate_datasets) or []
+
+# %% [markdown]
+# ## Evaluating a model
+#
+# `humanlike.inference` runs any ImageNet classifier on the stimuli: images are decoded in background workers,
+# the network's 1,000 ImageNet probabilities are mapped to the 16 categories (the mean probability of each
+# category's ImageNet classes, then the most probable category; see {doc}`../methods`), and one answer per image
+# is written as a CSV in exactly the format of the published model evaluations. The same step on the command
+# line is `humanlike evaluate --model efficientnet-lite0 --datasets cue-conflict edge silhouette --out runs`.
+# Results are kept: rebuilding the book does not recompute a finished dataset.
+#
+# Here the model is EfficientNet-Lite0 {cite}`tan2019efficientnet`, a small supervised network whose ImageNet
+# weights ship inside a Python package, so this works offline; the stimuli are those whose images are public
+# outside the benchmark's release archives (cue-conflict, edge and silhouette).
+
+# %% tags=["hide-input"]
+new_model = None
+if evaluate_model:
+    started = time.perf_counter()
+    written = inference.evaluate(
+        evaluate_model, datasets=evaluate_datasets, out=Path(runs_dir), device=device, progress=False
+    )
+    new_model = zoo.default_name(evaluate_model)
+    extra_dirs.append(runs_dir)
+    report = Markdown(
+        f"Evaluated `{evaluate_model}` on {len(written)} dataset(s) in {time.perf_counter() - started:.1f} s "
+        f"(finished datasets are read from `{runs_dir}/`): "
+        + ", ".join(f"`{p.relative_to(Path(runs_dir))}`" for p in written)
+    )
+else:
+    report = Markdown("No model evaluated (`evaluate_model` is None).")
+report
+
+# %% tags=["hide-input"]
+chosen = None if models is None else [*models, *([new_model] if new_model else [])]
+trials = data.load_trials(datasets=datasets, models=chosen, extra_dirs=extra_dirs)
+scopes = results.benchmark_scopes(trials)
+
+# %% [markdown]
+# ## Most human-like behaviour
+#
+# The benchmark table, as published: one row per model, averaged over conditions, then human observers, then
+# datasets; `mean rank` is the mean of a model's ranks on accuracy difference (lower is better), observed
+# consistency and error consistency (higher is better). The `humans` row compares each pair of human observers
+# the same way: it is the bar a model would have to reach. A model evaluated on fewer datasets is averaged over
+# those it has (`n_datasets`); its row is therefore not directly comparable, which the next section fixes.
+
+# %% tags=["hide-input"]
+overall = scopes[scopes["scope"] == results.ALL_DATASETS].drop(columns="scope")
+humanlike_table = overall[["model", "training", "accuracy_difference", "observed_consistency",
+                           "error_consistency", "mean_rank", "n_datasets"]]
+humanlike_table.style.format(precision=3).hide(axis="index")
+
+# %% [markdown]
+# ## Out-of-distribution accuracy
+#
+# The second table of the benchmark ranks the same models by OOD accuracy alone.
+
+# %% tags=["hide-input"]
+ood_table = overall[["model", "training", "ood_accuracy", "n_datasets"]].sort_values(
+    "ood_accuracy", ascending=False, kind="stable"
+)
+ood_table.style.format(precision=3).hide(axis="index")
+
+# %% [markdown]
+# ## Accuracy is not enough
+#
+# Each point is a decision maker; pick all datasets or one of them. Higher accuracy moves models to the right,
+# but not up: a more accurate model does not automatically make the *same* errors as humans. Click a training
+# type in the legend to highlight it; hover for names and numbers.
+
+# %% tags=["hide-input"]
+charts.benchmark_scatter(scopes, highlight=[n for n in [new_model, benchmark.HUMANS] if n])
+
+# %% [markdown]
+# ## Where the new model stands
+#
+# To compare a model evaluated on a few datasets fairly, the benchmark is recomputed on exactly those datasets,
+# for every model. Its error consistency with humans comes with a 95% bootstrap interval over images.
+
+# %% tags=["hide-input"]
+if new_model and new_model in set(trials["subject"]):
+    own = results.benchmark_on_datasets_of(trials, new_model)
+    own_datasets = sorted(trials.loc[trials["subject"] == new_model, "dataset"].unique())
+    humans = sorted(trials.loc[trials["is_human"] & trials["dataset"].isin(own_datasets), "subject"].unique())
+    kappa = metrics.bootstrap_error_consistency(
+        trials[trials["dataset"].isin(own_datasets)], [new_model], humans, n_boot=bootstrap, seed=seed, average_b=True
+    )
+    row = own.set_index("model").loc[new_model]
+    rank = int((own["model"] != benchmark.HUMANS).sum())
+    summary = Markdown(
+        f"On {', '.join(own_datasets)}, `{new_model}` reaches an OOD accuracy of {row['ood_accuracy']:.3f} and "
+        f"an error consistency with humans of {row['error_consistency']:.3f} (human observers among themselves: "
+        f"{own.set_index('model').loc[benchmark.HUMANS, 'error_consistency']:.3f}); its mean rank is "
+        f"{row['mean_rank']:.2f} among {rank} models. Error consistency per dataset with 95% bootstrap "
+        "intervals (mean over observers):"
+    )
+else:
+    own, kappa, summary = None, None, Markdown("No evaluated model to place.")
+summary
+
+# %% tags=["hide-input"]
+if own is not None:
+    display(own.style.format(precision=3).hide(axis="index"))
+    display(kappa[["dataset", "error_consistency", "ci_low", "ci_high"]].round(3).style.hide(axis="index"))
+
+# %% [markdown]
+# ## Your model
+#
+# Every chapter takes the same parameters. To add a model of your own everywhere:
+#
+# ```bash
+# humanlike evaluate --model torchvision:convnext_tiny --out runs/      # or timm:<name>, python:<module>:<factory>
+# humanlike benchmark --extra-dir runs/                                 # the table above, with your model
+# python tools/build_book.py -p extra_dirs '["runs/"]'                  # every chapter, with your model
+# ```
+#
+# Evaluating all 17 datasets needs their stimuli, which `humanlike evaluate` downloads once from the benchmark's
+# release (internet access needed); on a GPU it takes minutes.
