@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="output directory (default: runs)")
     evaluate.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     evaluate.add_argument("--batch-size", type=int, default=64)
-    evaluate.add_argument("--workers", type=int, help="image-decoding worker processes (default: automatic)")
+    evaluate.add_argument("--workers", type=int, help="image-decoding workers: threads on the CPU, DataLoader processes on a GPU (default: automatic)")
     evaluate.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto")
     evaluate.add_argument(
         "--random-weights", action="store_true", help="do not load weights (for tests and speed benchmarks)"

