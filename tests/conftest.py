@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-MIRROR = Path(os.environ.get("HUMANLIKE_MIRROR") or REPO.parent / "shared" / "data")
+MIRROR = Path(os.environ.get("HUMANLIKE_MIRROR") or REPO.parent / "shared" / "data").resolve()
 
 # Every test reads the mirror unless it says otherwise; nothing is downloaded.
 os.environ["HUMANLIKE_MIRROR"] = str(MIRROR)
