@@ -86,6 +86,9 @@ report
 chosen = None if models is None else [*models, *([new_model] if new_model else [])]
 trials = data.load_trials(datasets=datasets, models=chosen, extra_dirs=extra_dirs)
 scopes = results.benchmark_scopes(trials)
+headers = {"accuracy_difference": "accuracy diff. ↓", "observed_consistency": "obs. consistency ↑",
+           "error_consistency": "error consistency ↑", "mean_rank": "mean rank ↓", "ood_accuracy": "OOD accuracy ↑",
+           "n_datasets": "datasets"}
 
 # %% [markdown]
 # ## Most human-like behaviour
@@ -100,7 +103,7 @@ scopes = results.benchmark_scopes(trials)
 overall = scopes[scopes["scope"] == results.ALL_DATASETS].drop(columns="scope")
 humanlike_table = overall[["model", "training", "accuracy_difference", "observed_consistency",
                            "error_consistency", "mean_rank", "n_datasets"]]
-humanlike_table.style.format(precision=3).hide(axis="index")
+humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–").hide(axis="index")
 
 # %% [markdown]
 # ## Out-of-distribution accuracy
@@ -111,7 +114,7 @@ humanlike_table.style.format(precision=3).hide(axis="index")
 ood_table = overall[["model", "training", "ood_accuracy", "n_datasets"]].sort_values(
     "ood_accuracy", ascending=False, kind="stable"
 )
-ood_table.style.format(precision=3).hide(axis="index")
+ood_table.rename(columns=headers).style.format(precision=3, na_rep="–").hide(axis="index")
 
 # %% [markdown]
 # ## Accuracy is not enough
@@ -152,7 +155,7 @@ summary
 
 # %% tags=["hide-input"]
 if own is not None:
-    display(own.style.format(precision=3).hide(axis="index"))
+    display(own.rename(columns=headers).style.format(precision=3, na_rep="–").hide(axis="index"))
     display(kappa[["dataset", "error_consistency", "ci_low", "ci_high"]].round(3).style.hide(axis="index"))
 
 # %% [markdown]
