@@ -270,6 +270,22 @@ def with_dropdown(
     return chart.add_params(param).transform_filter(alt.datum[column] == param)
 
 
+def _titled_with_dropdown(
+    chart: alt.TopLevelMixin,
+    data: pd.DataFrame,
+    title: str | None,
+    dropdown: str | None,
+    options: Sequence[Any] | None,
+    value: Any,
+) -> alt.TopLevelMixin:
+    """The last step of every builder: an optional title, then the optional dropdown filter."""
+    if title:
+        chart = chart.properties(title=title)
+    if dropdown:
+        chart = with_dropdown(chart, data, dropdown, options=options, value=value)
+    return chart
+
+
 def _tooltip(fields: Sequence[tuple[str, str, str | None]]) -> list[alt.Tooltip]:
     return [alt.Tooltip(f"{f}:{t}", format=fmt) if fmt else alt.Tooltip(f"{f}:{t}") for f, t, fmt in fields]
 
@@ -345,11 +361,7 @@ def line_chart(
         .add_params(pick)
     )
     chart = alt.layer(*layers, data=data).properties(width=width, height=height)
-    if title:
-        chart = chart.properties(title=title)
-    if dropdown:
-        chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
-    return chart
+    return _titled_with_dropdown(chart, data, title, dropdown, dropdown_options, dropdown_value)
 
 
 def bar_chart(
@@ -416,11 +428,7 @@ def bar_chart(
         layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555").encode(**{val_ch: alt.datum(reference)}))
     size = {"width": width, "height": height}
     chart = alt.layer(*layers, data=data).properties(**size)
-    if title:
-        chart = chart.properties(title=title)
-    if dropdown:
-        chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
-    return chart
+    return _titled_with_dropdown(chart, data, title, dropdown, dropdown_options, dropdown_value)
 
 
 def heatmap(
@@ -477,11 +485,7 @@ def heatmap(
             )
         )
     chart = alt.layer(*layers, data=data).properties(width=width, height=height)
-    if title:
-        chart = chart.properties(title=title)
-    if dropdown:
-        chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
-    return chart
+    return _titled_with_dropdown(chart, data, title, dropdown, dropdown_options, dropdown_value)
 
 
 # ----------------------------------------------------------------------------------------- rendering
