@@ -2,7 +2,11 @@
 humans over the 17 datasets and on synthetic sets of more models (copies of the mirror models with a share of
 their responses replaced at random, renamed), to check that the cost grows linearly with the number of models.
 
-    .venv/bin/python bench/benchmark_speed.py [--models 9 25 50 100] [--repeat 3] [--no-memory]
+    .venv/bin/python bench/benchmark_speed.py [--models 9 25 50 100] [--repeat 3] [--no-memory] [--cli 100]
+
+The last part times the command itself end to end (`humanlike benchmark --format csv` in a fresh process: start,
+imports, reading and validating every CSV, computing, printing), on the mirror's 9 models and on a synthetic set
+written as model CSVs into a temporary `--extra-dir`.
 
 Reads the local mirror ($HUMANLIKE_MIRROR, else ../shared/data). Prints seconds (best of --repeat) and peak traced memory (tracemalloc, a separate untimed run, since tracing
 slows allocation-heavy code down) per phase. Goals: 9 models under 5 s of compute, 100 models under 60 s.
@@ -13,6 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -67,11 +74,37 @@ def synthetic_trials(trials: pd.DataFrame, n_models: int, flip: float = 0.1, see
     return pd.concat(frames, ignore_index=True)
 
 
+def write_model_csvs(synthetic: pd.DataFrame, root: Path) -> None:
+    """The synthetic models as upstream-format CSVs: root/raw-data/<dataset>/<dataset>_<model>_session-1.csv."""
+    models = synthetic[~synthetic["is_human"]]
+    for (dataset, model), frame in models.groupby(["dataset", "subject"], sort=False):
+        folder = root / "raw-data" / dataset
+        folder.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(
+            {
+                "subj": model, "session": 1, "trial": frame["trial"].to_numpy(), "rt": np.nan,
+                "object_response": frame["response"].to_numpy(), "category": frame["category"].to_numpy(),
+                "condition": frame["condition"].to_numpy(), "imagename": frame["imagename"].to_numpy(),
+            }
+        ).to_csv(folder / f"{dataset}_{model}_session-1.csv", index=False, na_rep="NaN")  # fmt: skip
+
+
+def time_cli(*arguments: str) -> tuple[float, int, float]:
+    """Wall seconds, printed rows and peak RSS (MiB) of one `humanlike benchmark` process."""
+    command = [sys.executable, "-m", "humanlike.cli", "benchmark", "--mirror", str(MIRROR), "--format", "csv"]
+    start = time.perf_counter()
+    result = subprocess.run([*command, *arguments], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest child so far, KiB on Linux
+    return seconds, len(result.stdout.splitlines()) - 1, peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, nargs="+", default=[9, 25, 50, 100], help="synthetic set sizes")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument("--cli", type=int, nargs="*", default=[100], help="synthetic set sizes for the CLI timing")
     args = parser.parse_args()
 
     load = lambda: load_trials(models=list(MODELS), mirror=MIRROR)  # noqa: E731
@@ -99,6 +132,17 @@ def main() -> None:
         per_model = 1000 * seconds / n_models
         print(f"{n_models:7d} {len(synthetic):11,d} {built:8.2f} {seconds:8.3f} {per_model:9.1f} {peak}")
         del synthetic
+    print("\n`humanlike benchmark --format csv`, end to end in a fresh process (best of --repeat):")
+    print(f"{'models':>7} {'rows':>5} {'wall s':>7} {'peak RSS MiB':>13}")
+    best = min(time_cli() for _ in range(args.repeat))
+    print(f"{len(MODELS):7d} {best[1]:5d} {best[0]:7.2f} {best[2]:13.0f}")
+    for n_models in args.cli:
+        with tempfile.TemporaryDirectory() as extra:
+            write_model_csvs(synthetic_trials(trials, n_models), Path(extra))
+            models = ["*-synth-*"]
+            best = min(time_cli("--extra-dir", extra, "--models", *models) for _ in range(args.repeat))
+        print(f"{n_models:7d} {best[1]:5d} {best[0]:7.2f} {best[2]:13.0f}")
+
     # ru_maxrss is in KiB on Linux: the whole process's high-water mark, loading and synthetic copies included.
     print(f"\nprocess peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
