@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import platformdirs
+from tqdm.auto import tqdm
 
 from .errors import DataFileError, UnknownNameError
 
@@ -357,7 +358,10 @@ def load_trials(
     extra_keys = {(f.dataset, f.subject) for f in extra}
     published = [f for f in published if (f.dataset, f.subject) not in extra_keys]
 
-    frames = [_read_file(f, store) for f in _select(published, models, humans)]
+    selected = _select(published, models, humans)
+    # A first run without a mirror downloads a few hundred files: show progress then (on a terminal only).
+    progress = tqdm(selected, desc="trial files", unit="file", leave=False, disable=store.mirror is not None or None)
+    frames = [_read_file(f, store) for f in progress]
     if extra:
         expected = _dataset_images(tuple(sorted({f.dataset for f in extra})), store)
         for f in _select(extra, models, humans=False):
