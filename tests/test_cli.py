@@ -70,12 +70,17 @@ def test_shape_bias_rows(capsys, mirror):
         (["benchmark", "--models", "resnet5"], "unknown model 'resnet5'"),
         (["benchmark", "--datasets", "fog"], "unknown dataset 'fog'"),
         (["shape-bias", "--models", "nope*"], "unknown model 'nope*'"),
+        # the spec is refused before anything else, even when most stimuli are missing (all 17 datasets asked)
+        (["evaluate", "--model", "resnet5", "--out", "never-written"], "unknown model 'resnet5'"),
+        (["evaluate", "--model", "torchvision:resnet5", "--out", "never-written"], "'resnet5'"),
     ],
 )
-def test_unknown_names_exit_2_with_one_line(capsys, argv, message):
+def test_unknown_names_exit_2_with_one_line(capsys, argv, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     code, out, err = _run(capsys, *argv)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_malformed_extra_file_exits_1_naming_it(capsys, mirror, tmp_path):

@@ -53,7 +53,7 @@ import torch
 
 from . import decisions
 from .errors import DataFileError, HumanlikeError, UnknownNameError
-from .models import ImageTransform, Model, canonical_spec, default_name, file_sha256, load_model, state_dict_sha256
+from .models import ImageTransform, Model, check_spec, default_name, file_sha256, load_model, state_dict_sha256
 from .stimuli import StimulusSet, load_stimuli
 
 RAW_COLUMNS = ["subj", "session", "trial", "rt", "object_response", "category", "condition", "imagename"]
@@ -596,7 +596,7 @@ def evaluate(
     if unknown:
         raise UnknownNameError(f"unknown dataset(s) {', '.join(map(repr, unknown))}; known: {', '.join(DATASETS)}")
     datasets = list(dict.fromkeys(datasets))
-    spec = model.spec if isinstance(model, Model) else canonical_spec(model)
+    spec = model.spec if isinstance(model, Model) else check_spec(model)
     if isinstance(model, Model):
         random_weights = model.random_weights
     name = name if name is not None else (model.name if isinstance(model, Model) else default_name(spec))

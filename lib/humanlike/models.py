@@ -554,6 +554,34 @@ def _python(target: str, spec: str, random_weights: bool):
     return result, transform
 
 
+def check_spec(spec: str) -> str:
+    """Refuse an unknown spec cheaply, without importing a factory or loading weights; return it canonical.
+
+    Zoo names and ``torchvision:<name>`` are checked against the known models; ``timm:`` and ``python:`` specs are
+    only checked for their form (whether they load is known once :func:`load_model` tries).
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise UnknownNameError(f"empty model spec; {SPEC_HELP}")
+    spec = spec.strip()
+    kind, sep, rest = spec.partition(":")
+    if not sep:
+        if _canonical_zoo_name(spec) is None:
+            raise UnknownNameError(f"unknown model {spec!r}; {SPEC_HELP}")
+    elif kind == "torchvision":
+        import torchvision.models as tvm
+
+        if rest not in tvm.list_models(module=tvm):
+            raise UnknownNameError(
+                f"unknown torchvision classification model {rest!r} in {spec!r} (see torchvision.models.list_models())"
+            )
+    elif kind == "python":
+        if not re.fullmatch(r"[\w.]+:[\w.]+", rest):
+            raise UnknownNameError(f"model spec {spec!r} must look like python:<module>:<callable>")
+    elif kind != "timm" or not rest:
+        raise UnknownNameError(f"unknown model spec {spec!r}; {SPEC_HELP}")
+    return canonical_spec(spec)
+
+
 def load_model(
     spec: str,
     *,
