@@ -141,6 +141,9 @@ def test_badly_named_extra_file(tmp_path, mirror):
 def test_mirror_missing_file_and_checksum(tmp_path, mirror):
     fake = tmp_path / "mirror"
     path = "raw-data/edge/edge_resnet50_session-1.csv"
+    with pytest.raises(DataFileError, match="mirror: the data mirror is not a directory"):
+        data.fetch(path, mirror=fake)
+    fake.mkdir()
     with pytest.raises(DataFileError, match="missing from the mirror"):
         data.fetch(path, mirror=fake)
     (fake / "raw-data/edge").mkdir(parents=True)

@@ -112,6 +112,8 @@ class DataStore:
         except KeyError:
             raise DataFileError(f"{path}: not a known upstream file (see humanlike.data.registry())") from None
         if self.mirror is not None:
+            if not Path(self.mirror).is_dir():
+                raise DataFileError(f"{self.mirror}: the data mirror is not a directory (check {MIRROR_ENV} or --mirror)")
             local = Path(self.mirror) / path
             if not local.is_file():
                 raise DataFileError(f"{local}: missing from the mirror {self.mirror}")
