@@ -101,19 +101,16 @@ if ("uniform-noise", "simclr-resnet50x1", "resnet50") in versus.index:
 else:
     lines.append("**Uniform noise, SimCLR against ResNet-50:** not computed: uniform-noise, `simclr-resnet50x1` "
                  "or `resnet50` is not among the data selected in the parameters.")
-clear = gap[(gap["dataset"] != results.ALL_DATASETS) & (gap["subject_b"] == results.HUMANS)]
-clear = clear.assign(side=[results.direction(lo, hi) for lo, hi in zip(clear["ci_low"], clear["ci_high"])])
-tally = clear.groupby("subject_a")["side"].agg(below=lambda s: (s < 0).sum(), above=lambda s: (s > 0).sum())
-tally = tally.reindex([m for m in shown_models if m in tally.index])
+tally = results.robustness_tally(gap, shown_models)
 if len(tally):
     lines.append(
         f"**All {len(shown)} parametric datasets shown.** On how many datasets a model's OOD accuracy is clearly "
         "below / clearly above the human mean: "
-        + "; ".join(f"{name} {row.below} / {row.above}" for name, row in tally.iterrows()) + "."
+        + "; ".join(f"{r.subject} {r.below} / {r.above}" for r in tally.itertuples()) + "."
     )
-    worse = tally.index[tally["below"] > len(shown) / 2]
-    kinds = sorted(set(results.training_types(worse)))
-    lines.append(f"Models below humans on more than half of them: {', '.join(worse) or 'none'}"
+    worse = tally[tally["below"] > len(shown) / 2]
+    kinds = sorted(set(worse["training"]))
+    lines.append(f"Models below humans on more than half of them: {', '.join(worse['subject']) or 'none'}"
                  + (f" (training: {', '.join(kinds)})." if kinds else "."))
 Markdown("\n\n".join(lines))
 

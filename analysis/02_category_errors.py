@@ -61,28 +61,20 @@ entropy = results.response_entropy(trials)
 # ceiling* on a dataset when the upper end of its 95% interval lies below the lower end of the ceiling's.
 
 # %% tags=["hide-input"]
-to_humans = similarity[similarity["comparison"] == results.TO_HUMANS].set_index(["dataset", "subject"])
-to_models = similarity[similarity["comparison"] == results.TO_MODELS].set_index(["dataset", "subject"])
-ceiling = to_humans.xs(results.HUMANS, level="subject")
-models_only = to_humans.drop(index=results.HUMANS, level="subject")
-below = models_only["ci_high"] < ceiling["ci_low"].reindex(models_only.index.get_level_values("dataset")).to_numpy()
-tally = below.groupby(level="subject").agg(["sum", "size"])
-closer = (to_models["similarity"] > models_only["similarity"].reindex(to_models.index)).groupby(level="subject").agg(
-    ["sum", "size"]
-)
-order = charts.decision_maker_order(models_only.index.get_level_values("subject").unique())
-tally = tally.reindex([n for n in order if n in tally.index])
-closer = closer.reindex([n for n in order if n in closer.index])
+ceiling = similarity[(similarity["comparison"] == results.TO_HUMANS) & (similarity["subject"] == results.HUMANS)]
+to_humans = similarity[(similarity["comparison"] == results.TO_HUMANS) & (similarity["subject"] != results.HUMANS)]
+findings = results.confusion_findings(similarity, order=charts.decision_maker_order(to_humans["subject"].unique()))
 lines = [
     f"**Human ceiling.** Pairs of human observers reach a confusion similarity between "
-    f"{ceiling['similarity'].min():.2f} ({ceiling['similarity'].idxmin()}) and {ceiling['similarity'].max():.2f} "
-    f"({ceiling['similarity'].idxmax()}) on the {len(ceiling)} datasets; the models' similarity to human observers "
-    f"ranges from {models_only['similarity'].min():.2f} to {models_only['similarity'].max():.2f}.",
+    f"{ceiling['similarity'].min():.2f} ({ceiling.loc[ceiling['similarity'].idxmin(), 'dataset']}) and "
+    f"{ceiling['similarity'].max():.2f} ({ceiling.loc[ceiling['similarity'].idxmax(), 'dataset']}) on the "
+    f"{len(ceiling)} datasets; the models' similarity to human observers ranges from "
+    f"{to_humans['similarity'].min():.2f} to {to_humans['similarity'].max():.2f}.",
     "**Models against the ceiling.** Datasets on which a model is clearly below the human ceiling: "
-    + "; ".join(f"{name} {row['sum']} of {row['size']}" for name, row in tally.iterrows()) + ".",
+    + "; ".join(f"{r.subject} {r.below_ceiling} of {r.n_datasets}" for r in findings.itertuples()) + ".",
     "**Models among themselves.** Datasets on which a model's confusions are more similar to the other models' "
     "than to the human observers': "
-    + "; ".join(f"{name} {row['sum']} of {row['size']}" for name, row in closer.iterrows()) + ".",
+    + "; ".join(f"{r.subject} {r.closer_to_models} of {r.n_datasets}" for r in findings.itertuples()) + ".",
 ]
 if {"simclr-resnet50x1", "resnet50"} <= set(pairs["subject_a"]):
     simclr = pairs[pairs["subject_a"] == "simclr-resnet50x1"].pivot(index="dataset", columns="subject_b",

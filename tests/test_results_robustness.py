@@ -257,3 +257,36 @@ def test_confusion_similarity_matrix_and_entropy(trials):
     pooled = entropy.set_index("subject").loc["humans"]
     assert pooled["n_responses"] == (subset["is_human"] & (subset["response"] != "na")).sum()
     assert 0 < pooled["entropy"] <= 4
+
+
+def test_robustness_tally_counts_clear_sides():
+    # three datasets: A clearly below humans on d1 (interval -0.3..-0.1), clearly above on d2 (0.05..0.2),
+    # unclear on d3 (-0.1..0.1); the "all datasets" row is not a dataset and must not count
+    gap = pd.DataFrame(
+        {
+            "dataset": ["d1", "d2", "d3", results.ALL_DATASETS],
+            "subject_a": ["A"] * 4,
+            "subject_b": [results.HUMANS] * 4,
+            "difference": [-0.2, 0.1, 0.0, -0.05],
+            "ci_low": [-0.3, 0.05, -0.1, -0.1],
+            "ci_high": [-0.1, 0.2, 0.1, -0.01],
+        }
+    )
+    tally = results.robustness_tally(gap, ["A", "B"])
+    assert tally[["subject", "below", "above", "n_datasets"]].values.tolist() == [["A", 1, 1, 3]]
+
+
+def test_confusion_findings_against_the_ceiling():
+    # ceiling interval on d1 is 0.6..0.8; model M's interval 0.2..0.5 lies below it (counts), on d2 the ceiling is
+    # 0.3..0.5 and M's 0.4..0.6 overlaps (does not count). M is closer to the models than to humans on d1 only.
+    rows = [
+        ("d1", results.HUMANS, results.TO_HUMANS, 0.7, 0.6, 0.8),
+        ("d1", "M", results.TO_HUMANS, 0.35, 0.2, 0.5),
+        ("d1", "M", results.TO_MODELS, 0.6, 0.5, 0.7),
+        ("d2", results.HUMANS, results.TO_HUMANS, 0.4, 0.3, 0.5),
+        ("d2", "M", results.TO_HUMANS, 0.5, 0.4, 0.6),
+        ("d2", "M", results.TO_MODELS, 0.3, 0.2, 0.4),
+    ]
+    similarity = pd.DataFrame(rows, columns=["dataset", "subject", "comparison", "similarity", "ci_low", "ci_high"])
+    findings = results.confusion_findings(similarity)
+    assert findings.values.tolist() == [["M", 1, 1, 2]]

@@ -322,6 +322,24 @@ def ood_accuracy_difference(
     return out
 
 
+def robustness_tally(gap: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
+    """Per model: on how many datasets its OOD accuracy is clearly below / clearly above the human mean.
+
+    gap: :func:`ood_accuracy_difference` against ``humans``; "clearly" = the paired interval excludes zero.
+    Columns ``subject, below, above, n_datasets, training``, in the order of ``models``.
+    """
+    rows = gap[(gap["dataset"] != ALL_DATASETS) & (gap["subject_b"] == HUMANS)]
+    side = np.sign(rows["ci_low"].clip(lower=0) + rows["ci_high"].clip(upper=0))  # +1 above, -1 below, 0 unclear
+    tally = (
+        rows.assign(below=side < 0, above=side > 0)
+        .groupby("subject_a")
+        .agg(below=("below", "sum"), above=("above", "sum"), n_datasets=("dataset", "nunique"))
+    )
+    tally = tally.reindex([m for m in models if m in tally.index]).rename_axis("subject").reset_index()
+    tally["training"] = training_types(tally["subject"])
+    return tally
+
+
 def direction(low: float, high: float) -> int:
     """Whether an interval lies clearly above zero (1), clearly below (-1), or includes it (0)."""
     return 1 if low > 0 else -1 if high < 0 else 0
@@ -496,6 +514,32 @@ def confusion_similarity_summary(
     out.insert(2, "training", training_types(out["subject"]))
     out["n_boot"], out["level"] = n_boot, level
     return out
+
+
+def confusion_findings(similarity: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per model, from :func:`confusion_similarity_summary`: on how many datasets its similarity to human
+    observers is clearly below the human ceiling (upper end of its interval under the lower end of the ceiling's),
+    and on how many it is more similar to the other models than to the observers.
+
+    Columns ``subject, below_ceiling, closer_to_models, n_datasets``; rows in ``order`` if given.
+    """
+    to_humans = similarity[similarity["comparison"] == TO_HUMANS].set_index(["dataset", "subject"])
+    to_models = similarity[similarity["comparison"] == TO_MODELS].set_index(["dataset", "subject"])
+    ceiling = to_humans.xs(HUMANS, level="subject")
+    models = to_humans.drop(index=HUMANS, level="subject")
+    ceiling_low = ceiling["ci_low"].reindex(models.index.get_level_values("dataset")).to_numpy()
+    below = (models["ci_high"] < ceiling_low).groupby(level="subject").sum()
+    closer = (to_models["similarity"] > models["similarity"].reindex(to_models.index)).groupby(level="subject").sum()
+    table = pd.DataFrame(
+        {
+            "below_ceiling": below,
+            "closer_to_models": closer.reindex(below.index).fillna(0).astype(int),
+            "n_datasets": models.groupby(level="subject").size(),
+        }
+    )
+    if order is not None:
+        table = table.reindex([n for n in order if n in table.index])
+    return table.rename_axis("subject").reset_index()
 
 
 def response_entropy(trials: pd.DataFrame) -> pd.DataFrame:
