@@ -290,6 +290,16 @@ def _tooltip(fields: Sequence[tuple[str, str, str | None]]) -> list[alt.Tooltip]
     return [alt.Tooltip(f"{f}:{t}", format=fmt) if fmt else alt.Tooltip(f"{f}:{t}") for f, t, fmt in fields]
 
 
+def _value_tooltip(
+    keys: Sequence[tuple[str, str, str | None]], value: str, lower: str | None, upper: str | None, extra: Sequence[str]
+) -> list[alt.Tooltip]:
+    """Tooltip of a builder: its key fields, the value, the interval if any, then the caller's extra columns."""
+    fields = [*keys, (value, "Q", ".3f")]
+    if lower and upper:
+        fields += [(lower, "Q", ".3f"), (upper, "Q", ".3f")]
+    return _tooltip([*fields, *((t, "N", None) for t in extra)])
+
+
 def _type(data: pd.DataFrame, column: str, given: str | None) -> str:
     if given:
         return given
@@ -340,10 +350,7 @@ def line_chart(
     y_enc = alt.Y(f"{y}:Q", title=y_title or y, scale=y_scale)
     col = color_encoding(color, data[color], by=color_by)
     pick = alt.selection_point(fields=[color], bind="legend", name="legend_pick")
-    tips = _tooltip([(color, "N", None), (x, xt, None), (y, "Q", ".3f")])
-    if lower and upper:
-        tips += _tooltip([(lower, "Q", ".3f"), (upper, "Q", ".3f")])
-    tips += _tooltip([(t, "N", None) for t in tooltip])
+    tips = _value_tooltip([(color, "N", None), (x, xt, None)], y, lower, upper, tooltip)
 
     base = alt.Chart().encode(x=x_enc, color=col)
     layers = []
@@ -405,10 +412,7 @@ def bar_chart(
     channel = {"x": alt.X, "y": alt.Y}
     val_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
     cat_enc = channel[cat_ch](f"{x}:N", title=x_title or x, sort=sort_arg)
-    tips = _tooltip([(x, "N", None), (y, "Q", ".3f")])
-    if lower and upper:
-        tips += _tooltip([(lower, "Q", ".3f"), (upper, "Q", ".3f")])
-    tips += _tooltip([(t, "N", None) for t in tooltip])
+    tips = _value_tooltip([(x, "N", None)], y, lower, upper, tooltip)
 
     enc: dict[str, Any] = {cat_ch: cat_enc, val_ch: channel[val_ch](f"{y}:Q", title=y_title or y, scale=val_scale)}
     if color:
@@ -1080,10 +1084,7 @@ def distortion_chart(
     y_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
     col = color_encoding(color, data[color], by="model", title="decision maker")
     pick = alt.selection_point(fields=[color], bind="legend", name="legend_pick")
-    tips = _tooltip([(color, "N", None), (x, "O", None), (y, "Q", ".3f")])
-    if lower and upper:
-        tips += _tooltip([(lower, "Q", ".3f"), (upper, "Q", ".3f")])
-    tips += _tooltip([(t, "N", None) for t in tooltip])
+    tips = _value_tooltip([(color, "N", None), (x, "O", None)], y, lower, upper, tooltip)
     base = alt.Chart().encode(x=x_enc, color=col)
     layers = []
     if lower and upper:
