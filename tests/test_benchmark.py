@@ -238,3 +238,136 @@ def test_benchmark_needs_human_trials():
     models_only = hand_made_trials().query("not is_human")
     with pytest.raises(ValueError, match="human"):
         B.benchmark_table(models_only)
+
+
+# ------------------------------------------------------------------------------------------------ mean rank
+def test_mean_rank_of_four_models_with_ties_worked_by_hand():
+    # humans sits in the middle and is better than every model on all three metrics: if it were ranked, every
+    # model's rank would grow by 1.
+    table = pd.DataFrame(
+        {
+            "model": ["a", "b", "humans", "c", "d"],
+            "ood_accuracy": [0.9, 0.1, 0.5, 0.2, 0.3],  # not ranked
+            "accuracy_difference": [0.02, 0.01, 0.0, 0.02, 0.05],
+            "observed_consistency": [0.70, 0.60, 1.0, 0.80, 0.60],
+            "error_consistency": [0.20, 0.30, 1.0, 0.10, 0.30],
+        }
+    )
+    original = table.copy()
+    ranked = B.add_mean_rank(table)
+    # accuracy difference, ascending (lower is better): b 1; a, c tied for 2-3 -> 2.5 each; d 4
+    # observed consistency, descending (higher is better): c 1; a 2; b, d tied for 3-4 -> 3.5 each
+    # error consistency, descending: b, d tied for 1-2 -> 1.5 each; a 3; c 4
+    # mean: a (2.5 + 2 + 3) / 3 = 2.5; b (1 + 3.5 + 1.5) / 3 = 2; c (2.5 + 1 + 4) / 3 = 2.5; d (4 + 3.5 + 1.5) / 3 = 3
+    assert ranked["model"].tolist() == ["a", "b", "humans", "c", "d"]  # row order kept
+    np.testing.assert_allclose(ranked["mean_rank"].to_numpy(), [2.5, 2.0, np.nan, 2.5, 3.0], rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(ranked.drop(columns="mean_rank"), original)  # nothing else changes
+    pd.testing.assert_frame_equal(table, original)  # the input is not modified
+
+
+# ------------------------------------------------------------------------------------------------ excluded conditions
+#: The model-vs-human toolbox's benchmark definition, written out here independently of humanlike.benchmark (issue 2,
+#: "Benchmark table - the published definition"): excluded conditions as raw CSV values ...
+PUBLISHED_EXCLUDED = {
+    "colour": {"cr"},
+    "contrast": {"c100", "c03", "c01"},
+    "high-pass": {"inf", "0.55", "0.45", "0.4"},
+    "low-pass": {"0", "15", "40"},
+    "phase-scrambling": {"0", "150", "180"},
+    "power-equalisation": {"0"},
+    "false-colour": {"true"},
+    "rotation": {"0"},
+    "eidolonI": {"1-10-10", "64-10-10", "128-10-10"},
+    "eidolonII": {"1-3-10", "32-3-10", "64-3-10", "128-3-10"},
+    "eidolonIII": {"1-0-10", "16-0-10", "32-0-10", "64-0-10", "128-0-10"},
+    "uniform-noise": {"0.00", "0.60", "0.90"},
+}
+#: ... and the conditions that remain (the experiments' other levels, as the raw files spell them).
+PUBLISHED_INCLUDED = {
+    "colour": {"bw"},
+    "contrast": {"c50", "c30", "c15", "c10", "c05"},
+    "high-pass": {"3", "1.5", "1", "0.7"},
+    "low-pass": {"1", "3", "5", "7", "10"},
+    "phase-scrambling": {"30", "60", "90", "120"},
+    "power-equalisation": {"pow"},
+    "false-colour": {"false"},
+    "rotation": {"90", "180", "270"},
+    "eidolonI": {"2-10-10", "4-10-10", "8-10-10", "16-10-10", "32-10-10"},
+    "eidolonII": {"2-3-10", "4-3-10", "8-3-10", "16-3-10"},
+    "eidolonIII": {"2-0-10", "4-0-10", "8-0-10"},
+    "uniform-noise": {"0.03", "0.05", "0.10", "0.20", "0.35"},
+}
+
+
+def test_excluded_conditions_are_the_published_ones():
+    # every dataset and every condition: deleting, adding or misspelling one fails here
+    assert {d: set(c) for d, c in B.EXCLUDED_CONDITIONS.items()} == PUBLISHED_EXCLUDED
+    assert all(len(set(c)) == len(c) for c in B.EXCLUDED_CONDITIONS.values())
+    for dataset, conditions in PUBLISHED_EXCLUDED.items():
+        assert all(B.is_excluded(dataset, c) for c in conditions), dataset
+        assert not any(B.is_excluded(dataset, c) for c in PUBLISHED_INCLUDED[dataset]), dataset
+    for dataset in NONPARAMETRIC_DATASETS:
+        assert not B.is_excluded(dataset, "0")
+    # a condition is excluded only in its own dataset ("0" is excluded in low-pass, not in phase-scrambling's ...)
+    assert not B.is_excluded("colour", "0") and not B.is_excluded("contrast", "cr")
+
+
+def test_published_conditions_occur_in_the_human_and_model_data(trials):
+    assert set(PUBLISHED_EXCLUDED) == set(PUBLISHED_INCLUDED) == set(PARAMETRIC_DATASETS)
+    for dataset in PARAMETRIC_DATASETS:
+        frame = trials[trials["dataset"] == dataset]
+        humans = set(frame.loc[frame["is_human"], "condition"])
+        # every excluded and every included condition is a real raw value of the human data, and nothing else is
+        assert humans == PUBLISHED_EXCLUDED[dataset] | PUBLISHED_INCLUDED[dataset], dataset
+        for model, conditions in frame[~frame["is_human"]].groupby("subject")["condition"]:
+            assert set(conditions) == humans, (dataset, model)
+        ood = B.ood_trials(frame)
+        assert set(ood["condition"]) == PUBLISHED_INCLUDED[dataset], dataset
+        assert len(ood) == frame["condition"].isin(PUBLISHED_INCLUDED[dataset]).sum()
+
+
+def independent_benchmark(trials: pd.DataFrame, dataset: str, model: str) -> dict[str, float]:
+    """The four numbers of one model and dataset with plain pandas, conditions from PUBLISHED_INCLUDED."""
+    frame = trials[(trials["dataset"] == dataset) & trials["condition"].isin(PUBLISHED_INCLUDED[dataset])]
+    per_condition = frame.pivot_table(index="condition", columns="subject", values="correct", aggfunc="mean")
+    observers = sorted(frame.loc[frame["is_human"], "subject"].unique())
+    diff, observed, kappa = [], [], []
+    for observer in observers:
+        pair = frame[frame["subject"].isin([model, observer])].pivot_table(
+            index=["condition", "image_id"], columns="subject", values="correct", aggfunc="first"
+        ).dropna().astype(float)
+        agree = (pair[model] == pair[observer]).groupby(level="condition").mean()
+        pa, pb = pair[model].groupby(level="condition").mean(), pair[observer].groupby(level="condition").mean()
+        expected = pa * pb + (1 - pa) * (1 - pb)
+        k = ((agree - expected) / (1 - expected)).where(agree < 1, 1.0)
+        diff.append(((per_condition[model] - per_condition[observer]) ** 2).mean())
+        observed.append(agree.mean())
+        kappa.append(k.mean())
+    return {
+        "ood_accuracy": per_condition[model].mean(),
+        "accuracy_difference": np.mean(diff),
+        "observed_consistency": np.mean(observed),
+        "error_consistency": np.mean(kappa),
+    }
+
+
+def test_contrast_benchmark_equals_an_independent_pandas_computation(trials):
+    contrast = trials[trials["dataset"] == "contrast"]
+    per = B.benchmark_per_dataset(contrast).set_index(["model", "metric"])["value"]
+    for metric, expected in independent_benchmark(trials, "contrast", "resnet50").items():
+        assert per[("resnet50", metric)] == pytest.approx(expected, abs=1e-12), metric
+
+
+@pytest.mark.parametrize(
+    "dataset, condition", [(d, c) for d, conditions in sorted(PUBLISHED_EXCLUDED.items()) for c in sorted(conditions)]
+)
+def test_including_an_excluded_condition_changes_the_benchmark(trials, monkeypatch, dataset, condition):
+    frame = trials[trials["dataset"] == dataset]
+    real = B.benchmark_per_dataset(frame).set_index(["model", "metric"])["value"]
+    kept = tuple(c for c in B.EXCLUDED_CONDITIONS[dataset] if c != condition)
+    monkeypatch.setitem(B.EXCLUDED_CONDITIONS, dataset, kept)
+    patched = B.benchmark_per_dataset(frame).set_index(["model", "metric"])["value"]
+    # the condition now enters every model's OOD accuracy (its images differ from the included conditions')
+    changed = (patched - real).abs() > 1e-9
+    assert changed[:, "ood_accuracy"].sum() >= len(MODELS) - 1, (dataset, condition)
+    assert changed.any()
