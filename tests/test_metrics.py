@@ -435,3 +435,103 @@ def test_bootstrap_kappa_averaged_over_partners(trials):
     assert (per_pair["subject_a"] != per_pair["subject_b"]).all()
     row = mean.loc["resnet50"]
     assert row["ci_low"] < row["error_consistency"] < row["ci_high"]
+
+
+# ------------------------------------------------------------------------------------------------ intervals
+def test_percentile_interval_on_known_percentiles():
+    # column 0: 0, 1, ..., 1000 (the p-th percentile is 10 p exactly); column 1: the same times -2; then NaN
+    # replicates (ignored) and a column of NaN only (no interval)
+    values = np.arange(1001.0)
+    samples = np.column_stack([values, -2 * values, np.full(1001, np.nan)])
+    samples = np.vstack([samples, np.full((7, 3), np.nan)])
+    low, high = M.percentile_interval(samples, 0.95)
+    # 95 %: the 2.5th and 97.5th percentiles -> 25 and 975; column 1: -1950 and -50
+    np.testing.assert_allclose(low[:2], [25.0, -1950.0], rtol=1e-12)
+    np.testing.assert_allclose(high[:2], [975.0, -50.0], rtol=1e-12)
+    assert np.isnan(low[2]) and np.isnan(high[2])
+    # 99 %: 0.5th and 99.5th -> 5 and 995; 50 %: 25th and 75th -> 250 and 750
+    assert [x[0] for x in M.percentile_interval(samples, 0.99)] == pytest.approx([5.0, 995.0], rel=1e-12)
+    assert [x[0] for x in M.percentile_interval(samples, 0.5)] == pytest.approx([250.0, 750.0], rel=1e-12)
+    for level in (0, 1, 1.5, -0.1):
+        with pytest.raises(ValueError, match="level"):
+            M.percentile_interval(samples, level)
+
+
+def test_percentile_interval_has_the_shape_of_one_replicate():
+    samples = np.arange(2 * 3 * 101.0).reshape(101, 2, 3)  # replicate axis first; column (i, j) = 6 k + 3 i + j
+    low, high = M.percentile_interval(samples, 0.9)
+    # 5th and 95th percentile of k = 0..100 are 5 and 95 -> 30 + (3 i + j) and 570 + (3 i + j)
+    np.testing.assert_allclose(low, 30 + np.arange(6.0).reshape(2, 3))
+    np.testing.assert_allclose(high, 570 + np.arange(6.0).reshape(2, 3))
+
+
+def binary_trials(n_correct: int, n: int, subject: str = "a") -> pd.DataFrame:
+    return make_trials(correctness_rows(subject, {f"i{k:04d}": int(k < n_correct) for k in range(n)}))
+
+
+@pytest.mark.parametrize("level, z", [(0.95, 1.959964), (0.99, 2.575829), (0.6827, 1.0)])
+def test_bootstrap_accuracy_interval_is_the_binomial_one(level, z):
+    # 200 of 400 images correct: a resample's accuracy is Binomial(400, 0.5) / 400, close to normal with
+    # sd = sqrt(0.5 * 0.5 / 400) = 0.025, so the percentile interval is 0.5 +- z * 0.025 (z of the level);
+    # with 4000 replicates a quantile is within about 0.002 of it (and resampled accuracies are multiples of 1/400).
+    out = M.bootstrap_accuracy(binary_trials(200, 400), n_boot=4000, seed=3, level=level).iloc[0]
+    assert out["accuracy"] == 0.5
+    assert out["ci_low"] == pytest.approx(0.5 - z * 0.025, abs=0.005)
+    assert out["ci_high"] == pytest.approx(0.5 + z * 0.025, abs=0.005)
+    assert (out["n_boot"], out["level"]) == (4000, level)
+
+
+@pytest.mark.parametrize("level, z", [(0.95, 1.959964), (0.99, 2.575829)])
+def test_bootstrap_shape_bias_interval_is_the_binomial_one(level, z):
+    # 400 informative images, a model answering the shape on 100, the texture on 300: resampled shape bias
+    # ~ Binomial(400, 0.25) / 400, sd = sqrt(0.25 * 0.75 / 400) = 0.02165 -> 0.25 +- z * 0.02165
+    rows = []
+    for k in range(400):
+        response = "cat" if k < 100 else "dog"
+        rows.append(("m", "0", f"cat{k:03d}-dog{k:03d}.png", "cat", response))
+    frame = make_trials(rows, dataset="cue-conflict")
+    out = M.bootstrap_shape_bias(frame, n_boot=4000, seed=4, level=level).iloc[0]
+    sd = np.sqrt(0.25 * 0.75 / 400)
+    assert out["shape_bias"] == 0.25
+    assert out["ci_low"] == pytest.approx(0.25 - z * sd, abs=0.005)
+    assert out["ci_high"] == pytest.approx(0.25 + z * sd, abs=0.005)
+
+
+def test_bootstrap_error_consistency_interval_is_the_percentile_of_its_replicates():
+    # the replicates recomputed here from the same weights, the 2.5th / 97.5th percentiles taken with numpy
+    rng = np.random.default_rng(0)
+    a, b = (rng.random(60) < 0.6).astype(int), (rng.random(60) < 0.5).astype(int)
+    images = [f"i{k:02d}" for k in range(60)]  # sorted order = column order
+    frame = make_trials(
+        correctness_rows("a", dict(zip(images, a.tolist()))) + correctness_rows("b", dict(zip(images, b.tolist())))
+    )
+    out = M.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=300, seed=9).iloc[0]
+    weights = M.bootstrap_weights(np.random.default_rng(9), 60, 300)
+    kappas = []
+    for w in weights:
+        idx = np.repeat(np.arange(60), w.astype(int))
+        ra, rb = a[idx], b[idx]
+        c_obs = np.mean(ra == rb)
+        c_exp = ra.mean() * rb.mean() + (1 - ra.mean()) * (1 - rb.mean())
+        kappas.append(1.0 if c_obs == 1 else (c_obs - c_exp) / (1 - c_exp))
+    low, high = np.percentile(kappas, [2.5, 97.5])
+    assert out["ci_low"] == pytest.approx(low, abs=1e-12)
+    assert out["ci_high"] == pytest.approx(high, abs=1e-12)
+    assert (out["n_boot"], out["level"]) == (300, 0.95)
+
+
+def test_normal_interval_of_confusion_similarity_uses_z_of_the_level(trials):
+    from humanlike import results
+
+    edge = trials[(trials["dataset"] == "edge") & trials["subject"].isin(["resnet50", "bagnet33", "subject-01",
+                                                                          "subject-02", "subject-03"])]  # fmt: skip
+    # same seed, same replicates, same spread: the half-widths are z(level) * spread, z(95 %) = 1.959964,
+    # z(68.27 %) = 1.0000 (one standard deviation)
+    wide = results.confusion_similarity_summary(edge, n_boot=20, seed=2, level=0.95)
+    one_sd = results.confusion_similarity_summary(edge, n_boot=20, seed=2, level=0.682689492)
+    half_wide = wide["ci_high"] - wide["similarity"]
+    half_one = one_sd["ci_high"] - one_sd["similarity"]
+    finite = np.isfinite(half_wide) & (half_one > 0)
+    assert finite.sum() >= 3
+    np.testing.assert_allclose(half_wide[finite] / half_one[finite], 1.959964, rtol=1e-5)
+    np.testing.assert_allclose((wide["similarity"] - wide["ci_low"])[finite], half_wide[finite], rtol=1e-9)
