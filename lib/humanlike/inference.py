@@ -11,9 +11,13 @@ For each dataset, :func:`evaluate` writes below ``out``:
 * ``provenance/<dataset>/<dataset>_<name>_session-1.json``: spec, weight sources and checksums, preprocessing,
   package versions, device, precision, timing, stimulus source and listing checksum.
 
-Every file is written to a temporary file and renamed into place. While a dataset runs, finished chunks are kept in
+Files are written as :mod:`humanlike.outputs` describes: atomically, with normal permissions, the three files of a
+dataset all or none. While a dataset runs, finished chunks are kept in
 ``partial/<dataset>_<name>_session-1.partial.json``; an interrupted run resumes from there. A dataset whose CSV and
-provenance exist for the same spec and images is not recomputed unless ``force=True``.
+provenance exist for the same spec and images, and whose files still have the sha256 recorded in the provenance, is
+not recomputed unless ``force=True``. Nothing is written for a dataset where the model gives NaN or infinite
+logits. Errors raised by the code of a ``python:`` model are reported as the user's (``your model factory
+raised ...``). :func:`evaluate_report` goes on past a failing dataset (``keep_going``), for runs of many models.
 
 Pipeline: decoding workers open the PNGs and resize/crop them to uint8 tensors (Pillow, off the main thread); the
 main thread scales and normalises each batch on the device, runs the model under ``torch.inference_mode()`` in
@@ -34,15 +38,12 @@ channels_last memory format, and maps the logits to 16-class decisions in float6
 from __future__ import annotations
 
 import contextlib
-import csv
-import hashlib
-import io
 import json
 import os
 import platform
 import sys
-import tempfile
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -53,10 +54,22 @@ import torch
 
 from . import decisions
 from .errors import DataFileError, HumanlikeError, UnknownNameError
+from .loading import loader
 from .models import ImageTransform, Model, check_spec, default_name, file_sha256, load_model, state_dict_sha256
+from .outputs import (  # noqa: F401 - output_paths, read_probabilities and RAW_COLUMNS are public here too
+    RAW_COLUMNS,
+    atomic_write,
+    check_out_dir,
+    finished,
+    output_paths,
+    probabilities_csv,
+    raw_csv,
+    read_json,
+    read_probabilities,
+    sha256_text,
+    write_together,
+)
 from .stimuli import StimulusSet, load_stimuli
-
-RAW_COLUMNS = ["subj", "session", "trial", "rt", "object_response", "category", "condition", "imagename"]
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DECODERS = ("auto", "threads", "processes")
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
@@ -95,32 +108,6 @@ def default_workers(device: torch.device) -> int:
     return max(1, min(8, cores - 1))
 
 
-def output_paths(out: Path, dataset: str, name: str) -> dict[str, Path]:
-    stem = f"{dataset}_{name}_session-1"
-    out = Path(out)
-    return {
-        "csv": out / "raw-data" / dataset / f"{stem}.csv",
-        "probabilities": out / "probabilities" / dataset / f"{stem}.csv",
-        "provenance": out / "provenance" / dataset / f"{stem}.json",
-        "partial": out / "partial" / f"{stem}.partial.json",
-    }
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -148,99 +135,6 @@ def _device_description(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
     return str(device)
-
-
-# --------------------------------------------------------------------------------------------- data loading
-class _Images(torch.utils.data.Dataset):
-    """Decodes one image per item in a worker. Errors come back as values, so the main process can name the file."""
-
-    def __init__(self, paths: Sequence[Path], transform: Callable, split: bool):
-        self.paths, self.transform, self.split = list(paths), transform, split
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __getitem__(self, index: int):
-        from PIL import Image
-
-        try:
-            with Image.open(self.paths[index]) as image:
-                image.load()
-                tensor = self.transform.to_uint8(image) if self.split else self.transform(image)
-            return index, tensor, None
-        except Exception as error:  # noqa: BLE001 - reported with the file name by the main process
-            return index, None, f"{type(error).__name__}: {error}"
-
-
-def _collate(items):
-    errors = [(index, message) for index, _, message in items if message is not None]
-    if errors:
-        return None, None, errors
-    indices = torch.tensor([index for index, _, _ in items])
-    tensors = [tensor for _, tensor, _ in items]
-    if all(t.ndim == 3 and t.dtype == torch.uint8 for t in tensors):
-        # ImageTransform.to_uint8 returns HWC memory viewed as CHW: stack as NHWC, i.e. channels_last, no copy later
-        return indices, torch.stack([t.permute(1, 2, 0) for t in tensors]).permute(0, 3, 1, 2), []
-    return indices, torch.stack(tensors), []
-
-
-def _process_loader(dataset: _Images, batch_size: int, workers: int, pin: bool) -> torch.utils.data.DataLoader:
-    return torch.utils.data.DataLoader(
-        dataset,
-        batch_size=batch_size,
-        shuffle=False,
-        num_workers=workers,
-        pin_memory=pin,
-        collate_fn=_collate,
-        prefetch_factor=4 if workers > 0 else None,
-        persistent_workers=False,
-    )
-
-
-class _ThreadLoader:
-    """Batches decoded by a pool of threads, ``depth`` batches ahead, in order (the CPU decoder).
-
-    Pillow decodes and resizes with the GIL released, so the threads run beside torch's compute. Unlike worker
-    processes there is no fork of a process whose heap holds the model's activations (copy-on-write faults on the
-    next forward passes), no shared-memory transfer and no start-up. Closing the iterator cancels pending work.
-    """
-
-    def __init__(self, dataset: _Images, batch_size: int, threads: int, depth: int | None = None):
-        self.dataset, self.batch_size = dataset, batch_size
-        self.threads, self.depth = max(1, threads), depth or max(2, 2 * threads)
-
-    def _batch(self, start: int):
-        stop = min(len(self.dataset), start + self.batch_size)
-        return _collate([self.dataset[i] for i in range(start, stop)])
-
-    def __iter__(self):
-        from concurrent.futures import ThreadPoolExecutor
-
-        starts = list(range(0, len(self.dataset), self.batch_size))
-        pool = ThreadPoolExecutor(self.threads, thread_name_prefix="humanlike-decode")
-        try:
-            pending = [pool.submit(self._batch, start) for start in starts[: self.depth]]
-            following = iter(starts[self.depth :])
-            while pending:
-                batch = pending.pop(0).result()
-                start = next(following, None)
-                if start is not None:
-                    pending.append(pool.submit(self._batch, start))
-                yield batch
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _loader(paths, transform, split: bool, batch_size: int, workers: int, device: torch.device, decoder: str):
-    """Batches ``(indices, images, errors)`` of the images at ``paths``.
-
-    decoder ``processes``: a torch DataLoader with ``workers`` worker processes (memory pinned on CUDA);
-    ``threads``: :class:`_ThreadLoader` with ``workers`` threads; ``workers=0`` decodes in the main thread.
-    """
-    dataset = _Images(paths, transform, split)
-    if workers == 0 or decoder == "processes":
-        return _process_loader(dataset, batch_size, workers, pin=device.type == "cuda")
-    return _ThreadLoader(dataset, batch_size, workers)
 
 
 _ALLOCATOR_TUNED = False
@@ -327,8 +221,57 @@ class _Runner:
         return logits
 
     def __call__(self, batch: torch.Tensor):
-        probs, names = decisions.decide(self.logits(batch))
+        with user_code(self.model.spec, "forward pass"):
+            logits = self.logits(batch)
+        # NaN/inf would become a NaN probability row and an arbitrary argmax decision: stop instead
+        finite = torch.isfinite(logits).all(dim=1)
+        if not bool(finite.all()):
+            raise _NonFinite(int((~finite).nonzero()[0, 0]))
+        probs, names = decisions.decide(logits)
         return probs.cpu().numpy(), names
+
+
+class _NonFinite(Exception):
+    """NaN or infinite logits for the image at ``position`` of the batch (named by the caller)."""
+
+    def __init__(self, position: int):
+        super().__init__(position)
+        self.position = position
+
+
+def is_user_code(spec: str) -> bool:
+    """True for models whose code the user wrote (``python:`` specs): their errors are reported as theirs."""
+    return isinstance(spec, str) and spec.startswith("python:")
+
+
+@contextlib.contextmanager
+def user_code(spec: str, what: str):
+    """Errors raised inside a user's model code become one line naming the spec: ``your model factory raised ...``.
+
+    Only for ``python:`` specs; our own errors and interrupts pass unchanged. The original exception stays
+    attached (``__cause__``) for ``HUMANLIKE_DEBUG=1``.
+    """
+    try:
+        yield
+    except HumanlikeError:
+        raise
+    except Exception as error:
+        if not is_user_code(spec):
+            raise
+        raise HumanlikeError(f"{spec}: your model {what} raised {error_line(error)}") from error
+
+
+def error_line(error: BaseException) -> str:
+    """``Type: message`` of an unexpected exception, on one line (for summaries and the command line)."""
+    if isinstance(error, HumanlikeError):
+        text = str(error)
+    elif isinstance(error, OSError) and error.filename is not None:
+        text = f"{error.filename}: {error.strerror or error} ({type(error).__name__})"
+    elif isinstance(error, MemoryError):
+        text = "out of memory (MemoryError)"
+    else:
+        text = f"{type(error).__name__}: {error}".rstrip(": ")
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
 
 
 @contextlib.contextmanager
@@ -343,32 +286,6 @@ def _strict_fp32(device: torch.device, precision: str):
         yield
     finally:
         torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
-
-
-# --------------------------------------------------------------------------------------------- writing
-def _raw_csv(name: str, stimuli: StimulusSet, answers: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RAW_COLUMNS)
-    for trial, (stimulus, answer) in enumerate(zip(stimuli, answers, strict=True), start=1):
-        writer.writerow([name, 1, trial, "NaN", answer, stimulus.category, stimulus.condition, stimulus.imagename])
-    return buffer.getvalue()
-
-
-def _probabilities_csv(stimuli: StimulusSet, probabilities: np.ndarray) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["trial", "imagename", *decisions.CATEGORIES])
-    for trial, (stimulus, row) in enumerate(zip(stimuli, probabilities, strict=True), start=1):
-        writer.writerow([trial, stimulus.imagename, *(repr(float(p)) for p in row)])
-    return buffer.getvalue()
-
-
-def read_probabilities(path: str | Path):
-    """A probabilities sidecar as a DataFrame (trial, imagename, the 16 categories)."""
-    import pandas as pd
-
-    return pd.read_csv(path, dtype={"imagename": str})
 
 
 # --------------------------------------------------------------------------------------------- one dataset
@@ -396,39 +313,8 @@ class _Weights:
         return self._value
 
 
-def _read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _status(job: _Job, force: bool) -> str:
-    """``done`` (skip), ``run``; raises when a finished result from something else would be overwritten."""
-    csv_path, provenance = job.paths["csv"], _read_json(job.paths["provenance"])
-    if force or not csv_path.exists():
-        return "run"
-    if provenance is None:
-        if job.paths["partial"].exists():
-            return "run"  # interrupted between writing the CSV and its provenance
-        raise HumanlikeError(
-            f"{csv_path}: exists without its provenance file {job.paths['provenance']}; "
-            "move it away or pass force=True (--force) to overwrite it"
-        )
-    recorded = {key: provenance.get(key) for key in job.identity}
-    if recorded != job.identity:
-        differences = ", ".join(
-            f"{k}: {recorded[k]!r} != {job.identity[k]!r}" for k in job.identity if recorded[k] != job.identity[k]
-        )
-        raise HumanlikeError(
-            f"{csv_path}: already holds results of a different run ({differences}); "
-            "choose another name/out or pass force=True (--force) to overwrite"
-        )
-    return "done"
-
-
 def _load_partial(job: _Job, fingerprint: dict) -> tuple[list[str], list[list[float]]]:
-    partial = _read_json(job.paths["partial"])
+    partial = read_json(job.paths["partial"])
     if not partial or partial.get("fingerprint") != fingerprint:
         return [], []
     names = [s.imagename for s in job.stimuli]
@@ -440,7 +326,7 @@ def _load_partial(job: _Job, fingerprint: dict) -> tuple[list[str], list[list[fl
 
 def _save_partial(job: _Job, fingerprint: dict, answers: list[str], probabilities: list[list[float]]) -> None:
     rows = [[s.imagename, a, p] for s, a, p in zip(job.stimuli, answers, probabilities)]
-    _atomic_write(job.paths["partial"], json.dumps({"fingerprint": fingerprint, "rows": rows}))
+    atomic_write(job.paths["partial"], json.dumps({"fingerprint": fingerprint, "rows": rows}))
 
 
 def _run_job(
@@ -470,14 +356,21 @@ def _run_job(
     iterator = None
     try:
         if todo:
-            loader = _loader(todo, runner.model.transform, runner.split, batch_size, workers, runner.device, decoder)
-            iterator = iter(loader)
+            batches = loader(todo, runner.model.transform, runner.split, batch_size, workers, runner.device, decoder)
+            iterator = iter(batches)
             with torch.inference_mode(), _strict_fp32(runner.device, runner.precision):
                 for indices, batch, errors in iterator:
                     if errors:
                         index, message = errors[0]
                         raise DataFileError(f"{todo[index]}: cannot read the image ({message})")
-                    probs, names = runner(batch)
+                    try:
+                        probs, names = runner(batch)
+                    except _NonFinite as bad:
+                        image = todo[int(indices[bad.position])]
+                        raise HumanlikeError(
+                            f"{name}: the model gave NaN or infinite logits, first for image {image}; nothing "
+                            f"written for {job.dataset} (broken weights? with --precision fp16/bf16 try fp32)"
+                        ) from None
                     answers.extend(names.tolist())
                     probabilities.extend(probs.tolist())
                     bar.update(len(names))
@@ -498,9 +391,8 @@ def _run_job(
         raise HumanlikeError(f"{job.dataset}: got {len(answers)} results for {total} images")
 
     probs = np.asarray(probabilities, dtype=np.float64).reshape(total, len(decisions.CATEGORIES))
-    raw = _raw_csv(name, job.stimuli, answers)
-    _atomic_write(job.paths["probabilities"], _probabilities_csv(job.stimuli, probs))
-    _atomic_write(job.paths["csv"], raw)
+    raw = raw_csv(name, job.stimuli, answers)
+    probabilities_text = probabilities_csv(job.stimuli, probs)
     computed = total - resumed
     source_file = job.stimuli.root / ".source.json"
     provenance = {
@@ -518,12 +410,13 @@ def _run_job(
         "stimuli": {
             "root": str(job.stimuli.root),
             "source": job.stimuli.source,
-            "archive": _read_json(source_file) if source_file.is_file() else None,
+            "archive": read_json(source_file) if source_file.is_file() else None,
         },
         "outputs": {
             "csv": job.paths["csv"].name,
-            "csv_sha256": hashlib.sha256(raw.encode()).hexdigest(),
+            "csv_sha256": sha256_text(raw),
             "probabilities": job.paths["probabilities"].name,
+            "probabilities_sha256": sha256_text(probabilities_text),
         },
         "started": started,
         "finished": _utcnow(),
@@ -533,7 +426,14 @@ def _run_job(
         "images_per_second": round(computed / seconds, 2) if computed and seconds > 0 else None,
         "accuracy": float(np.mean([a == s.category for a, s in zip(answers, job.stimuli)])),
     }
-    _atomic_write(job.paths["provenance"], json.dumps(provenance, indent=1) + "\n")
+    # all three or none: a CSV never survives without the provenance that vouches for it
+    write_together(
+        {
+            job.paths["probabilities"]: probabilities_text,
+            job.paths["csv"]: raw,
+            job.paths["provenance"]: json.dumps(provenance, indent=1) + "\n",
+        }
+    )
     with contextlib.suppress(FileNotFoundError):
         job.paths["partial"].unlink()
     with contextlib.suppress(OSError):
@@ -541,8 +441,54 @@ def _run_job(
     return {"images": computed, "seconds": seconds}
 
 
-# --------------------------------------------------------------------------------------------- public entry point
+# --------------------------------------------------------------------------------------------- public entry points
+@dataclass
+class Report:
+    """What :func:`evaluate_report` did for one model: per dataset finished before, computed now, or failed."""
+
+    name: str
+    spec: str
+    datasets: list[str]
+    paths: list[Path]  # the CSV of each dataset, in the order of ``datasets``
+    skipped: list[str]  # finished before (checked against their provenance)
+    computed: list[str]
+    failed: dict[str, str]  # dataset -> one-line reason
+
+    @property
+    def done(self) -> list[str]:
+        return [d for d in self.datasets if d in self.skipped or d in self.computed]
+
+
+def _failure(error: BaseException) -> str:
+    if os.environ.get("HUMANLIKE_DEBUG") == "1":
+        traceback.print_exception(error, file=sys.stderr)
+    return error_line(error)
+
+
 def evaluate(
+    model: str | Model,
+    name: str | None = None,
+    datasets: Sequence[str] | None = None,
+    out: Path = Path("runs"),
+    device: str = "auto",
+    batch_size: int = 64,
+    workers: int | None = None,
+    precision: str = "auto",
+    random_weights: bool = False,
+    mirror: Path | None = None,
+    force: bool = False,
+    **options,
+) -> list[Path]:
+    """Evaluate ``model`` on ``datasets`` (default: all 17) and return the written (or already finished) CSV paths.
+
+    The first problem raises (see :func:`evaluate_report` for the parameters and the errors).
+    """
+    return evaluate_report(
+        model, name, datasets, out, device, batch_size, workers, precision, random_weights, mirror, force, **options
+    ).paths
+
+
+def evaluate_report(
     model: str | Model,
     name: str | None = None,
     datasets: Sequence[str] | None = None,
@@ -560,12 +506,13 @@ def evaluate(
     on_chunk: Callable[[str, int, int], None] | None = None,
     progress: bool = True,
     decoder: str = "auto",
-) -> list[Path]:
-    """Evaluate ``model`` on ``datasets`` (default: all 17) and return the written (or already finished) CSV paths.
+    keep_going: bool = False,
+) -> Report:
+    """Evaluate ``model`` on ``datasets`` (default: all 17); a :class:`Report` of what was done.
 
     model:          a spec for :func:`humanlike.models.load_model` (or a loaded :class:`~humanlike.models.Model`).
     name:           the model's name in the results (default: from the spec, e.g. ``torchvision:vit_b_16`` -> vit_b_16).
-    out:            output directory (layout: module docstring).
+    out:            output directory (layout: module docstring); checked to be writable before any model work.
     device:         ``auto`` (CUDA if available), ``cpu``, ``cuda``, ``cuda:<n>``, ``mps``.
     workers:        decoding workers (default: :func:`default_workers`; 0 decodes in the main thread): DataLoader
                     worker processes on GPUs, threads on the CPU (see ``decoder``).
@@ -577,9 +524,14 @@ def evaluate(
     on_chunk:       called as ``on_chunk(dataset, done, total)`` after each saved checkpoint.
     progress:       tqdm bars and the summary line (stderr).
     decoder:        ``auto`` (CPU: ``threads``, else ``processes``), ``threads`` or ``processes``.
+    keep_going:     a dataset that fails (its stimuli, its finished files, NaN logits, ...) is recorded in
+                    ``Report.failed`` and the others go on; a model that cannot be loaded fails every dataset
+                    left to compute. Otherwise the first problem raises.
 
-    Raises UnknownNameError (unknown model spec, dataset, device, precision; bad name), StimuliError (images not
-    available, with instructions), DataFileError (an unreadable image, named), HumanlikeError (other problems).
+    Raises UnknownNameError (unknown model spec, dataset, device, precision; bad name; a file in the way of
+    ``out``), StimuliError (images not available, with instructions, or not the dataset's), DataFileError (an
+    unreadable image, a finished file that no longer matches its recorded sha256), HumanlikeError (other problems:
+    ``out`` not writable, NaN logits, errors raised by a ``python:`` model's own code).
     """
     from .data import DATASETS
 
@@ -608,7 +560,8 @@ def evaluate(
     if decoder == "auto":
         decoder = "threads" if torch_device.type == "cpu" else "processes"
     chunk_size = chunk_size or max(256, batch_size)
-    out = Path(out)
+    out = check_out_dir(out)
+    report = Report(name, spec, datasets, [output_paths(out, d, name)["csv"] for d in datasets], [], [], {})
 
     # 1. all stimuli first: missing images fail before any model is loaded
     sets, problems = {}, []
@@ -617,7 +570,9 @@ def evaluate(
             sets[dataset] = load_stimuli(dataset, mirror=mirror, progress=progress).subset(limit)
         except HumanlikeError as error:
             problems.append((dataset, error))
-    if problems:
+    if problems and keep_going:
+        report.failed.update({dataset: error_line(error) for dataset, error in problems})
+    elif problems:
         if len(problems) == 1:
             raise problems[0][1]
         error_type = type(problems[0][1])
@@ -627,9 +582,9 @@ def evaluate(
             f"{'; available: ' + ', '.join(found) if found else ''}. First problem: {problems[0][1]}"
         )
 
-    # 2. what is finished already
-    jobs = []
-    for dataset in datasets:
+    # 2. what is finished already (and still intact)
+    todo = []
+    for dataset in (d for d in datasets if d in sets):
         stimuli = sets[dataset]
         identity = {
             "model": name,
@@ -638,39 +593,65 @@ def evaluate(
             "n_images": len(stimuli),
             "stimuli_listing_sha256": stimuli.listing_sha256(),
         }
-        jobs.append(_Job(dataset, stimuli, output_paths(out, dataset, name), identity))
-    todo = [job for job in jobs if _status(job, force) == "run"]
+        job = _Job(dataset, stimuli, output_paths(out, dataset, name), identity)
+        try:
+            done = finished(job.paths, identity, force)
+        except HumanlikeError as error:
+            if not keep_going:
+                raise
+            report.failed[dataset] = error_line(error)
+            continue
+        if done:
+            report.skipped.append(dataset)
+        else:
+            todo.append(job)
 
     # 3. the model, only if something is left to compute
     totals = {"images": 0, "seconds": 0.0}
     if todo:
-        if isinstance(model, Model):
-            loaded = model
+        try:
+            if isinstance(model, Model):
+                loaded = model
+            else:
+                with user_code(spec, "factory"):
+                    loaded = load_model(spec, random_weights=random_weights, progress=progress)
+            runner = _Runner(loaded, torch_device, resolved_precision)
+        except Exception as error:
+            if not keep_going:
+                raise
+            report.failed.update({job.dataset: _failure(error) for job in todo})
+            todo = []
         else:
-            loaded = load_model(spec, random_weights=random_weights, progress=progress)
-        runner = _Runner(loaded, torch_device, resolved_precision)
-        weights = _Weights(loaded)
-        if torch_device.type == "cpu":
-            tune_cpu_allocator()
-        for job in todo:
+            weights = _Weights(loaded)
+            if torch_device.type == "cpu":
+                tune_cpu_allocator()
+    for job in todo:
+        try:
             result = _run_job(
                 job, runner, name, weights, batch_size, workers, decoder, chunk_size, on_chunk, progress
             )
-            totals["images"] += result["images"]
-            totals["seconds"] += result["seconds"]
-            if progress:
-                rate = result["images"] / result["seconds"] if result["seconds"] > 0 else float("nan")
-                print(
-                    f"{name} {job.dataset}: {result['images']} images in {result['seconds']:.1f} s "
-                    f"({rate:.1f} images/s)",
-                    file=sys.stderr,
-                )
+        except Exception as error:
+            if not keep_going:
+                raise
+            report.failed[job.dataset] = _failure(error)
+            continue
+        report.computed.append(job.dataset)
+        totals["images"] += result["images"]
+        totals["seconds"] += result["seconds"]
+        if progress:
+            rate = result["images"] / result["seconds"] if result["seconds"] > 0 else float("nan")
+            print(
+                f"{name} {job.dataset}: {result['images']} images in {result['seconds']:.1f} s "
+                f"({rate:.1f} images/s)",
+                file=sys.stderr,
+            )
     if progress:
-        skipped = len(jobs) - len(todo)
         rate = totals["images"] / totals["seconds"] if totals["seconds"] > 0 else 0.0
+        failed = f", {len(report.failed)} failed" if report.failed else ""
         print(
-            f"{name}: {len(todo)} dataset(s) evaluated, {skipped} already finished; {totals['images']} images in "
-            f"{totals['seconds']:.1f} s ({rate:.1f} images/s, {torch_device}, {resolved_precision})",
+            f"{name}: {len(report.computed)} dataset(s) evaluated, {len(report.skipped)} already finished{failed}; "
+            f"{totals['images']} images in {totals['seconds']:.1f} s ({rate:.1f} images/s, {torch_device}, "
+            f"{resolved_precision})",
             file=sys.stderr,
         )
-    return [job.paths["csv"] for job in jobs]
+    return report
