@@ -116,12 +116,12 @@ seed: int = 0  # random seed of the bootstrap
 # %% tags=["hide-input"]
 import pandas as pd
 
-from humanlike import charts, data, metrics
+from humanlike import charts, data, metrics, params
 from humanlike.explorer import Explorer
 
-models = charts.as_list(models)
-datasets = charts.as_list(datasets)
-extra_dirs = charts.as_list(extra_dirs) or []
+models = params.as_list(models)
+datasets = params.as_list(datasets)
+extra_dirs = params.as_list(extra_dirs) or []
 
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
 shown = [d for d in data.DATASETS if d in set(trials["dataset"])]

@@ -41,11 +41,11 @@ seed: int = 0  # random seed of the bootstrap
 # %% tags=["hide-input"]
 from IPython.display import Markdown
 
-from humanlike import charts, data, metrics, results
+from humanlike import charts, data, metrics, params, results
 
-models = charts.as_list(models)
-extra_dirs = charts.as_list(extra_dirs) or []
-datasets = [d for d in (charts.as_list(datasets) or data.PARAMETRIC_DATASETS) if d in data.PARAMETRIC_DATASETS]
+models = params.as_list(models)
+extra_dirs = params.as_list(extra_dirs) or []
+datasets = [d for d in (params.as_list(datasets) or data.PARAMETRIC_DATASETS) if d in data.PARAMETRIC_DATASETS]
 if not datasets:
     raise ValueError(f"this chapter needs at least one parametric dataset: {', '.join(data.PARAMETRIC_DATASETS)}")
 

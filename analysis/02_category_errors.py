@@ -40,11 +40,11 @@ seed: int = 0  # random seed of the bootstrap
 # %% tags=["hide-input"]
 from IPython.display import Markdown
 
-from humanlike import charts, data, metrics, results
+from humanlike import charts, data, metrics, params, results
 
-models = charts.as_list(models)
-extra_dirs = charts.as_list(extra_dirs) or []
-datasets = charts.as_list(datasets)
+models = params.as_list(models)
+extra_dirs = params.as_list(extra_dirs) or []
+datasets = params.as_list(datasets)
 
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
 shown = [d for d in data.DATASETS if d in set(trials["dataset"])]
@@ -52,7 +52,7 @@ start = "uniform-noise" if "uniform-noise" in shown else shown[0]
 confusions = results.confusion_matrices(trials)
 similarity = results.confusion_similarity_summary(trials, n_boot=bootstrap, seed=seed)
 pairs = results.confusion_similarity_matrix(trials)
-entropy = results.response_entropy(trials)
+entropy = results.response_entropy_table(trials)
 
 # %% [markdown]
 # ## What the current data say

@@ -40,11 +40,11 @@ seed: int = 0  # random seed of the bootstrap
 import pandas as pd
 from IPython.display import Markdown
 
-from humanlike import charts, data, results
+from humanlike import charts, data, params, results
 
-models = charts.as_list(models)
-datasets = charts.as_list(datasets)
-extra_dirs = charts.as_list(extra_dirs) or []
+models = params.as_list(models)
+datasets = params.as_list(datasets)
+extra_dirs = params.as_list(extra_dirs) or []
 bootstrap = int(bootstrap)
 seed = int(seed)
 

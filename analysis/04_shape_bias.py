@@ -40,12 +40,12 @@ examples: int = 6  # number of example stimuli shown with every answer
 import pandas as pd
 from IPython.display import Markdown
 
-from humanlike import charts, data, results
+from humanlike import charts, data, params, results
 from humanlike.explorer import Explorer
 
-models = charts.as_list(models)
-extra_dirs = charts.as_list(extra_dirs) or []
-explored = charts.as_list(datasets) or ["cue-conflict"]
+models = params.as_list(models)
+extra_dirs = params.as_list(extra_dirs) or []
+explored = params.as_list(datasets) or ["cue-conflict"]
 bootstrap, seed, examples = int(bootstrap), int(seed), int(examples)
 if isinstance(third_party, str):  # papermill may pass text
     third_party = third_party.strip().lower() not in ("false", "0", "no", "none", "")
@@ -54,7 +54,7 @@ trials = data.load_trials(datasets=sorted({"cue-conflict", *explored}), models=m
 cue = trials[trials["dataset"] == "cue-conflict"]
 others = data.load_third_party(datasets=["cue-conflict"]) if third_party else None
 
-table = results.shape_bias_table(cue, others, n_boot=bootstrap, seed=seed)
+table = results.shape_bias_intervals(cue, others, n_boot=bootstrap, seed=seed)
 summary = results.shape_bias_summary(table)
 
 # %% [markdown]
@@ -65,7 +65,8 @@ summary = results.shape_bias_summary(table)
 # texture category; grey: something else.
 
 # %% tags=["hide-input"]
-charts.stimulus_gallery(results.cue_conflict_examples(cue, n=examples, seed=seed))
+picked = results.cue_conflict_examples(cue, n=examples, seed=seed)
+charts.stimulus_gallery(picked, results.stimulus_thumbnails(picked))
 
 # %% [markdown]
 # ## What the current data say

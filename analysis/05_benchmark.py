@@ -43,12 +43,12 @@ from pathlib import Path
 
 from IPython.display import Markdown
 
-from humanlike import benchmark, charts, data, inference, metrics, models as zoo, results
+from humanlike import benchmark, charts, data, inference, metrics, models as zoo, params, results
 
-models = charts.as_list(models)
-extra_dirs = [*(charts.as_list(extra_dirs) or [])]
-datasets = charts.as_list(datasets)
-evaluate_datasets = charts.as_list(evaluate_datasets) or []
+models = params.as_list(models)
+extra_dirs = [*(params.as_list(extra_dirs) or [])]
+datasets = params.as_list(datasets)
+evaluate_datasets = params.as_list(evaluate_datasets) or []
 
 # %% [markdown]
 # ## Evaluating a model

@@ -172,3 +172,46 @@ def test_chapter_01_with_a_model_from_extra_dirs(tmp_path, mirror):
     assert _decision_makers(notebook) == {"humans", "resnet50", "my-model"}
     text = "\n".join(_outputs(notebook, "text/markdown"))
     assert "resnet50 1 / 0; my-model 1 / 0" in text  # same answers as resnet50: same numbers
+
+
+def test_chapter_03_with_chosen_models(tmp_path):
+    notebook = _execute(
+        "03",
+        {"models": '["resnet50", "simclr-resnet50x1"]', "datasets": '["edge", "uniform-noise"]', "bootstrap": 10},
+        tmp_path,
+    )
+    names = _decision_makers(notebook)
+    assert {"resnet50", "simclr-resnet50x1"} <= names
+    assert not {n for n in names if n.startswith(("swag", "bagnet"))}
+    text = "\n".join(_outputs(notebook, "text/markdown"))
+    assert "10-resample" in text  # the bootstrap parameter reached the prose
+    assert "swag" not in text
+
+
+def test_chapter_04_with_chosen_models_and_no_third_party(tmp_path):
+    notebook = _execute(
+        "04",
+        {"models": "resnet50, bagnet33", "bootstrap": 10, "third_party": "false", "examples": 2, "seed": 1},
+        tmp_path,
+    )
+    names = _decision_makers(notebook)
+    assert {"humans", "resnet50", "bagnet33"} <= names and not {n for n in names if n.startswith("swag")}
+    html = "\n".join(_outputs(notebook, "text/html"))
+    assert html.count("data:image/jpeg;base64,") == 2  # the two example stimuli
+    text = "\n".join(_outputs(notebook, "text/markdown"))
+    assert "Third-party data switched off" in text and "third-party evaluations, the self-supervised" not in text
+
+
+def test_chapter_05_without_evaluating(tmp_path):
+    notebook = _execute(
+        "05",
+        {"models": '["resnet50", "simclr-resnet50x1"]', "datasets": '["cue-conflict", "edge"]', "bootstrap": 10,
+         "evaluate_model": None},  # fmt: skip
+        tmp_path,
+    )
+    specs = _outputs(notebook, f"application/vnd.vegalite.v{VL.split('.')[0]}+json")
+    (rows,) = [r for spec in specs for r in spec.get("datasets", {}).values()]
+    assert {r["model"] for r in rows} == {"humans", "resnet50", "simclr-resnet50x1"}
+    assert {r["scope"] for r in rows} == {results.ALL_DATASETS, "cue-conflict", "edge"}
+    text = "\n".join(_outputs(notebook, "text/markdown"))
+    assert "No model evaluated" in text and "No evaluated model to place" in text

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from humanlike import charts
+from humanlike import charts, params
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_PARAMETERS = ("models", "extra_dirs", "datasets", "bootstrap", "seed")
@@ -70,7 +70,7 @@ def test_decision_maker_order_puts_humans_first():
     ],
 )
 def test_as_list_accepts_papermill_text(value, expected):
-    assert charts.as_list(value) == expected
+    assert params.as_list(value) == expected
 
 
 # ------------------------------------------------------------------------------------------- builders

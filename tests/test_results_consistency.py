@@ -247,8 +247,8 @@ def test_consistency_findings(small):
 
 
 # ------------------------------------------------------------------------------------------- chapter 4
-def test_shape_bias_table_by_hand(cue, third):
-    table = results.shape_bias_table(cue, third, n_boot=200, seed=0).set_index("subject")
+def test_shape_bias_intervals_by_hand(cue, third):
+    table = results.shape_bias_intervals(cue, third, n_boot=200, seed=0).set_index("subject")
     assert table.loc["humans", "shape_bias"] == pytest.approx(4 / 6)
     assert (table.loc["humans", "n_shape"], table.loc["humans", "n_texture"]) == (4, 2)
     assert table.loc["subject-01", "shape_bias"] == pytest.approx(2 / 3)
@@ -268,10 +268,10 @@ def test_shape_bias_table_by_hand(cue, third):
     assert (table["ci_low"] <= table["shape_bias"] + 1e-12).all() and (table["shape_bias"] <= table["ci_high"] + 1e-12).all()
 
 
-def test_shape_bias_table_without_third_party_or_cue_conflict(cue, small):
-    table = results.shape_bias_table(cue, None, n_boot=50)
+def test_shape_bias_intervals_without_third_party_or_cue_conflict(cue, small):
+    table = results.shape_bias_intervals(cue, None, n_boot=50)
     assert set(table["panel"]) == {results.PANELS[0]}
-    assert results.shape_bias_table(small, None, n_boot=50).empty
+    assert results.shape_bias_intervals(small, None, n_boot=50).empty
 
 
 def test_shape_bias_categories(cue, third):
@@ -286,7 +286,7 @@ def test_shape_bias_categories(cue, third):
 
 
 def test_shape_bias_summary_and_findings(cue, third):
-    table = results.shape_bias_table(cue, third, n_boot=50)
+    table = results.shape_bias_intervals(cue, third, n_boot=50)
     summary = results.shape_bias_summary(table)
     assert summary["kind"].tolist()[:2] == ["humans", "observer"]
     models = summary[(summary["panel"] == results.PANELS[0]) & (summary["kind"] == "model")].set_index("training")
@@ -307,11 +307,16 @@ def test_cue_conflict_examples(cue):
     assert examples.drop_duplicates("image_id")["shape"].is_unique
     assert "car1-car2.png" not in set(examples["image_id"])  # no conflict, never an example
     assert all(p == f"datasets/cue-conflict/{s}/{i}" for p, s, i in zip(examples["path"], examples["shape"], examples["image_id"]))
-    one = examples[(examples["image_id"] == "cat1-elephant1.png")].set_index("subject")
-    if len(one):
-        assert one.loc["subject-02", "answer"] == "texture" and one.loc["subject-01", "answer"] == "shape"
     again = results.cue_conflict_examples(cue, n=2, seed=3)
     pd.testing.assert_frame_equal(examples, again)
+    # n=3: all three images with a conflict have distinct shapes (cat, dog, bear), so every one is picked
+    every = results.cue_conflict_examples(cue, n=3, seed=3)
+    assert set(every["image_id"]) == {"cat1-elephant1.png", "dog1-clock1.png", "bear1-knife1.png"}
+    one = every[every["image_id"] == "cat1-elephant1.png"].set_index("subject")
+    # answers to cat1-elephant1 (see the cue fixture): cat, elephant, elephant, cat
+    assert one["answer"].to_dict() == {"subject-01": "shape", "subject-02": "texture", "resnet50": "texture",
+                                       "my-net": "shape"}  # fmt: skip
+    assert set(one["texture"]) == {"elephant"}
 
 
 def test_third_party_overview(third):
@@ -341,7 +346,7 @@ def test_chapter_3_builders_render_with_dropdowns(small):
 
 
 def test_chapter_4_builders(cue, third, mirror):
-    table = results.shape_bias_table(cue, third, n_boot=20)
+    table = results.shape_bias_intervals(cue, third, n_boot=20)
     assert "<svg" in _render(charts.shape_bias_chart(table))
     cats = results.shape_bias_categories(cue, third)
     chart = charts.shape_category_chart(cats, table, value="someone+repo")
@@ -352,15 +357,35 @@ def test_chapter_4_builders(cue, third, mirror):
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
     assert "pick_group" in scale["domain"]["expr"]
     assert "<svg" in _render(chart)
-    html = charts.stimulus_gallery(results.cue_conflict_examples(cue, n=1, seed=0)).data
-    assert "data:image/jpeg;base64," in html or "image not available" in html
 
 
-def test_stimulus_gallery_embeds_real_thumbnails(trials):
+
+def test_stimulus_gallery_draws_given_thumbnails_and_notes_missing_ones(cue):
+    examples = results.cue_conflict_examples(cue, n=2, seed=0)
+    first, second = examples["image_id"].unique()
+    html = charts.stimulus_gallery(examples, {first: "data:image/jpeg;base64,AAAA", second: None}).data
+    assert html.count("data:image/jpeg;base64,AAAA") == 1
+    assert html.count("image not available") == 1
+    # a value that is not an image data URI is never put into src
+    html = charts.stimulus_gallery(examples, {first: "javascript:alert(1)"}).data
+    assert "javascript:" not in html and html.count("image not available") == 2
+
+
+def test_stimulus_thumbnails_of_real_stimuli(trials):
     examples = results.cue_conflict_examples(trials, n=3, seed=0)
-    html = charts.stimulus_gallery(examples, size=64).data
+    thumbnails = results.stimulus_thumbnails(examples, size=64)
+    assert set(thumbnails) == set(examples["image_id"])
+    assert all(t.startswith("data:image/jpeg;base64,") for t in thumbnails.values())
+    html = charts.stimulus_gallery(examples, thumbnails, size=64).data
     assert html.count("data:image/jpeg;base64,") == 3
     assert len(html) < 60_000  # small thumbnails only
+
+
+def test_stimulus_thumbnails_report_unreadable_images(cue, tmp_path):
+    examples = results.cue_conflict_examples(cue, n=2, seed=0)
+    broken = tmp_path / "broken.png"
+    broken.write_text("not an image")
+    assert set(results.stimulus_thumbnails(examples, fetch=lambda path: broken).values()) == {None}
 
 
 # ------------------------------------------------------------------------------------------- real data
@@ -391,7 +416,7 @@ def test_paper_findings_on_real_data(trials):
     row = results.ceiling_comparison(intervals).iloc[0]
     assert row["best_model_mean"] < row["human_mean"]
 
-    table = results.shape_bias_table(trials, data.load_third_party(datasets=["cue-conflict"]), n_boot=100)
+    table = results.shape_bias_intervals(trials, data.load_third_party(datasets=["cue-conflict"]), n_boot=100)
     own = table[table["panel"] == results.PANELS[0]].set_index("subject")
     assert own.loc["humans", "shape_bias"] > 0.9
     assert (own.loc[list(data.MODELS), "shape_bias"] < 0.5).all()

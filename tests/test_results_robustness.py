@@ -211,7 +211,7 @@ def test_confusion_replicates_weigh_trials_by_image_multiplicity():
     ]
     trials = _trials(rows)
     subjects = np.array(["model-x", "subject-01"], dtype=object)
-    proportion, replicates = results._confusion_replicates(trials, subjects, 5, np.random.default_rng(7))
+    proportion, replicates = results.category_errors._confusion_replicates(trials, subjects, 5, np.random.default_rng(7))
     assert proportion.shape == (2, 17, 16) and replicates.shape == (5, 2, 17, 16)
     # the same multiplicities by hand: one condition, image ids in sorted order
     keys = sorted(set("0\t" + trials["image_id"]))
@@ -251,7 +251,7 @@ def test_confusion_similarity_matrix_and_entropy(trials):
     matrix = results.confusion_similarity_matrix(subset)
     assert set(matrix["subject_a"]) == {"humans", *data.MODELS}
     assert len(matrix) == 10 * 9
-    entropy = results.response_entropy(subset)
+    entropy = results.response_entropy_table(subset)
     observers = subset.loc[subset["is_human"], "subject"].nunique()
     assert len(entropy) == 1 + observers + len(data.MODELS)
     pooled = entropy.set_index("subject").loc["humans"]

@@ -17,23 +17,18 @@ from __future__ import annotations
 import base64
 import html
 import os
-import re
 from collections.abc import Sequence
 
 import ipywidgets as widgets
 import pandas as pd
 
 from . import data
+from .charts import TRAINING_COLORS, decision_maker_order
+from .results.common import natural_key, ordered_datasets, training_of
 
 #: Datasets whose stimulus images the data layer can fetch.
 PUBLIC_STIMULI: tuple[str, ...] = ("cue-conflict", "edge", "silhouette")
 _COLUMNS = ["dataset", "subject", "is_human", "condition", "category", "response", "image_id", "correct"]
-
-
-def _condition_key(value: str) -> tuple[int, float, str]:
-    """Natural order of condition labels: "c05" < "c10" < "c100", "1-10-10" < "2-10-10", "0.0" < "0.35"."""
-    number = re.search(r"\d+(?:\.\d+)?", value)
-    return (0, float(number.group()), value) if number else (1, 0.0, value)
 
 
 class Explorer(widgets.VBox):
@@ -68,7 +63,7 @@ class Explorer(widgets.VBox):
         self._groups = {key: frame for key, frame in self._trials.groupby(["dataset", "condition"], sort=False)}
         self._mirror = mirror
         present = set(self._trials["dataset"])
-        datasets = [d for d in data.DATASETS if d in present] + sorted(present - set(data.DATASETS))
+        datasets = ordered_datasets(present)
 
         layout = widgets.Layout(width="420px")
         style = {"description_width": "80px"}
@@ -99,7 +94,7 @@ class Explorer(widgets.VBox):
     # ------------------------------------------------------------------------------------------- updates
     def _on_dataset(self, change: dict | None = None) -> None:
         dataset = self.dataset.value
-        conditions = sorted(self._trials.loc[self._trials["dataset"] == dataset, "condition"].unique(), key=_condition_key)
+        conditions = sorted(self._trials.loc[self._trials["dataset"] == dataset, "condition"].unique(), key=natural_key)
         self.condition.options = conditions
         if self.condition.value != conditions[0]:
             self.condition.value = conditions[0]
@@ -130,8 +125,6 @@ class Explorer(widgets.VBox):
         if frame is None or self.image.value is None:
             return self._trials.iloc[:0]
         rows = frame[frame["image_id"] == self.image.value]
-        from .charts import decision_maker_order
-
         order = {name: i for i, name in enumerate(decision_maker_order(rows["subject"]))}
         return rows.sort_values("subject", key=lambda s: s.map(order)).reset_index(drop=True)
 
@@ -159,8 +152,6 @@ class Explorer(widgets.VBox):
             self.summary.value = "<em>no trials</em>"
             self.answers.value = ""
             return
-        from .charts import TRAINING_COLORS, training_of
-
         dataset, category, image_id = self.dataset.value, rows["category"].iloc[0], self.image.value
         self.stimulus.value = self._stimulus_html(dataset, category, image_id)
         humans, models = rows[rows["is_human"]], rows[~rows["is_human"]]

@@ -1,0 +1,173 @@
+"""Chapter 2, category-level errors: confusion matrices with a dataset and a decision-maker dropdown, and
+confusion similarity against the human ceiling.
+
+Tables from :mod:`humanlike.results.category_errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from .common import DEFAULT_WIDTH, HUMANS, _options, _tooltip, color_encoding, decision_maker_order, dropdown, with_dropdown
+
+__all__ = ["confusion_heatmap", "similarity_chart"]
+
+def confusion_heatmap(
+    data: pd.DataFrame,
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    row: str = "response",
+    column: str = "category",
+    value: str = "proportion",
+    count: str | None = "n",
+    dataset: str = "dataset",
+    subject: str = "subject",
+    dataset_options: Sequence[Any] | None = None,
+    dataset_value: Any = None,
+    subject_value: Any = None,
+    scale_type: str = "sqrt",
+    scheme: str = "viridis",
+    x_title: str = "presented category",
+    y_title: str = "response",
+    value_title: str = "proportion of answers",
+    width: int = 340,
+    height: int = 360,
+) -> alt.LayerChart:
+    """Confusion matrices (``rows`` x ``columns`` cells) with two dropdowns: dataset and decision maker.
+
+    data: long frame, one row per (dataset, subject, row value, column value), e.g.
+    :func:`humanlike.results.confusion_matrices`. To stay small it is embedded packed: one record per (dataset,
+    decision maker) holding the cell values as arrays (row-major), which Vega unpacks for the matrix picked. The
+    colour scale is fixed (0 to 1, ``scale_type`` "sqrt" by default so that rare confusions stay visible), so
+    that matrices stay comparable when the dropdowns change. Cells without a value (a category never presented)
+    are left blank.
+    """
+    rows, columns = [str(r) for r in rows], [str(c) for c in columns]
+    frame = data.assign(**{row: data[row].astype(str), column: data[column].astype(str)})
+    packed = []
+    for (d, s), group in frame.groupby([dataset, subject], sort=False):
+        grid = group.set_index([row, column])
+        index = pd.MultiIndex.from_product([rows, columns])
+        values = grid[value].reindex(index).round(4)
+        record = {dataset: d, subject: s, "v": [None if pd.isna(v) else float(v) for v in values]}
+        if count:
+            record["c"] = [None if pd.isna(v) else int(v) for v in grid[count].reindex(index)]
+        packed.append(record)
+    packed = pd.DataFrame(packed)
+    d_opts = _options(packed, dataset, dataset_options)
+    s_opts = decision_maker_order(packed[subject].astype(str))
+    d_param = dropdown(
+        f"pick_{dataset}", d_opts, value=dataset_value if dataset_value in d_opts else None, label=dataset
+    )
+    s_param = dropdown(
+        f"pick_{subject}", s_opts, value=subject_value if subject_value in s_opts else None, label="decision maker"
+    )
+    n_cols = len(columns)
+    row_expr = f"{json.dumps(rows)}[floor((datum.cell - 1) / {n_cols})]"
+    col_expr = f"{json.dumps(columns)}[(datum.cell - 1) % {n_cols}]"
+    flat = ["v", "c"] if count else ["v"]
+    tips = _tooltip([(subject, "N", None), (column, "N", None), (row, "N", None), ("v", "Q", ".3f")])
+    tips[-1] = alt.Tooltip("v:Q", title=value_title, format=".3f")
+    if count:
+        tips.append(alt.Tooltip("c:Q", title="answers"))
+    rect = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            x=alt.X(f"{column}:N", sort=columns, title=x_title, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{row}:N", sort=rows, title=y_title),
+            color=alt.Color("v:Q", title=value_title, scale=alt.Scale(type=scale_type, domain=[0, 1], scheme=scheme)),
+            tooltip=tips,
+        )
+    )
+    return (
+        alt.layer(rect, data=packed)
+        .add_params(d_param, s_param)
+        .transform_filter((alt.datum[dataset] == d_param) & (alt.datum[subject] == s_param))
+        .transform_flatten(flat)
+        .transform_window(cell="row_number()")
+        .transform_calculate(**{row: row_expr, column: col_expr})
+        .transform_filter("isValid(datum.v)")
+        .properties(width=width, height=height)
+    )
+
+
+def similarity_chart(
+    data: pd.DataFrame,
+    *,
+    value: str = "similarity",
+    lower: str = "ci_low",
+    upper: str = "ci_high",
+    low_range: str = "min",
+    high_range: str = "max",
+    comparison: str = "comparison",
+    ceiling: str = HUMANS,
+    subject: str = "subject",
+    dropdown: str | None = "dataset",
+    dropdown_options: Sequence[Any] | None = None,
+    dropdown_value: Any = None,
+    x_title: str = "confusion similarity (correlation of off-diagonal entries)",
+    x_domain: tuple[float, float] | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int | None = None,
+) -> alt.LayerChart:
+    """Dots with interval whiskers, one row per decision maker and one dot per ``comparison`` (by shape), over a
+    grey band: the range (``low_range`` to ``high_range``) of the ``ceiling`` row (e.g. all pairs of human
+    observers), with a dashed line at its value. For :func:`humanlike.results.confusion_similarity_summary`.
+    """
+    names = decision_maker_order(data[subject].astype(str))
+    kinds = list(pd.unique(data[comparison]))
+
+    smallest = pd.to_numeric(data[[lower, low_range, value]].stack(), errors="coerce").min()
+    lo = min(0.0, math.floor(10 * smallest) / 10) if pd.notna(smallest) else 0.0
+    domain = list(x_domain) if x_domain else [lo, 1.0]
+    scale = alt.Scale(domain=domain)
+    y = alt.Y(f"{subject}:N", sort=names, title=None)
+    tips = _tooltip([(subject, "N", None), (comparison, "N", None), (value, "Q", ".3f"), (lower, "Q", ".3f"),
+                     (upper, "Q", ".3f"), (low_range, "Q", ".3f"), (high_range, "Q", ".3f")])  # fmt: skip
+    is_ceiling = alt.datum[subject] == ceiling
+    band = (
+        alt.Chart()
+        .mark_rect(color="#999", opacity=0.18)
+        .encode(x=alt.X(f"{low_range}:Q", scale=scale, title=x_title), x2=f"{high_range}:Q", tooltip=tips)
+        .transform_filter(is_ceiling)
+    )
+    line = (
+        alt.Chart()
+        .mark_rule(color="#555", strokeDash=[4, 4])
+        .encode(x=alt.X(f"{value}:Q", scale=scale, title=x_title))
+        .transform_filter(is_ceiling)
+    )
+    offset = alt.YOffset(f"{comparison}:N", sort=kinds)
+    whisker = (
+        alt.Chart()
+        .mark_rule(color="#333")
+        .encode(x=alt.X(f"{lower}:Q", scale=scale, title=x_title), x2=f"{upper}:Q", y=y, yOffset=offset)
+    )
+    dots = (
+        alt.Chart()
+        .mark_point(filled=True, size=70, opacity=1)
+        .encode(
+            x=alt.X(f"{value}:Q", scale=scale, title=x_title),
+            y=y,
+            yOffset=offset,
+            color=color_encoding(subject, names).legend(None),
+            shape=alt.Shape(f"{comparison}:N", sort=kinds, title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=tips,
+        )
+    )
+    chart = alt.layer(band, line, whisker, dots, data=data).properties(
+        width=width, height=height or max(160, 26 * len(names))
+    )
+    if dropdown:
+        chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
+    return chart
+
+

@@ -1,0 +1,50 @@
+"""Chapter 5, the benchmark and your model: the benchmark's metrics per model, overall and per dataset, and a
+model evaluated on a few datasets placed among the others on equal terms.
+
+See Also
+--------
+humanlike.charts.benchmark
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import benchmark
+from .common import ALL_DATASETS, sort_by_dataset, training_types
+
+__all__ = [
+    "benchmark_scopes",
+    "benchmark_on_datasets_of",
+]
+
+def benchmark_scopes(trials: pd.DataFrame) -> pd.DataFrame:
+    """The benchmark's four metrics per model, overall and per dataset, in one tidy table for charts.
+
+    Columns: ``scope`` (:data:`ALL_DATASETS` or a dataset name), ``model``, ``training``, the four benchmark metrics,
+    ``mean_rank`` (among the models within the scope), ``n_datasets``. The ``ALL_DATASETS`` rows are
+    :func:`humanlike.benchmark.benchmark_table`; the per-dataset rows come from
+    :func:`humanlike.benchmark.benchmark_per_dataset` (the step before the mean over datasets).
+    """
+    overall = benchmark.benchmark_table(trials).assign(scope=ALL_DATASETS)
+    per_dataset = benchmark.benchmark_per_dataset(trials)
+    wide = per_dataset.pivot_table(index=["dataset", "model"], columns="metric", values="value", aggfunc="first")
+    wide = wide.reindex(columns=list(benchmark.METRICS)).reset_index().rename_axis(columns=None)
+    scoped = [
+        benchmark.add_mean_rank(frame).assign(scope=dataset, n_datasets=1)
+        for dataset, frame in wide.groupby("dataset", sort=False)
+    ]
+    table = pd.concat([overall, *scoped], ignore_index=True)
+    table = sort_by_dataset(table, column="scope")
+    table["training"] = training_types(table["model"])
+    return table[["scope", "model", "training", *benchmark.METRICS, "mean_rank", "n_datasets"]]
+
+
+def benchmark_on_datasets_of(trials: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The benchmark table restricted to the datasets ``model`` has trials in, so that a model evaluated on a few
+    datasets is ranked against the others on equal terms (same columns as ``benchmark_table``)."""
+    have = trials.loc[trials["subject"] == model, "dataset"].unique()
+    if len(have) == 0:
+        raise ValueError(f"no trials of model {model!r}")
+    return benchmark.benchmark_table(trials[trials["dataset"].isin(have)])
+

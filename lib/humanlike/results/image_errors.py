@@ -1,0 +1,278 @@
+"""Chapter 3, image-level errors: error consistency (kappa, Geirhos et al. 2020 NeurIPS) of pairs of decision
+makers: matrices, summaries by the kind of pair, kappa per distortion level, bootstrap intervals against the
+human ceiling, and the chapter's findings. All numbers come from :func:`humanlike.metrics.consistency`,
+:func:`humanlike.metrics.bootstrap_error_consistency` and :func:`humanlike.metrics.human_ceiling`.
+
+See Also
+--------
+humanlike.charts.image_errors
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import benchmark, data, metrics
+from .common import HUMANS, condition_levels, human_names, model_names, sort_by_dataset, training_of
+
+__all__ = [
+    "PAIR_KINDS",
+    "pair_kind",
+    "error_consistency_matrix",
+    "consistency_summary",
+    "overall_consistency",
+    "consistency_by_level",
+    "consistency_intervals",
+    "ceiling_comparison",
+    "consistency_findings",
+]
+
+
+#: Kinds of pairs in :func:`consistency_summary`, in legend order. ``human–<training>`` pairs a human observer with
+#: a model of that training type; ``supervised–self-supervised`` is the subset of ``model–model`` pairs that the
+#: paper's claim is about.
+PAIR_KINDS: tuple[str, ...] = (
+    "human–human",
+    "human–supervised",
+    "human–self-supervised",
+    "human–weakly-supervised",
+    "human–unknown",
+    "model–model",
+    "supervised–self-supervised",
+)
+
+_MATRIX_COLUMNS = [
+    "dataset", "subject_a", "subject_b", "training_a", "training_b", "kind", "n_trials",
+    "observed_consistency", "expected_consistency", "error_consistency", "ci_low", "ci_high",
+]  # fmt: skip
+
+
+def pair_kind(training_a: Iterable[str], training_b: Iterable[str]) -> np.ndarray:
+    """Kind of each pair from the training types of its two members: ``human–human``, ``human–<training>`` (a
+    human and a model), ``model–model``. (:func:`consistency_summary` adds ``supervised–self-supervised``.)"""
+    a, b = np.asarray(list(training_a), dtype=object), np.asarray(list(training_b), dtype=object)
+    human_a, human_b = a == "human", b == "human"
+    model = np.where(human_a, b, a)
+    kinds = np.where(human_a & human_b, "human–human", "model–model").astype(object)
+    mixed = human_a ^ human_b
+    kinds[mixed] = ["human–" + str(m) for m in model[mixed]]
+    return kinds
+
+
+def _withtraining_of(frame: pd.DataFrame) -> pd.DataFrame:
+    training = training_of(pd.concat([frame["subject_a"], frame["subject_b"]]))
+    frame = frame.copy()
+    frame["training_a"] = frame["subject_a"].map(training)
+    frame["training_b"] = frame["subject_b"].map(training)
+    frame["kind"] = pair_kind(frame["training_a"], frame["training_b"])
+    return frame
+
+
+def error_consistency_matrix(
+    trials: pd.DataFrame,
+    datasets: Sequence[str] = data.NONPARAMETRIC_DATASETS,
+    n_boot: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Error consistency of every ordered pair of distinct decision makers (humans and models), per dataset:
+    the matrices of Geirhos et al. (2020), both orders of each pair (a symmetric matrix without its diagonal).
+
+    For a dataset with several conditions kappa is the mean of the per-condition kappas
+    (:func:`humanlike.metrics.consistency` with ``per="dataset"``). With ``n_boot > 0``: 95 % percentile bootstrap
+    intervals over images (:func:`humanlike.metrics.bootstrap_error_consistency`), else ``ci_low``/``ci_high`` NaN.
+    Columns: ``dataset, subject_a, subject_b, training_a, training_b, kind, n_trials, observed_consistency,
+    expected_consistency, error_consistency, ci_low, ci_high``.
+    """
+    selected = trials[trials["dataset"].isin(list(datasets))]
+    if selected.empty:
+        return pd.DataFrame(columns=_MATRIX_COLUMNS)
+    out = metrics.consistency(selected, per="dataset").drop(columns="n_conditions")
+    if n_boot > 0:
+        boot = metrics.bootstrap_error_consistency(selected, n_boot=n_boot, seed=seed)
+        out = out.merge(boot[["dataset", "subject_a", "subject_b", "ci_low", "ci_high"]], how="left")
+    else:
+        out["ci_low"], out["ci_high"] = np.nan, np.nan
+    return _withtraining_of(out)[_MATRIX_COLUMNS]
+
+
+def _unordered(pairs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Each unordered pair once (the frame may hold both orders)."""
+    a, b = pairs["subject_a"].astype(str), pairs["subject_b"].astype(str)
+    key = np.where(a < b, a + "\t" + b, b + "\t" + a)
+    return pairs.assign(_pair=key).drop_duplicates(by + ["_pair"]).drop(columns="_pair")
+
+
+def consistency_summary(trials: pd.DataFrame, ood_only: bool = True) -> pd.DataFrame:
+    """Error consistency summarised by the kind of pair (:data:`PAIR_KINDS`), per dataset.
+
+    Every unordered pair of distinct decision makers of a dataset counts once: kappa per condition, averaged over
+    the dataset's conditions (:func:`humanlike.metrics.consistency`, ``per="dataset"``). With ``ood_only`` the
+    parametric datasets use the benchmark's conditions only (:func:`humanlike.benchmark.ood_trials`: without the
+    undistorted images and the distortions at which humans are near chance). ``supervised–self-supervised`` rows
+    repeat the ``model–model`` pairs of one supervised and one self-supervised model.
+    Columns: ``dataset, kind, mean, min, max, n_pairs`` (statistics of kappa over the pairs).
+    """
+
+    selected = benchmark.ood_trials(trials) if ood_only else trials
+    columns = ["dataset", "kind", "mean", "min", "max", "n_pairs"]
+    if selected.empty:
+        return pd.DataFrame(columns=columns)
+    pairs = _withtraining_of(_unordered(metrics.consistency(selected, per="dataset"), ["dataset"]))
+    mixed = {frozenset(("supervised", "self-supervised"))}
+    subset = pairs[[frozenset((a, b)) in mixed for a, b in zip(pairs["training_a"], pairs["training_b"])]]
+    pairs = pd.concat([pairs, subset.assign(kind="supervised–self-supervised")], ignore_index=True)
+    grouped = pairs.dropna(subset=["error_consistency"]).groupby(["dataset", "kind"], sort=False)
+    out = grouped["error_consistency"].agg(["mean", "min", "max", "size"]).reset_index()
+    out = out.rename(columns={"size": "n_pairs"})
+    order = {k: i for i, k in enumerate(PAIR_KINDS)}
+    out = out.assign(_kind=out["kind"].map(order).fillna(len(order)))
+    return sort_by_dataset(out, "_kind")[columns]
+
+
+def overall_consistency(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`consistency_summary` averaged over datasets (each dataset weighs the same): one row per kind,
+    columns ``kind, mean, n_datasets`` (``mean``: mean over datasets of the per-dataset mean kappa)."""
+    grouped = summary.groupby("kind", sort=False)["mean"]
+    out = grouped.agg(["mean", "size"]).reset_index().rename(columns={"size": "n_datasets"})
+    return out
+
+
+def consistency_by_level(trials: pd.DataFrame, datasets: Sequence[str] = data.PARAMETRIC_DATASETS) -> pd.DataFrame:
+    """Error consistency with human observers per distortion level (the paper's kappa-vs-distortion plots).
+
+    Per dataset and condition: for each model the mean kappa with the human observers (``comparison`` "with
+    human observers"), and for ``humans`` the mean kappa over distinct pairs of observers (``comparison``
+    "between human observers", :func:`humanlike.metrics.human_ceiling`: the human-to-human ceiling).
+    ``low``/``high``: the smallest and largest kappa over those pairs; ``level``, ``label`` and ``parameter`` from
+    :func:`condition_levels`.
+    Columns: ``dataset, condition, level, label, parameter, subject, training, comparison, error_consistency, low,
+    high, n_pairs``.
+    """
+    columns = ["dataset", "condition", "level", "label", "parameter", "subject", "training", "comparison",
+               "error_consistency", "low", "high", "n_pairs"]  # fmt: skip
+    selected = trials[trials["dataset"].isin(list(datasets))]
+    humans = human_names(selected)
+    if selected.empty or not humans:
+        return pd.DataFrame(columns=columns)
+    pairs = metrics.consistency(selected, subjects_b=humans, per="condition")
+    by = ["dataset", "condition"]
+    ceiling = metrics.human_ceiling(pairs, "error_consistency", by=by, humans=humans)
+    ceiling = ceiling.drop(columns="metric").assign(subject=HUMANS, comparison="between human observers")
+    with_models = pairs[~pairs["subject_a"].isin(humans)]
+    grouped = with_models.groupby(by + ["subject_a"], sort=True)["error_consistency"]
+    models = grouped.agg(["mean", "min", "max", "size"]).reset_index().rename(columns={"subject_a": "subject"})
+    models = models.rename(columns={"size": "n"}).assign(comparison="with human observers")
+    out = pd.concat([ceiling, models], ignore_index=True)
+    out = out.rename(columns={"mean": "error_consistency", "min": "low", "max": "high", "n": "n_pairs"})
+    out = out.join(condition_levels(out))
+    out["training"] = out["subject"].map(training_of(out["subject"]))
+    return out.sort_values(["dataset", "level", "subject"], ignore_index=True)[columns]
+
+
+def consistency_intervals(
+    trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, ood_only: bool = True
+) -> pd.DataFrame:
+    """Error consistency of every model with every human observer, and of every pair of observers, per dataset,
+    with 95 % percentile bootstrap intervals over images (:func:`humanlike.metrics.bootstrap_error_consistency`;
+    kappa averaged over the conditions of a dataset; with ``ood_only`` the benchmark's conditions only, as in
+    :func:`consistency_summary`). Each pair of observers appears once, under ``humans``.
+    Columns: ``dataset, subject, partner, training, kind, error_consistency, ci_low, ci_high`` (``subject``: the
+    model, or ``humans`` for a pair of observers; ``partner``: the observer, or ``subject-01 & subject-02``).
+    """
+
+    columns = ["dataset", "subject", "partner", "training", "kind", "error_consistency", "ci_low", "ci_high"]
+    trials = benchmark.ood_trials(trials) if ood_only else trials
+    humans, models = human_names(trials), model_names(trials)
+    frames = []
+    if humans and models:
+        boot = metrics.bootstrap_error_consistency(trials, models, humans, n_boot=n_boot, seed=seed)
+        frames.append(boot.rename(columns={"subject_a": "subject", "subject_b": "partner"}))
+    if len(humans) > 1:
+        boot = metrics.bootstrap_error_consistency(trials, humans, humans, n_boot=n_boot, seed=seed)
+        boot = boot[boot["subject_a"] < boot["subject_b"]]
+        frames.append(boot.assign(subject=HUMANS, partner=boot["subject_a"] + " & " + boot["subject_b"]))
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    out["training"] = out["subject"].map(training_of(out["subject"]))
+    out["kind"] = np.where(out["subject"] == HUMANS, "human–human", "human–" + out["training"].astype(str))
+    return out[columns]
+
+
+def ceiling_comparison(intervals: pd.DataFrame) -> pd.DataFrame:
+    """Model–observer error consistency against the human-to-human ceiling, per dataset.
+
+    ``intervals``: :func:`consistency_intervals`. Per dataset: the mean, smallest and largest kappa over pairs of
+    observers (``human_mean``, ``human_min``, ``human_max``), the mean kappa over model–observer pairs
+    (``model_mean``), their number (``n_model_pairs``) and how many of them lie entirely below the human mean,
+    i.e. with the upper end of their 95 % bootstrap interval below it (``n_below``); and the model whose mean
+    kappa over the observers is highest (``best_model``, ``best_model_mean``).
+    Columns: ``dataset, human_mean, human_min, human_max, model_mean, n_model_pairs, n_below, best_model,
+    best_model_mean``.
+    """
+    columns = ["dataset", "human_mean", "human_min", "human_max", "model_mean", "n_model_pairs", "n_below",
+               "best_model", "best_model_mean"]  # fmt: skip
+    human = intervals[intervals["subject"] == HUMANS].groupby("dataset", sort=False)["error_consistency"]
+    human = human.agg(human_mean="mean", human_min="min", human_max="max")
+    models = intervals[intervals["subject"] != HUMANS].join(human["human_mean"], on="dataset")
+    models = models.assign(below=models["ci_high"] < models["human_mean"])
+    grouped = models.groupby("dataset", sort=False)
+    out = human.join(
+        pd.DataFrame(
+            {
+                "model_mean": grouped["error_consistency"].mean(),
+                "n_model_pairs": grouped.size(),
+                "n_below": grouped["below"].sum(),
+            }
+        ),
+        how="outer",
+    )
+    per_model = models.groupby(["dataset", "subject"], sort=True)["error_consistency"].mean().dropna()
+    best = per_model.groupby(level="dataset").idxmax().dropna()
+    out = out.join(
+        pd.DataFrame(
+            {
+                "best_model": [key[1] for key in best],
+                "best_model_mean": [per_model[key] for key in best],
+            },
+            index=pd.Index(best.index, name="dataset"),
+        ),
+        how="outer",
+    ).reset_index()
+    out = sort_by_dataset(out)
+    out[["n_model_pairs", "n_below"]] = out[["n_model_pairs", "n_below"]].fillna(0).astype(int)
+    return out[columns]
+
+
+def consistency_findings(summary: pd.DataFrame, ceiling: pd.DataFrame) -> pd.Series:
+    """The chapter's claims as numbers, from :func:`consistency_summary` and :func:`ceiling_comparison`:
+
+    * ``n_datasets``: datasets with at least one model; ``n_human_above``: of those, datasets where the mean
+      human–human kappa exceeds the mean kappa of every model with the observers; ``exceptions``: the others, as
+      "dataset (best model)" text;
+    * ``ssl_minus_supervised``: mean over datasets of the human–self-supervised kappa minus that of the
+      human–supervised kappa (NaN without both kinds);
+    * ``n_models_agree``: datasets where pairs of models agree more than pairs of humans (mean kappa), out of
+      ``n_summary_datasets``.
+    """
+    above = ceiling.dropna(subset=["best_model_mean"])
+    higher = above["human_mean"] > above["best_model_mean"]
+    means = summary.pivot_table(index="dataset", columns="kind", values="mean")
+    overall = means.mean()
+    both = {"model–model", "human–human"} <= set(means.columns)
+    return pd.Series(
+        {
+            "n_datasets": len(above),
+            "n_human_above": int(higher.sum()),
+            "exceptions": ", ".join(f"{r.dataset} ({r.best_model})" for r in above[~higher].itertuples()),
+            "ssl_minus_supervised": overall.get("human–self-supervised", np.nan) - overall.get("human–supervised", np.nan),
+            "n_models_agree": int((means["model–model"] > means["human–human"]).sum()) if both else 0,
+            "n_summary_datasets": len(means),
+        }
+    )
+
+
+

@@ -1,0 +1,231 @@
+"""Chapter 1, noise robustness: accuracy per distortion level, OOD accuracy (the benchmark's definition) with
+bootstrap intervals, paired differences between decision makers, and the chapter's findings.
+
+See Also
+--------
+humanlike.charts.noise_robustness
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import benchmark, metrics
+from .common import (
+    ALL_DATASETS,
+    DISTORTIONS,
+    HUMANS,
+    distortion_levels,
+    observer_names,
+    ordered_datasets,
+    sort_by_dataset,
+    training_types,
+)
+
+__all__ = [
+    "accuracy_by_level",
+    "OODReplicates",
+    "ood_replicates",
+    "ood_accuracy",
+    "ood_accuracy_difference",
+    "robustness_tally",
+]
+
+
+def accuracy_by_level(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """Accuracy per decision maker and condition of the parametric datasets, ordered by distortion strength.
+
+    Models: :func:`humanlike.metrics.bootstrap_accuracy` per condition, with its percentile interval over images.
+    Humans: one row ``humans`` per condition, the mean accuracy over the dataset's observers, with the range over
+    observers (min, max) as the interval. Trials of the nonparametric datasets are ignored.
+    Columns: ``dataset, subject, training, condition, parameter, strength, distortion, label, accuracy, ci_low,
+    ci_high, interval, n_observers``; ``interval`` says what ``ci_low``/``ci_high`` are.
+    """
+    trials = trials[trials["dataset"].isin(list(DISTORTIONS))]
+    if trials.empty:
+        raise ValueError("no trials of a parametric dataset")
+    acc = metrics.bootstrap_accuracy(trials, per="condition", n_boot=n_boot, seed=seed, level=level)
+    acc = acc.drop(columns=["n_boot", "level"])
+    is_human = acc["subject"].isin(observer_names(trials))
+    models = acc[~is_human].assign(interval=f"{level:.0%} bootstrap interval", n_observers=np.nan)
+    grouped = acc[is_human].groupby(["dataset", "condition"], sort=False)["accuracy"]
+    humans = grouped.agg(accuracy="mean", ci_low="min", ci_high="max", n_observers="size").reset_index()
+    humans = humans.assign(subject=HUMANS, interval="range over observers")
+    out = pd.concat([humans, models], ignore_index=True)
+    levels = pd.concat([distortion_levels(d, c) for d, c in out.groupby("dataset")["condition"].unique().items()])
+    out = out.merge(levels, on=["dataset", "condition"], how="left", validate="many_to_one")
+    out["training"] = training_types(out["subject"])
+    out["_human"] = out["subject"] != HUMANS
+    out = sort_by_dataset(out, "_human", "subject", "strength")
+    return out[
+        ["dataset", "subject", "training", "condition", "parameter", "strength", "distortion", "label", "accuracy",
+         "ci_low", "ci_high", "interval", "n_observers"]
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OODReplicates:
+    """OOD accuracy of every decision maker per dataset, with bootstrap replicates (see :func:`ood_replicates`)."""
+
+    datasets: list[str]  # (D,) in the paper's order
+    subjects: np.ndarray  # (S,) decision makers; HUMANS (the mean over observers) last when humans are present
+    is_human: np.ndarray  # (S,) single observers (HUMANS itself is False)
+    estimate: np.ndarray  # (D, S) NaN where a decision maker has no trials in a dataset
+    samples: np.ndarray  # (D, B, S) bootstrap replicates of ``estimate``
+    n_conditions: np.ndarray  # (D, S) conditions that enter the mean
+
+
+def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> OODReplicates:
+    """OOD accuracy as the benchmark defines it (:mod:`humanlike.benchmark`), with bootstrap replicates.
+
+    Per dataset: the conditions in :data:`humanlike.benchmark.EXCLUDED_CONDITIONS` are left out; accuracy per
+    remaining condition, then the unweighted mean over those conditions; ``humans``: the mean over the dataset's
+    observers. Replicates: images resampled with replacement within dataset x condition, all decision makers
+    sharing each resample (:func:`humanlike.metrics.bootstrap_weights`), and the same means taken per replicate.
+    Differences between decision makers computed per replicate are therefore paired.
+    """
+    matrix = metrics.correctness_matrix(benchmark.ood_trials(trials))
+    if not matrix.blocks:
+        raise ValueError("no trials left after the benchmark's exclusions")
+    weights = metrics.bootstrap_block_weights(matrix.blocks, n_boot, seed)
+    human = np.asarray(matrix.is_human, dtype=bool)
+    blocks = matrix.dataset_blocks()
+    datasets = ordered_datasets(blocks)
+    index = {(d, c): i for i, (d, c, _) in enumerate(matrix.blocks)}
+    estimates, samples, counts = [], [], []
+    for dataset in datasets:
+        point, reps, seen_any = [], [], []
+        for condition, columns in blocks[dataset]:
+            correct, seen = matrix.correct[:, columns], matrix.seen[:, columns]
+            w = weights[index[(dataset, condition)]]
+            point.append(metrics.divide(correct.sum(axis=1), seen.sum(axis=1)))  # (S,)
+            reps.append(metrics.divide(w @ correct.T, w @ seen.T))  # (B, S)
+            seen_any.append(seen.sum(axis=1) > 0)
+        point, reps = metrics.nanmean(np.stack(point), 0), metrics.nanmean(np.stack(reps), 0)
+        count = np.stack(seen_any).sum(axis=0)
+        if human.any():
+            point = np.append(point, metrics.nanmean(np.where(human, point, np.nan), 0))
+            reps = np.column_stack([reps, metrics.nanmean(np.where(human[None, :], reps, np.nan), 1)])
+            count = np.append(count, np.stack(seen_any)[:, human].any(axis=1).sum())
+        estimates.append(point)
+        samples.append(reps)
+        counts.append(count)
+    subjects = np.asarray(matrix.subjects, dtype=object)
+    is_human = human
+    if human.any():
+        subjects, is_human = np.append(subjects, HUMANS), np.append(human, False)
+    return OODReplicates(datasets, subjects, is_human, np.stack(estimates), np.stack(samples), np.stack(counts))
+
+
+def _with_all_datasets(reps: OODReplicates) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Datasets, estimates and replicates with the mean over datasets (:data:`ALL_DATASETS`) prepended."""
+    estimate = np.concatenate([metrics.nanmean(reps.estimate, 0)[None], reps.estimate])
+    samples = np.concatenate([metrics.nanmean(reps.samples, 0)[None], reps.samples])
+    return [ALL_DATASETS, *reps.datasets], estimate, samples
+
+
+def ood_accuracy(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """OOD accuracy (benchmark definition, see :func:`ood_replicates`) of each model and of ``humans`` (the mean
+    over observers), per dataset and averaged over datasets (``dataset == "all datasets"``; a decision maker is
+    averaged over the datasets it has), with a percentile bootstrap interval over images.
+
+    Equals the ``ood_accuracy`` of :func:`humanlike.benchmark.benchmark_per_dataset` and, on all 17 datasets, of
+    :func:`humanlike.benchmark.benchmark_table`. Single observers are left out.
+    Columns: ``dataset, subject, training, ood_accuracy, ci_low, ci_high, n_conditions, n_datasets, n_boot, level``.
+    """
+    reps = ood_replicates(trials, n_boot, seed)
+    names, estimate, samples = _with_all_datasets(reps)
+    keep = ~reps.is_human
+    frames = []
+    for i, dataset in enumerate(names):
+        low, high = metrics.percentile_interval(samples[i], level)
+        if i == 0:
+            conditions, n_datasets = reps.n_conditions.sum(axis=0), np.isfinite(reps.estimate).sum(axis=0)
+        else:
+            conditions, n_datasets = reps.n_conditions[i - 1], np.isfinite(reps.estimate[i - 1]).astype(int)
+        frame = pd.DataFrame(
+            {
+                "dataset": dataset,
+                "subject": reps.subjects,
+                "ood_accuracy": estimate[i],
+                "ci_low": low,
+                "ci_high": high,
+                "n_conditions": conditions,
+                "n_datasets": n_datasets,
+            }
+        )
+        frames.append(frame[keep & np.isfinite(estimate[i])])
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(2, "training", training_types(out["subject"]))
+    out["n_boot"], out["level"] = n_boot, level
+    return out
+
+
+def ood_accuracy_difference(
+    trials: pd.DataFrame,
+    pairs: Sequence[tuple[str, str]] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Difference of OOD accuracy, ``subject_a`` minus ``subject_b``, per dataset and over all datasets, with a
+    paired percentile bootstrap interval (both from the same resampled images, see :func:`ood_replicates`).
+
+    ``pairs``: (a, b) names, ``humans`` allowed; default: every model against ``humans``. Pairs where either has
+    no trials in a dataset get no row there. Columns: ``dataset, subject_a, subject_b, training_a, difference,
+    ci_low, ci_high, n_boot, level``.
+    """
+    reps = ood_replicates(trials, n_boot, seed)
+    position = {str(s): i for i, s in enumerate(reps.subjects)}
+    if pairs is None:
+        pairs = [(str(s), HUMANS) for s, h in zip(reps.subjects, reps.is_human) if not h and s != HUMANS]
+    missing = sorted({n for pair in pairs for n in pair if n not in position})
+    if missing:
+        raise KeyError(f"not in the trial table: {', '.join(missing)}")
+    names, estimate, samples = _with_all_datasets(reps)
+    a = np.array([position[p[0]] for p in pairs], dtype=int)
+    b = np.array([position[p[1]] for p in pairs], dtype=int)
+    frames = []
+    for i, dataset in enumerate(names):
+        difference = estimate[i, a] - estimate[i, b]
+        low, high = metrics.percentile_interval(samples[i][:, a] - samples[i][:, b], level)
+        frame = pd.DataFrame(
+            {
+                "dataset": dataset,
+                "subject_a": [p[0] for p in pairs],
+                "subject_b": [p[1] for p in pairs],
+                "difference": difference,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+        frames.append(frame[np.isfinite(difference)])
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(3, "training_a", training_types(out["subject_a"]))
+    out["n_boot"], out["level"] = n_boot, level
+    return out
+
+
+def robustness_tally(gap: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
+    """Per model: on how many datasets its OOD accuracy is clearly below / clearly above the human mean.
+
+    gap: :func:`ood_accuracy_difference` against ``humans``; "clearly" = the paired interval excludes zero.
+    Columns ``subject, below, above, n_datasets, training``, in the order of ``models``.
+    """
+    rows = gap[(gap["dataset"] != ALL_DATASETS) & (gap["subject_b"] == HUMANS)]
+    side = np.sign(rows["ci_low"].clip(lower=0) + rows["ci_high"].clip(upper=0))  # +1 above, -1 below, 0 unclear
+    tally = (
+        rows.assign(below=side < 0, above=side > 0)
+        .groupby("subject_a")
+        .agg(below=("below", "sum"), above=("above", "sum"), n_datasets=("dataset", "nunique"))
+    )
+    tally = tally.reindex([m for m in models if m in tally.index]).rename_axis("subject").reset_index()
+    tally["training"] = training_types(tally["subject"])
+    return tally
+
+
+
