@@ -1,4 +1,5 @@
-"""Shared fixtures. Tests read the public data from the local mirror: $HUMANLIKE_MIRROR, else ../shared/data."""
+"""Shared fixtures. Tests read the public data from the local mirror: $HUMANLIKE_MIRROR, else ../shared/data, else
+the download cache (filled beforehand, as the GitHub workflow does)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from browser import book_html, book_site, browser_type_launch_args, page_watch  
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("HUMANLIKE_MIRROR") or REPO.parent / "shared" / "data").resolve()
+if "HUMANLIKE_MIRROR" not in os.environ and not MIRROR.is_dir():
+    # No mirror (GitHub Actions): the download cache, filled beforehand, holds the same files in the same layout.
+    from humanlike.data import default_cache_dir
+
+    MIRROR = default_cache_dir()
 
 # Every test reads the mirror unless it says otherwise; nothing is downloaded.
 os.environ["HUMANLIKE_MIRROR"] = str(MIRROR)
@@ -19,7 +25,7 @@ os.environ["HUMANLIKE_MIRROR"] = str(MIRROR)
 
 @pytest.fixture(scope="session")
 def mirror() -> Path:
-    assert (MIRROR / "MANIFEST.sha256").is_file(), f"the data mirror is missing at {MIRROR}"
+    assert (MIRROR / "raw-data").is_dir(), f"the data mirror is missing at {MIRROR}"
     return MIRROR
 
 
