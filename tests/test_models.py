@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
-import functools
-import http.server
 import sys
 import textwrap
-import threading
 import types
 
 import numpy as np
@@ -27,6 +23,15 @@ def test_zoo_lists_the_papers_models():
     assert {"InsDis", "MoCo", "MoCoV2", "PIRL", "InfoMin"} <= set(names)
     assert {"simclr-resnet50x1", "simclr-resnet50x2", "simclr-resnet50x4", "efficientnet-lite0"} <= set(names)
     assert len(names) == len(set(names)) == 33
+
+
+def test_paper_zoo_is_the_papers_32_models():
+    # Geirhos et al. 2020: 24 supervised torchvision models, InsDis, MoCo, MoCoV2, PIRL, InfoMin, SimCLR x1/x2/x4
+    assert len(models.PAPER_ZOO) == len(set(models.PAPER_ZOO)) == 32
+    assert models.PAPER_ZOO[:24] == models.TORCHVISION_ZOO
+    assert set(models.PAPER_ZOO[24:]) == {"InsDis", "MoCo", "MoCoV2", "PIRL", "InfoMin", "simclr-resnet50x1",
+                                          "simclr-resnet50x2", "simclr-resnet50x4"}  # fmt: skip
+    assert set(models.zoo_names()) - set(models.PAPER_ZOO) == {"efficientnet-lite0"}
 
 
 def test_every_torchvision_zoo_model_exists_with_its_original_weights():
@@ -188,100 +193,16 @@ def test_timm_spec_with_a_stand_in_timm(monkeypatch):
 
 
 # --------------------------------------------------------------------------------------------- checkpoint loaders
-@pytest.fixture(scope="module")
-def pycontrast_files(tmp_path_factory):
-    """A PyContrast checkpoint and a model-vs-human classifier in the upstream formats, with random tensors."""
-    from torchvision.models import resnet50
-
-    root = tmp_path_factory.mktemp("pycontrast")
-    with torch.device("meta"):
-        trunk = {k: v for k, v in resnet50().state_dict().items() if not k.startswith("fc.")}
-    g = torch.Generator().manual_seed(0)
-    encoder = _random_state_from_shapes(trunk, seed=0)
-    model = {f"module.encoder.{k}": v for k, v in encoder.items()}
-    model["module.head.0.weight"] = torch.randn(128, 2048, generator=g)  # projection head: not part of the classifier
-    model["module.head.0.bias"] = torch.randn(128, generator=g)
-    opt = argparse.Namespace(method="MoCov2", arch="resnet50", head="mlp", feat_dim=128, nce_t=0.2)
-    torch.save(
-        {"opt": opt, "model": model, "model_ema": {k: v.clone() for k, v in model.items()},
-         "contrast": {"memory": torch.randn(16, 128, generator=g)}, "optimizer": {"state": {}, "param_groups": []},
-         "epoch": 800},
-        root / "MoCov2.pth",
-    )  # fmt: skip
-    classifier = {
-        "module.weight": torch.randn(1000, 2048, generator=g) * 0.01,
-        "module.bias": torch.randn(1000, generator=g),
-    }
-    torch.save({"opt": opt, "classifier": classifier, "epoch": 100, "optimizer": {}}, root / "MoCov2_classifier.pth")
-    return root, encoder, classifier
-
-
-def test_pycontrast_loader_on_upstream_format_files(pycontrast_files):
-    root, encoder, classifier = pycontrast_files
-    loaded = load_model(
-        "MoCoV2", weights={"backbone": root / "MoCov2.pth", "classifier": f"file://{root / 'MoCov2_classifier.pth'}"}
-    )
-    state = loaded.module.state_dict()
-    for key in ("conv1.weight", "layer4.2.bn3.running_var", "layer2.0.downsample.0.weight"):
-        torch.testing.assert_close(state[key], encoder[key])
-    torch.testing.assert_close(state["fc.weight"], classifier["module.weight"])
-    torch.testing.assert_close(state["fc.bias"], classifier["module.bias"])
-    assert loaded.sources["backbone"].endswith("MoCov2.pth") and len(loaded.files) == 2
-    # logits = linear classifier on the pooled 2048-d features of the trunk
-    x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(5))
-    with torch.inference_mode():
-        trunk = torch.nn.Sequential(*list(loaded.module.children())[:-1])
-        features = trunk(x).flatten(1)
-        expected = features @ classifier["module.weight"].T + classifier["module.bias"]
-        torch.testing.assert_close(loaded.module(x), expected)
-
-
-def test_pycontrast_loader_downloads_over_http(pycontrast_files, tmp_path, monkeypatch):
-    root, encoder, classifier = pycontrast_files
-    monkeypatch.setattr(models, "weights_dir", lambda: tmp_path / "weights")
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        urls = {"backbone": f"{url}/MoCov2.pth", "classifier": f"{url}/MoCov2_classifier.pth"}
-        loaded = load_model("MoCoV2", weights=urls)
-    finally:
-        httpd.shutdown()
-    assert (tmp_path / "weights" / "MoCov2.pth").is_file()
-    torch.testing.assert_close(loaded.module.state_dict()["fc.bias"], classifier["module.bias"])
-    # cached: no server needed the second time
-    again = load_model("MoCoV2", weights=urls)
-    assert models.state_dict_sha256(again.module) == models.state_dict_sha256(loaded.module)
-    with pytest.raises(DataFileError, match="download of .* failed"):
-        load_model("MoCoV2", weights={"backbone": "http://127.0.0.1:9/InsDis.pth", "classifier": f"{url}/x.pth"})
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def test_upstream_urls_are_documented():
-    assert models.PYCONTRAST_URLS["MoCoV2"]["classifier"] == (
-        "https://github.com/bethgelab/model-vs-human/releases/download/v0.2/MoCov2_classifier.pth"
-    )
-    for name in ("InsDis", "MoCo", "PIRL", "InfoMin"):
-        assert models.PYCONTRAST_URLS[name]["classifier"].endswith(f"/v0.2/{name}_classifier.pth")
-        assert models.PYCONTRAST_URLS[name]["backbone"].startswith("https://")
-    assert set(models.SIMCLR_URLS) == {"simclr-resnet50x1", "simclr-resnet50x2", "simclr-resnet50x4"}
-
-
-def test_pycontrast_loader_rejects_wrong_files(pycontrast_files, tmp_path):
-    root, _, classifier = pycontrast_files
+# (the upstream formats, downloads and malformed files are tested in test_weights.py)
+def test_pycontrast_loader_rejects_wrong_files(tmp_path):
     torch.save({"model": {"module.encoder.conv1.weight": torch.zeros(1)}}, tmp_path / "bad.pth")
     with pytest.raises(DataFileError, match="bad.pth: checkpoint does not fit"):
         models.pycontrast_resnet50(tmp_path / "bad.pth", None)
-    torch.save({"state": classifier}, tmp_path / "nocls.pth")
+    torch.save({"state": {"weight": torch.zeros(1000, 2048)}}, tmp_path / "nocls.pth")
     with pytest.raises(DataFileError, match="nocls.pth: expected a dict with a 'classifier'"):
         models.pycontrast_resnet50(None, tmp_path / "nocls.pth")
     (tmp_path / "garbage.pth").write_bytes(b"not a checkpoint")
-    with pytest.raises(DataFileError, match="garbage.pth: not a readable PyTorch checkpoint"):
+    with pytest.raises(DataFileError, match="garbage.pth: not a PyTorch checkpoint"):
         models.pycontrast_resnet50(tmp_path / "garbage.pth", None)
     with pytest.raises(DataFileError, match="not found"):
         models.pycontrast_resnet50(tmp_path / "absent.pth", None)
@@ -339,3 +260,41 @@ def test_torchvision_weights_from_a_local_file(tmp_path):
     assert loaded.sources == {"weights": str(tmp_path / "resnet18.pth")}
     with pytest.raises(HumanlikeError, match="not both"):
         load_model("resnet18", weights=tmp_path / "resnet18.pth", random_weights=True)
+
+
+# --------------------------------------------------------------------------------------------- the paper's zoo status
+def test_paper_zoo_status_on_the_mirror():
+    from humanlike import zoo
+
+    # the mirror's third-party folder: AlexNet by harvard-visionlab on all 17 datasets; TizianThieringer's
+    # "shufflenet-test" is ShuffleNet v2 x1.0, not the paper's x0.5
+    third = zoo.third_party_models()
+    assert third["alexnet"]["harvard-visionlab+model-vs-human-dmc"] == 17
+    assert "shufflenet-test" in third and "shufflenet_v2_x0_5" not in third
+    status = zoo.paper_zoo_status().set_index("model")
+    assert list(status.index[:32]) == list(models.PAPER_ZOO)
+    assert set(status.index[32:]) == {"bagnet33", "efficientnet-lite0", "swag-regnety-16gf-in1k",
+                                      "swag-regnety-32gf-in1k", "swag-regnety-128gf-in1k", "swag-vit-b16-in1k",
+                                      "swag-vit-l16-in1k", "swag-vit-h14-in1k"}  # fmt: skip
+    assert (status["group"] == "paper").sum() == 32
+    assert status.at["alexnet", "status"].startswith("third-party data (harvard-visionlab")
+    assert status.at["shufflenet_v2_x0_5", "status"] == "absent"
+    assert status.at["simclr-resnet50x1", "status"] == "published data"
+    assert status.at["MoCoV2", "status"] == "absent" and status.at["efficientnet-lite0", "status"] == "absent"
+    # the paper's models in the published data: ResNet-50 and SimCLR x1 only
+    assert set(status.index[status["published"] & (status["group"] == "paper")]) == {"resnet50", "simclr-resnet50x1"}
+
+
+def test_paper_zoo_status_with_given_sources():
+    from humanlike import zoo
+
+    status = zoo.paper_zoo_status(
+        published={"resnet50"},
+        third_party=["alexnet [harvard-visionlab]", "shufflenet-test [TizianThieringer]"],
+        own={"MoCoV2", "resnet50"},
+    ).set_index("model")
+    assert status.at["alexnet", "status"] == "third-party data (harvard-visionlab)"
+    assert status.at["MoCoV2", "status"] == "your runs" and bool(status.at["MoCoV2", "own"])
+    assert status.at["resnet50", "status"] == "published data; your runs"
+    assert status.at["simclr-resnet50x1", "status"] == "absent"  # not among the given published names
+    assert (status["third_party"] != "").sum() == 1

