@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     shape_bias = commands.add_parser("shape-bias", help="shape bias on the cue-conflict images")
     _add_data_options(shape_bias)
 
+    zoo = commands.add_parser("models", help="the model zoo: training, architecture, weight sources, cache state")
+    zoo.add_argument("--zoo", choices=("paper", "all"), default="all", help="paper: the paper's 32 models")
+    zoo.add_argument("--format", choices=FORMATS, default="table", help="output format (json: address lists)")
+
     evaluate = commands.add_parser(
         "evaluate", help="run an ImageNet classifier on the stimuli and write per-trial CSVs like the published ones"
     )
@@ -108,6 +112,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.datasets and args.datasets != ["cue-conflict"]:
             raise UnknownNameError("shape-bias is defined on the cue-conflict dataset only")
         _print_frame(shape_bias_table(_load(args, ["cue-conflict"])), args.format)
+    elif args.command == "models":
+        from .zoo import models_table, render_models
+
+        sys.stdout.write(render_models(models_table(args.zoo), args.format))
     elif args.command == "evaluate":
         from .inference import evaluate
 
