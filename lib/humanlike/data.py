@@ -3,10 +3,14 @@
 Every file the package reads is listed in ``resources/registry.csv`` with its upstream URL and sha256. Files come
 from a local mirror laid out like the upstream repositories (``HUMANLIKE_MIRROR=<dir>`` or ``mirror=``), or are
 downloaded once into the user cache directory and verified against their checksum (pooch).
+
+Each file's normalised trials are cached in columnar form (:mod:`humanlike.trials_cache`), and every user file is
+checked on every load, from the cache or not (:mod:`humanlike.validation`).
 """
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import hashlib
 import os
@@ -19,8 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import platformdirs
-from tqdm.auto import tqdm
 
 from .errors import DataFileError, UnknownNameError
 
@@ -72,15 +74,14 @@ def registry() -> pd.DataFrame:
 
 def default_cache_dir() -> Path:
     """Where downloaded upstream files live (platformdirs' user cache dir for "humanlike")."""
-    return Path(platformdirs.user_cache_dir("humanlike")) / "data"
+    from .trials_cache import cache_root
+
+    return cache_root() / "data"
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class DataStore:
         if self.base_url is not None:
             url = self.base_url.rstrip("/") + "/" + path
         target = Path(self.cache_dir or default_cache_dir()) / path
+        if target.is_file() and _verified_files().is_verified(target, sha256):
+            return target  # downloaded and checked before, unchanged since (see _verified)
         try:
             # pooch writes to a temporary file and renames it only after the checksum matched.
             fetched = pooch.retrieve(
@@ -140,13 +143,36 @@ class DataStore:
             raise DataFileError(f"{path}: download from {url} failed: {error}") from None
         except (requests.RequestException, OSError) as error:
             raise DataFileError(f"{path}: download from {url} was interrupted or failed: {error}") from None
+        _verified_files().add(Path(fetched), sha256)
         return Path(fetched)
+
+
+def _verified_files():
+    """The record of verified files (:class:`humanlike.trials_cache.VerifiedFiles`), one per cache location."""
+    from .trials_cache import VerifiedFiles, cache_root
+
+    path = cache_root() / "verified.json"
+    record = _VERIFIED.get(path)
+    if record is None:
+        record = _VERIFIED[path] = VerifiedFiles(path)
+        atexit.register(record.save)
+    return record
+
+
+_VERIFIED: dict[Path, object] = {}
 
 
 @cache
 def _verified(path: Path, sha256: str) -> bool:
-    # Remember good files per process: the mirror is read-only and rereading 250 CSVs must stay cheap.
-    return _sha256(path) == sha256
+    """Whether the file has the expected sha256. A file is hashed once: afterwards its size, mtime, ctime and inode
+    vouch for it (the rule of :class:`humanlike.trials_cache.VerifiedFiles`), in this process and later ones."""
+    record = _verified_files()
+    if record.is_verified(path, sha256):
+        return True
+    if _sha256(path) != sha256:
+        return False
+    record.add(path, sha256)
+    return True
 
 
 def fetch(path: str, mirror: str | os.PathLike | None = None) -> Path:
@@ -168,6 +194,7 @@ def image_id(imagename: str) -> str:
 
 
 _IMAGE_ID = r"(?:^|_)((?:n0[^_]*_)?[^_]*)$"
+_IMAGE_ID_NAMED = _IMAGE_ID.replace("((", "(?P<image_id>(", 1)  # the same rule for Arrow's RE2 (pyarrow.compute)
 
 
 def image_ids(imagenames: pd.Series) -> pd.Series:
@@ -206,25 +233,22 @@ def _published_files() -> list[TrialFile]:
 
 
 def _extra_files(extra_dir: Path) -> list[TrialFile]:
-    root = Path(extra_dir) / "raw-data"
-    if not root.is_dir():
-        raise DataFileError(f"{extra_dir}: not a model-results directory (expected {root}/<dataset>/*.csv)")
-    files = []
-    for dataset_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        if dataset_dir.name not in DATASETS:
-            raise DataFileError(f"{dataset_dir}: unknown dataset {dataset_dir.name!r}")
-        for csv in sorted(dataset_dir.glob("*.csv")):
-            prefix = dataset_dir.name + "_"
-            if not (csv.name.startswith(prefix) and csv.name.endswith("_session-1.csv")):
-                raise DataFileError(f"{csv}: file name must be {prefix}<model>_session-1.csv")
-            model = csv.name[len(prefix) : -len("_session-1.csv")]
-            files.append(TrialFile(dataset_dir.name, model, False, str(csv), local=True))
-    return files
+    from .validation import scan_extra_dir
+
+    return scan_extra_dir(extra_dir)
+
+
+def _extra_dir_files(extra_dirs: Iterable[str | os.PathLike]) -> list[TrialFile]:
+    """The user's trial files of all ``extra_dirs``, names checked, one source per model name."""
+    from .validation import merge_extra_dirs
+
+    extra_dirs = [Path(d) for d in extra_dirs]
+    return merge_extra_dirs([(d, _extra_files(d)) for d in extra_dirs], _sha256) if extra_dirs else []
 
 
 def known_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[str]:
     """Names of all model decision makers: the published ones and those in ``extra_dirs``."""
-    files = _published_files() + [f for d in extra_dirs for f in _extra_files(Path(d))]
+    files = _published_files() + _extra_dir_files(extra_dirs)
     return sorted({f.subject for f in files if not f.is_human})
 
 
@@ -277,56 +301,107 @@ def _read_raw(source: Path, label: str) -> pd.DataFrame:
     return raw
 
 
-def _normalise(raw: pd.DataFrame, f: TrialFile, label: str) -> pd.DataFrame:
-    unknown = sorted(set(raw["category"]) - set(CATEGORIES))
+def _normalise(raw: pd.DataFrame, f: TrialFile, label: str):
+    """Check and normalise a raw trials table into a cache entry: an Arrow table with the columns of
+    :data:`humanlike.trials_cache.ENTRY_COLUMNS`, rows sorted by trial. (Arrow compute, not pandas' object
+    strings, keeps a cold cache as fast as reading the CSVs was before there was a cache.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .trials_cache import ENTRY_SCHEMA
+
+    category = pa.array(raw["category"].astype(str), pa.large_string())
+    response = pa.array(raw["object_response"].astype(str), pa.large_string())
+    unknown = sorted(set(pc.unique(category).to_pylist()) - set(CATEGORIES))
     if unknown:
         raise DataFileError(f"{label}: unknown category name(s) {', '.join(map(repr, unknown[:5]))}")
-    unknown = sorted(set(raw["object_response"]) - set(CATEGORIES) - {NO_ANSWER})
+    unknown = sorted(set(pc.unique(response).to_pylist()) - set(CATEGORIES) - {NO_ANSWER})
     if unknown:
         raise DataFileError(f"{label}: unknown response(s) {', '.join(map(repr, unknown[:5]))}")
     if raw["trial"].duplicated().any():
         trial = raw.loc[raw["trial"].duplicated(), "trial"].iloc[0]
         raise DataFileError(f"{label}: duplicated trial {trial}")
-    condition = raw["condition"].fillna(NO_CONDITION).astype(str)
     if f.dataset in NONPARAMETRIC_DATASETS:
-        condition = pd.Series(NO_CONDITION, index=raw.index)
-    ids = image_ids(raw["imagename"].astype(str))
-    duplicated = pd.DataFrame({"c": condition, "i": ids}).duplicated()
-    if duplicated.any():
+        condition = pa.array(np.full(len(raw), NO_CONDITION, dtype=object), pa.large_string())
+    else:
+        condition = pa.array(raw["condition"].fillna(NO_CONDITION).astype(str), pa.large_string())
+    imagename = pa.array(raw["imagename"].astype(str), pa.large_string())
+    ids = pc.struct_field(pc.extract_regex(imagename, _IMAGE_ID_NAMED), [0])
+    keys = pc.binary_join_element_wise(condition, ids, pa.scalar("\x00", pa.large_string()))
+    if pc.count_distinct(keys).as_py() < len(keys):
+        duplicated = pd.Series(keys.to_pylist()).duplicated().to_numpy()
+        first = int(np.flatnonzero(duplicated)[0])
         raise DataFileError(
-            f"{label}: duplicated trial for image {ids[duplicated].iloc[0]} in condition {condition[duplicated].iloc[0]}"
+            f"{label}: duplicated trial for image {ids[first].as_py()} in condition {condition[first].as_py()}"
         )
-    response = raw["object_response"].astype(str)
-    category = raw["category"].astype(str)
-    return pd.DataFrame(
+    table = pa.table(
         {
-            "dataset": f.dataset,
-            "subject": f.subject,
-            "is_human": f.is_human,
-            "session": pd.to_numeric(raw["session"], errors="coerce").fillna(1).astype(int),
-            "trial": raw["trial"].astype(int),
+            "session": pa.array(pd.to_numeric(raw["session"], errors="coerce").fillna(1).astype("int64").to_numpy()),
+            "trial": pa.array(raw["trial"].astype("int64").to_numpy()),
             "condition": condition,
             "category": category,
             "response": response,
-            "imagename": raw["imagename"].astype(str),
+            "imagename": imagename,
             "image_id": ids,
-            "correct": (response == category).to_numpy(),
-        }
+            "correct": pc.equal(response, category),
+        },
+        schema=ENTRY_SCHEMA,
     )
+    return table.sort_by("trial")
 
 
-def _read_file(f: TrialFile, store: DataStore) -> pd.DataFrame:
-    source = Path(f.path) if f.local else store.fetch(f.path)
+def _build_entry(source: Path, f: TrialFile):
+    """Parse, check and normalise one CSV into a cache entry table (rows sorted by trial)."""
     label = str(source)
     return _normalise(_read_raw(source, label), f, label)
 
 
-def _check_images(frame: pd.DataFrame, label: str, expected: set[str]) -> None:
-    foreign = sorted(set(frame["image_id"]) - expected)
-    if foreign:
-        raise DataFileError(
-            f"{label}: {len(foreign)} image id(s) not in dataset {frame['dataset'].iloc[0]!r}, e.g. {foreign[0]!r}"
-        )
+def _entry(f: TrialFile, store: DataStore, trials_cache):
+    """The normalised trials of one file as an Arrow table (:data:`humanlike.trials_cache.ENTRY_COLUMNS`), from
+    the trials cache if there, else built from the CSV and stored. Returns (table, the source file's path)."""
+    if f.local:
+        source = Path(f.path)
+        try:
+            sha256 = _sha256(source)  # a user's file: small, and may change at any time
+        except OSError as error:
+            raise DataFileError(f"{source}: cannot be read ({error.strerror or error})") from None
+    else:
+        source = store.fetch(f.path)  # checked against the registry's sha256
+        sha256 = registry().at[f.path, "sha256"]
+    table = trials_cache.get(sha256, f.dataset)
+    if table is None:
+        table = _build_entry(source, f)
+        trials_cache.put(sha256, f.dataset, table)
+    return table, str(source)
+
+
+def _assemble(files: Sequence[TrialFile], tables: Sequence) -> pd.DataFrame:
+    """One trial table (``TRIAL_COLUMNS``) from per-file entries, sorted by dataset, is_human, subject, trial."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not files:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRIAL_COLUMNS})
+    # Entries are sorted by trial and (dataset, subject) pairs are unique, so ordering the files sorts the table.
+    order = sorted(range(len(files)), key=lambda i: (files[i].dataset, files[i].is_human, files[i].subject))
+    files = [files[i] for i in order]
+    table = pa.concat_tables([tables[i] for i in order]).combine_chunks()
+    owner = pa.array(np.repeat(np.arange(len(files)), [tables[i].num_rows for i in order]))
+
+    def per_file(values: list, type_) -> pa.Array:
+        return pc.take(pa.array(values, type_), owner)
+
+    table = table.add_column(0, "dataset", per_file([f.dataset for f in files], pa.large_string()))
+    table = table.add_column(1, "subject", per_file([f.subject for f in files], pa.large_string()))
+    table = table.add_column(2, "is_human", per_file([f.is_human for f in files], pa.bool_()))
+    return table.select(TRIAL_COLUMNS).to_pandas()
+
+
+def _read_file(f: TrialFile, store: DataStore) -> pd.DataFrame:
+    from .trials_cache import TrialsCache
+
+    table, _source = _entry(f, store, TrialsCache())
+    return _assemble([f], [table])
 
 
 def load_trials(
@@ -342,53 +417,93 @@ def load_trials(
     datasets:   dataset names (default: all 17).
     models:     model names or fnmatch patterns (default: every known model); ``[]`` loads no model.
     extra_dirs: directories of a user's own model CSVs, laid out as ``DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv``
-                (e.g. the output of ``humanlike evaluate``); each file is validated against the dataset's images.
+                (e.g. the output of ``humanlike evaluate``). Every file is checked on every load
+                (:mod:`humanlike.validation`): its name, and its images, categories and conditions against the
+                dataset's; a file covering part of a dataset is announced on stderr (see :func:`coverage`).
     mirror:     a local mirror of the upstream data (default: ``$HUMANLIKE_MIRROR``, else download and cache).
     humans:     include the 90 human observers' files.
 
     Conditions are the raw CSV values as text; the five nonparametric datasets get the single condition "0".
-    ``na`` responses (no answer in time) are kept and count as errors.
+    ``na`` responses (no answer in time) are kept and count as errors. Parsed files are cached
+    (:mod:`humanlike.trials_cache`).
     """
+    from .trials_cache import TrialsCache
+
     store = store or DataStore.from_env(mirror)
     datasets = list(DATASETS if datasets is None else datasets)
     _check_names(datasets, DATASETS, "dataset")
     published = [f for f in _published_files() if f.dataset in datasets]
-    extra = [f for d in extra_dirs for f in _extra_files(Path(d)) if f.dataset in datasets]
+    extra = [f for f in _extra_dir_files(extra_dirs) if f.dataset in datasets]
     if models is not None:
         _check_names(models, sorted({f.subject for f in published + extra if not f.is_human}), "model")
-    # A user's file for a published model name replaces the published one.
-    extra_keys = {(f.dataset, f.subject) for f in extra}
-    published = [f for f in published if (f.dataset, f.subject) not in extra_keys]
+    if store.mirror is not None and Path(store.mirror).is_dir():
+        from .validation import report_mirror_strays
+
+        report_mirror_strays(Path(store.mirror), datasets)
 
     selected = _select(published, models, humans)
-    # A first run without a mirror downloads a few hundred files: show progress then (on a terminal only).
-    progress = tqdm(selected, desc="trial files", unit="file", leave=False, disable=store.mirror is not None or None)
-    frames = [_read_file(f, store) for f in progress]
+    extra = _select(extra, models, humans=False)
+    trials_cache = TrialsCache()
+    progress = selected
+    if store.mirror is None:  # a first run downloads a few hundred files: show progress (on a terminal only)
+        from tqdm.auto import tqdm
+
+        progress = tqdm(selected, desc="trial files", unit="file", leave=False, disable=None)
+    tables = [_entry(f, store, trials_cache)[0] for f in progress]
     if extra:
-        expected = _dataset_images(tuple(sorted({f.dataset for f in extra})), store)
-        for f in _select(extra, models, humans=False):
-            frame = _read_file(f, store)
-            _check_images(frame, f.path, expected[f.dataset])
-            frames.append(frame)
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRIAL_COLUMNS})
-    trials = pd.concat(frames, ignore_index=True)
-    return trials.sort_values(["dataset", "is_human", "subject", "trial"], ignore_index=True)
+        extra_tables = [_entry(f, store, trials_cache) for f in extra]
+        _check_extra(extra, extra_tables, store, trials_cache)
+        tables += [table for table, _source in extra_tables]
+    _verified_files().save()
+    return _assemble(selected + extra, tables)
 
 
-def _dataset_images(datasets: tuple[str, ...], store: DataStore) -> dict[str, set[str]]:
-    """The image ids of each dataset, as the human observers saw them."""
-    images = {}
-    for dataset in datasets:
-        files = [f for f in _published_files() if f.dataset == dataset and f.is_human]
-        images[dataset] = set().union(*(set(_read_file(f, store)["image_id"]) for f in files))
-    return images
+def _check_extra(files: list[TrialFile], tables: list, store: DataStore, trials_cache, announce: bool = True) -> None:
+    """Rule 3 of the checks (:func:`humanlike.validation.check_content`) on each dataset's user files."""
+    from .validation import check_content
+
+    for dataset in sorted({f.dataset for f in files}):
+        mine = [i for i, f in enumerate(files) if f.dataset == dataset]
+        check_content(
+            [tables[i][0] for i in mine],
+            [tables[i][1] for i in mine],
+            _reference(dataset, store, trials_cache),
+            announce=announce,
+        )
+
+
+def _reference(dataset: str, store: DataStore, trials_cache=None):
+    """The images, categories and conditions of ``dataset`` as its human observers saw them."""
+    from .trials_cache import TrialsCache
+    from .validation import dataset_reference
+
+    trials_cache = trials_cache or TrialsCache()
+    humans = [f for f in _published_files() if f.dataset == dataset and f.is_human]
+    return dataset_reference(dataset, [_entry(f, store, trials_cache)[0] for f in humans])
 
 
 def dataset_images(dataset: str, mirror: str | os.PathLike | None = None) -> set[str]:
     """The image ids of one dataset (those of its human trials)."""
     _check_names([dataset], DATASETS, "dataset")
-    return _dataset_images((dataset,), DataStore.from_env(mirror))[dataset]
+    return set(_reference(dataset, DataStore.from_env(mirror)).image_ids.to_pylist())
+
+
+def coverage(trials: pd.DataFrame, mirror: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Which models cover only part of a dataset: one row per model and dataset in ``trials``.
+
+    Columns ``model, dataset, n_images, n_dataset_images, partial`` (``partial``: n_images < n_dataset_images,
+    where n_images counts the distinct image ids the model has trials for). Human observers are left out (each saw
+    its share of the images by design). Use it to label partial models in tables and charts.
+    """
+    store = DataStore.from_env(mirror)
+    models = trials[~trials["is_human"].astype(bool)]
+    out = models.groupby(["subject", "dataset"], sort=True)["image_id"].nunique().rename("n_images").reset_index()
+    out = out.rename(columns={"subject": "model"})
+    totals = {d: _reference(d, store).n_images for d in out["dataset"].unique()}
+    out["n_dataset_images"] = out["dataset"].map(totals).astype(int)
+    out["partial"] = out["n_images"] < out["n_dataset_images"]
+    return out
+
 
 
 # --------------------------------------------------------------------------------------------- metadata

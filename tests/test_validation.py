@@ -1,0 +1,241 @@
+"""Checks on a user's trial files (extra dirs): names, content against the dataset, what directories hold. Each
+case is a published file copied and changed by hand; the expected answer is worked out in the comments."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from humanlike import data, names
+from humanlike.errors import DataFileError, UnknownNameError
+
+
+def _copy(mirror: Path, root: Path, dataset: str, name: str, model: str = "resnet50") -> Path:
+    target = root / "raw-data" / dataset / f"{dataset}_{name}_session-1.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(mirror / "raw-data" / dataset / f"{dataset}_{model}_session-1.csv", target)
+    return target
+
+
+def _rows(path: Path) -> tuple[str, list[list[str]]]:
+    header, *rows = path.read_text().splitlines()
+    return header, [row.split(",") for row in rows]
+
+
+def _write(path: Path, header: str, rows: list[list[str]]) -> None:
+    path.write_text("\n".join([header, *(",".join(row) for row in rows)]) + "\n")
+
+
+def _load(mirror, extra, datasets=("edge",), **kwargs):
+    return data.load_trials(datasets=list(datasets), extra_dirs=extra, mirror=mirror, humans=False, **kwargs)
+
+
+# ------------------------------------------------------------------ the name rule (one place: humanlike.names)
+@pytest.mark.parametrize("name", ["resnet50", "my-net_v2.1+ft", "A", "efficientnet-lite0"])
+def test_good_model_names(name):
+    assert names.check_model_name(name, "--name") == name
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("", "empty model name"),
+        ("<img src=x onerror=alert(1)>", "bad model name"),
+        ("my net", "bad model name"),
+        ("a/b", "bad model name"),
+        ("naïve", "bad model name"),
+        ("humans", "reserved for the human observers"),
+        ("subject-01", "reserved for the human observers"),
+    ],
+)
+def test_bad_model_names(name, message):
+    with pytest.raises(UnknownNameError, match=f"^--name: .*{message}"):
+        names.check_model_name(name, "--name")
+    with pytest.raises(DataFileError, match=message):
+        names.check_model_name(name, "x.csv", DataFileError)
+
+
+# ------------------------------------------------------------------ rule 2 and 7: names from file names
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        ("<img src=x onerror=alert(1)>", "bad model name"),
+        ("", "empty model name"),
+        ("humans", "reserved for the human observers"),
+        ("subject-03", "reserved for the human observers"),
+        ("resnet50", "taken by a published model"),
+        ("swag-vit-b16-in1k", "taken by a published model"),
+        ("alexnet", "taken by a third-party model"),
+        ("resnet50-dino", "taken by a third-party model"),
+    ],
+)
+def test_file_names_that_are_refused(mirror, tmp_path, model, message):
+    path = _copy(mirror, tmp_path, "cue-conflict", model)
+    with pytest.raises(DataFileError, match=message) as error:
+        _load(mirror, [tmp_path], datasets=["cue-conflict"])
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_user_file_never_replaces_a_published_model(mirror, tmp_path):
+    # Before: a user's edge_resnet50 silently replaced the published resnet50. Now it is refused, even with the
+    # published content (an identical copy is still a second source under a taken name).
+    _copy(mirror, tmp_path, "edge", "resnet50")
+    with pytest.raises(DataFileError, match="taken by a published model"):
+        _load(mirror, [tmp_path], models=["resnet50"])
+
+
+def test_empty_model_part_without_double_underscore(mirror, tmp_path):
+    folder = tmp_path / "raw-data" / "edge"
+    folder.mkdir(parents=True)
+    shutil.copy(mirror / "raw-data/edge/edge_resnet50_session-1.csv", folder / "edge_session-1.csv")
+    with pytest.raises(DataFileError, match="edge_session-1.csv: file name must be edge_<model>_session-1.csv"):
+        _load(mirror, [tmp_path])
+
+
+def test_same_dir_twice_and_identical_copies_count_once(mirror, tmp_path):
+    _copy(mirror, tmp_path / "a", "edge", "mynet")
+    _copy(mirror, tmp_path / "b", "edge", "mynet")  # an identical copy in another dir
+    for extra in ([tmp_path / "a", tmp_path / "a"], [tmp_path / "a", tmp_path / "b"]):
+        frame = _load(mirror, extra, models=["mynet"])
+        assert len(frame) == 160 and frame["trial"].is_unique  # 160 edge images, once each
+
+
+def test_same_name_from_two_sources_is_an_error_naming_both(mirror, tmp_path):
+    a = _copy(mirror, tmp_path / "a", "edge", "mynet")
+    b = _copy(mirror, tmp_path / "b", "edge", "mynet", model="bagnet33")  # other answers, same name
+    with pytest.raises(DataFileError, match="one model name, one source") as error:
+        _load(mirror, [tmp_path / "a", tmp_path / "b"])
+    assert str(a) in str(error.value) and str(b) in str(error.value)
+    # Same name, other datasets in the two dirs: two sources merged under one name; refused too.
+    shutil.rmtree(tmp_path / "b")
+    c = _copy(mirror, tmp_path / "b", "silhouette", "mynet")
+    with pytest.raises(DataFileError, match="one model name, one source") as error:
+        _load(mirror, [tmp_path / "a", tmp_path / "b"], datasets=["edge", "silhouette"])
+    assert str(a) in str(error.value) and str(c) in str(error.value)
+
+
+# ------------------------------------------------------------------ rule 3: content against the dataset
+def test_category_must_be_the_images_category(mirror, tmp_path):
+    path = _copy(mirror, tmp_path, "edge", "mynet")
+    header, rows = _rows(path)
+    # Row 1 of resnet50's edge file is trial 1, image airplane1.png, category airplane; call it a bear.
+    assert rows[0][2] == "1" and rows[0][7] == "airplane1.png" and rows[0][5] == "airplane"
+    rows[0][5] = "bear"
+    _write(path, header, rows)
+    with pytest.raises(DataFileError, match=r"trial 1: category 'bear', but the category of image 'airplane1.png' is 'airplane'"):
+        _load(mirror, [tmp_path])
+
+
+def test_cue_conflict_category_is_the_shape(mirror, tmp_path):
+    path = _copy(mirror, tmp_path, "cue-conflict", "mynet")
+    header, rows = _rows(path)
+    # airplane1-bicycle2.png: shape airplane, texture bicycle. Labelling it by its texture is refused.
+    assert rows[0][7] == "airplane1-bicycle2.png" and rows[0][5] == "airplane"
+    rows[0][5] = "bicycle"
+    _write(path, header, rows)
+    with pytest.raises(DataFileError, match="shape category of image 'airplane1-bicycle2.png' is 'airplane'"):
+        _load(mirror, [tmp_path], datasets=["cue-conflict"])
+
+
+def test_condition_must_be_one_of_the_datasets(mirror, tmp_path):
+    path = _copy(mirror, tmp_path, "contrast", "mynet")
+    header, rows = _rows(path)
+    assert rows[0][6] == "c30"  # trial 1 of resnet50's contrast file
+    rows[0][6] = "c99"
+    _write(path, header, rows)
+    with pytest.raises(DataFileError, match="trial 1: condition 'c99' is not one of contrast's conditions"):
+        _load(mirror, [tmp_path], datasets=["contrast"])
+
+
+def test_condition_must_be_the_one_the_image_was_shown_in(mirror, tmp_path):
+    path = _copy(mirror, tmp_path, "contrast", "mynet")
+    header, rows = _rows(path)
+    # Trial 1 shows n03041632_7380.png at contrast c30; claiming c100 (a real condition) would move the trial
+    # into another condition's comparison.
+    rows[0][6] = "c100"
+    _write(path, header, rows)
+    with pytest.raises(DataFileError, match="image 'n03041632_7380.png' is shown in condition 'c30', not 'c100'"):
+        _load(mirror, [tmp_path], datasets=["contrast"])
+
+
+def test_partial_file_is_announced_and_reported_by_coverage(mirror, tmp_path, capsys):
+    path = _copy(mirror, tmp_path, "edge", "mynet")
+    header, rows = _rows(path)
+    _write(path, header, rows[:40])  # 40 of the 160 edge images
+    frame = data.load_trials(datasets=["edge"], extra_dirs=[tmp_path], mirror=mirror, models=["mynet", "resnet50"])
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"humanlike: note: {path}: covers 40 of 160 images of edge (a partial model)"]
+    table = data.coverage(frame, mirror=mirror).set_index("model")
+    assert table.loc["mynet", ["n_images", "n_dataset_images", "partial"]].tolist() == [40, 160, True]
+    assert table.loc["resnet50", ["n_images", "n_dataset_images", "partial"]].tolist() == [160, 160, False]
+    assert "subject-01" not in table.index
+
+
+def test_checks_run_on_cache_hits_too(mirror, tmp_path, capsys):
+    # A valid file is cached; the same content under a taken name is still refused, and a partial file is still
+    # announced on the next (cached) load.
+    path = _copy(mirror, tmp_path, "edge", "mynet")
+    header, rows = _rows(path)
+    _write(path, header, rows[:80])
+    for _ in range(2):
+        _load(mirror, [tmp_path])
+        assert "covers 80 of 160 images" in capsys.readouterr().err
+    path.rename(path.with_name("edge_humans_session-1.csv"))
+    with pytest.raises(DataFileError, match="reserved for the human observers"):
+        _load(mirror, [tmp_path])
+
+
+def test_tampered_cache_entry_is_still_checked(mirror, tmp_path, monkeypatch):
+    # Even an entry that lies (as if written by a buggy normaliser) cannot carry a wrong category past the checks.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from humanlike import trials_cache
+
+    path = _copy(mirror, tmp_path, "edge", "mynet")
+    _load(mirror, [tmp_path])
+    real_get = trials_cache.TrialsCache.get
+
+    def lying_get(self, sha256, dataset):
+        table = real_get(self, sha256, dataset)
+        if table is not None and sha256 == data._sha256(path):
+            wrong = pc.if_else(pc.equal(table["category"], "airplane"), "bear", table["category"])
+            table = table.set_column(table.schema.get_field_index("category"), "category", wrong.cast(pa.large_string()))
+        return table
+
+    monkeypatch.setattr(trials_cache.TrialsCache, "get", lying_get)
+    with pytest.raises(DataFileError, match="category 'bear', but the category of image 'airplane"):
+        _load(mirror, [tmp_path])
+
+
+# ------------------------------------------------------------------ rule 4: directories say what they hold
+def test_stray_files_and_empty_extra_dir_are_reported(mirror, tmp_path, capsys):
+    _copy(mirror, tmp_path, "edge", "mynet")
+    (tmp_path / "raw-data" / "edge" / "notes.txt").write_text("hi")
+    (tmp_path / "raw-data" / "README").write_text("hi")
+    frame = _load(mirror, [tmp_path], models=["mynet"])
+    assert len(frame) == 160
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all(line.startswith("humanlike: warning: ") and "stray file" in line for line in err)
+    assert any("notes.txt" in line for line in err) and any("README" in line for line in err)
+    empty = tmp_path / "empty"
+    (empty / "raw-data").mkdir(parents=True)
+    _load(mirror, [tmp_path, empty], models=["mynet"])
+    assert "extra dir holds no trial file" in capsys.readouterr().err
+
+
+def test_user_file_in_the_mirror_is_reported(mirror, tmp_path, capsys):
+    fake = tmp_path / "mirror"
+    folder = fake / "raw-data" / "edge"
+    folder.mkdir(parents=True)
+    for source in sorted((mirror / "raw-data" / "edge").iterdir()):
+        (folder / source.name).symlink_to(source)
+    shutil.copy(mirror / "raw-data/edge/edge_resnet50_session-1.csv", folder / "edge_mynet_session-1.csv")
+    frame = data.load_trials(datasets=["edge"], mirror=fake)
+    assert "mynet" not in set(frame["subject"])
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "edge_mynet_session-1.csv: not a published file" in err[0]
+    pd.testing.assert_frame_equal(frame, data.load_trials(datasets=["edge"], mirror=mirror))
