@@ -7,10 +7,14 @@ import functools
 import http.server
 import io
 import json
+import os
+import stat
 import tarfile
+import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -417,3 +421,205 @@ def test_reduced_precision_runs_through_autocast(tmp_path, run):
     assert [r["imagename"] for r in bf16] == [r["imagename"] for r in fp32]
     agree = np.mean([a["object_response"] == b["object_response"] for a, b in zip(bf16, fp32)])
     assert agree >= 0.75
+
+
+# --------------------------------------------------------------------------------------------- refusing garbage
+USER_MODELS = '''
+import torch
+from torch import nn
+
+
+class Constant(nn.Module):
+    """1000 logits per image: row i of the batch gets ``values[i]`` (cycled); NaN/inf where asked."""
+
+    def __init__(self, bad_at=None, value=float("nan")):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(()))
+        self.bad_at, self.value, self.seen = bad_at, value, 0
+
+    def forward(self, x):
+        logits = torch.arange(1000, dtype=torch.float32).repeat(len(x), 1) * self.scale / 1000
+        for i in range(len(x)):
+            if self.bad_at is not None and self.seen + i == self.bad_at:
+                logits[i, 3] = self.value
+        self.seen += len(x)
+        return logits
+
+
+def nan_at_5(random_weights=False):
+    return Constant(bad_at=5)
+
+
+def inf_at_0(random_weights=False):
+    return Constant(bad_at=0, value=float("inf"))
+
+
+def broken_factory(random_weights=False):
+    raise ValueError("no weights for you")
+
+
+class Fails(nn.Module):
+    def forward(self, x):
+        raise KeyError("layer7")
+
+
+def broken_forward(random_weights=False):
+    return Fails()
+'''
+
+
+@pytest.fixture
+def user_models(tmp_path, monkeypatch):
+    """A module of small user models (python: specs), importable as ``user_models_h8``."""
+    folder = tmp_path / "usercode"
+    folder.mkdir()
+    (folder / "user_models_h8.py").write_text(USER_MODELS)
+    monkeypatch.syspath_prepend(str(folder))
+    return "python:user_models_h8"
+
+
+def _outputs(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("factory, first", [("nan_at_5", 5), ("inf_at_0", 0)])
+def test_non_finite_logits_stop_the_run_naming_model_and_image(user_models, tmp_path, factory, first, mirror):
+    out = tmp_path / "out"
+    with pytest.raises(HumanlikeError) as info:
+        evaluate(f"{user_models}:{factory}", datasets=["edge"], out=out, limit=8, batch_size=4, progress=False)
+    message = str(info.value)
+    # the first bad row is image `first` of edge's trial order
+    image = stimuli.load_stimuli("edge", mirror=mirror).stimuli[first].path
+    assert message.startswith(f"{factory}: ") and "NaN or infinite logits" in message and f"image {image};" in message
+    assert len(message.splitlines()) == 1
+    assert [p for p in _outputs(out) if "partial" not in p.parts] == []  # no CSV, sidecar or provenance
+
+
+def test_errors_in_user_model_code_are_named_as_theirs(user_models, tmp_path):
+    kwargs = dict(datasets=["edge"], out=tmp_path / "out", limit=4, progress=False)
+    with pytest.raises(HumanlikeError) as info:
+        evaluate(f"{user_models}:broken_factory", **kwargs)
+    assert str(info.value) == (
+        f"{user_models}:broken_factory: your model factory raised ValueError: no weights for you"
+    )
+    with pytest.raises(HumanlikeError) as info:
+        evaluate(f"{user_models}:broken_forward", **kwargs)
+    assert str(info.value) == f"{user_models}:broken_forward: your model forward pass raised KeyError: 'layer7'"
+    assert isinstance(info.value.__cause__, KeyError)  # the original, for HUMANLIKE_DEBUG=1
+    assert _outputs(tmp_path / "out") == []
+
+
+def test_out_is_checked_before_any_model_work(tmp_path, monkeypatch):
+    monkeypatch.setattr(inference, "load_stimuli", lambda *a, **k: pytest.fail("stimuli looked up"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    kwargs = dict(datasets=["edge"], random_weights=True, progress=False)
+    with pytest.raises(UnknownNameError, match=f"^{blocker}: --out is a file, not a directory"):
+        evaluate("resnet18", out=blocker, **kwargs)
+    with pytest.raises(UnknownNameError, match=f"{blocker / 'runs'}: --out cannot be created: {blocker} is a file"):
+        evaluate("resnet18", out=blocker / "runs", **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    # root may write anywhere, so an unwritable folder is simulated where the probe file is created
+    from humanlike import outputs
+
+    monkeypatch.setattr(outputs, "tempfile", SimpleNamespace(TemporaryFile=refuse, mkstemp=tempfile.mkstemp))
+    with pytest.raises(HumanlikeError, match="--out cannot be created: .* is not writable .Permission denied."):
+        evaluate("resnet18", out=tmp_path / "new" / "runs", **kwargs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing created
+
+
+def test_changed_finished_output_is_not_reported_finished(tmp_path):
+    kwargs = dict(datasets=["edge"], out=tmp_path, random_weights=True, limit=4, batch_size=4, progress=False)
+    (path,) = evaluate("squeezenet1_1", **kwargs)
+    text = path.read_text()
+    path.write_text(text + "\n")  # one byte more than what the provenance vouches for
+    with pytest.raises(DataFileError) as info:
+        evaluate("squeezenet1_1", **kwargs)
+    assert str(info.value).startswith(f"{path}: does not match the sha256 recorded in ")
+    assert "--force" in str(info.value)
+    evaluate("squeezenet1_1", force=True, **kwargs)
+    assert path.read_text() == text  # recomputed: the same results again
+    sidecar = tmp_path / "probabilities" / "edge" / "edge_squeezenet1_1_session-1.csv"
+    sidecar.unlink()
+    with pytest.raises(DataFileError, match=f"{sidecar}: missing, though .* records it as finished; rerun with --force"):
+        evaluate("squeezenet1_1", **kwargs)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_output_files_get_the_permissions_of_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        evaluate("squeezenet1_1", datasets=["edge"], out=tmp_path, random_weights=True, limit=4, progress=False)
+    finally:
+        os.umask(old)
+    files = _outputs(tmp_path)
+    assert len(files) == 3  # csv, probabilities, provenance
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {mode}
+
+
+def test_a_failed_write_leaves_no_output_behind(tmp_path, monkeypatch):
+    from humanlike import outputs
+
+    calls = []
+    real_replace = os.replace
+
+    def fail_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:  # the sidecar is in place, the CSV is not: disk full
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(outputs.os, "replace", fail_second)
+    with pytest.raises(OSError, match="No space left"):
+        evaluate("squeezenet1_1", datasets=["edge"], out=tmp_path, random_weights=True, limit=4, progress=False)
+    assert Path(calls[0]).name == "edge_squeezenet1_1_session-1.csv" and "probabilities" in Path(calls[0]).parts
+    assert _outputs(tmp_path) == []  # neither the sidecar nor any temporary file survives
+
+
+@pytest.fixture
+def edge_mirror(tmp_path, mirror):
+    """A mirror sharing raw-data with the real one, with its own (symlinked) edge images."""
+    root = tmp_path / "edge-mirror"
+    root.mkdir()
+    (root / "raw-data").symlink_to(mirror / "raw-data")
+    for source in sorted((mirror / "datasets" / "edge").rglob("*.png")):
+        target = root / "datasets" / "edge" / source.parent.name / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(source)
+    return root
+
+
+def test_image_in_the_wrong_category_folder_is_refused(edge_mirror):
+    moved = edge_mirror / "datasets" / "edge" / "bear" / "airplane3.png"
+    (edge_mirror / "datasets" / "edge" / "airplane" / "airplane3.png").rename(moved)
+    with pytest.raises(StimuliError) as info:
+        stimuli.load_stimuli("edge", mirror=edge_mirror)
+    assert str(info.value).startswith(f"{moved}: its folder says 'bear', but image 'airplane3.png' of 'edge' is a ")
+    assert "'airplane'" in str(info.value)
+
+
+def test_image_the_dataset_does_not_have_is_refused(edge_mirror):
+    stray = edge_mirror / "datasets" / "edge" / "cat" / "cat11.png"  # edge has cat1 ... cat10
+    stray.write_bytes(_png_bytes())
+    with pytest.raises(StimuliError, match=f"^{stray}: not an image of dataset 'edge'"):
+        stimuli.load_stimuli("edge", mirror=edge_mirror)
+
+
+def test_keep_going_reports_each_dataset(tmp_path, monkeypatch, mirror):
+    monkeypatch.setattr(stimuli, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(stimuli, "ARCHIVE_URL", "http://127.0.0.1:9/{dataset}.tar.gz")
+    report = inference.evaluate_report(
+        "squeezenet1_1", datasets=["edge", "colour", "silhouette"], out=tmp_path / "out", random_weights=True,
+        limit=4, progress=False, keep_going=True, mirror=mirror,
+    )  # fmt: skip
+    # colour's images are not in the mirror and cannot be downloaded here; the other two are computed
+    assert report.computed == ["edge", "silhouette"] and report.done == ["edge", "silhouette"]
+    assert list(report.failed) == ["colour"] and "no stimuli for dataset 'colour'" in report.failed["colour"]
+    again = inference.evaluate_report(
+        "squeezenet1_1", datasets=["edge", "silhouette"], out=tmp_path / "out", random_weights=True, limit=4,
+        progress=False, keep_going=True,
+    )  # fmt: skip
+    assert again.skipped == ["edge", "silhouette"] and again.computed == [] and again.failed == {}

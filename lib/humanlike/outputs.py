@@ -61,8 +61,8 @@ def check_out_dir(out: str | os.PathLike) -> Path:
             break
         probe = probe.parent
     if not probe.is_dir():
-        where = "is a file" if probe == out else f"cannot be created: {probe} is a file"
-        raise UnknownNameError(f"{out}: --out {where}, not a directory")
+        where = "is a file, not a directory" if probe == out else f"cannot be created: {probe} is a file"
+        raise UnknownNameError(f"{out}: --out {where}")
     try:
         with tempfile.TemporaryFile(dir=probe, prefix=".humanlike-write-test-"):
             pass

@@ -12,7 +12,8 @@ Where images come from, in this order:
 Layouts: ``<dataset>/<category>/<image>.png`` (cue-conflict, edge, silhouette) or, for the datasets with sessions,
 any subfolders (upstream: ``<dataset>/dnn/session-1/``) holding images named like the published model CSVs,
 ``0001_cl_dnn_cr_oven_40_n04111531_14126.png`` (fields: trial, dataset code, ``dnn``, condition, category, ...).
-The listing is checked against the image ids of the human trials (``humanlike.data.dataset_images``).
+The listing is checked against the human trials: exactly the images they show, each in the category they give it
+(an extra image, or one in the wrong category folder, is refused rather than labelled wrongly).
 """
 
 from __future__ import annotations
@@ -284,15 +285,24 @@ def _listing(root: Path, dataset: str) -> list[Stimulus]:
 
 
 @cache
-def _expected_ids(dataset: str, mirror: str) -> frozenset[str]:
-    # read-only upstream files: once per process and mirror
-    from .data import dataset_images
+def _expected_categories(dataset: str, mirror: str) -> dict[str, str]:
+    """image id -> category, as the dataset's human trials show them (cue-conflict: the shape category).
 
-    return frozenset(dataset_images(dataset, mirror=None if mirror == "None" else mirror))
+    Read-only upstream files: once per process and mirror.
+    """
+    from .data import load_trials
+
+    trials = load_trials(datasets=[dataset], models=[], mirror=None if mirror == "None" else mirror, humans=True)
+    return dict(zip(trials["image_id"], trials["category"]))
 
 
 def check_against_trials(stimuli: Sequence[Stimulus], dataset: str, root: Path, mirror=None) -> None:
-    """Every image id of the dataset's human trials must be among the stimuli; image names must be unique."""
+    """The stimuli must be exactly the dataset's images, each labelled with its own category.
+
+    Refused (StimuliError, naming the file): an image name that occurs twice, an image the dataset's human trials
+    never show, an image whose folder (or name) gives another category than the trials do (it would be labelled
+    wrongly in every result), and a folder that lacks images the trials show.
+    """
     names = [s.imagename for s in stimuli]
     if len(set(names)) != len(names):
         seen, dup = set(), None
@@ -302,9 +312,22 @@ def check_against_trials(stimuli: Sequence[Stimulus], dataset: str, root: Path, 
                 break
             seen.add(n)
         raise StimuliError(f"{root}: image name {dup!r} occurs more than once")
-    expected = _expected_ids(dataset, str(_mirror_root(mirror)))
+    expected = _expected_categories(dataset, str(_mirror_root(mirror)))
+    for s in stimuli:
+        category = expected.get(s.image_id)
+        if category is None:
+            raise StimuliError(
+                f"{s.path}: not an image of dataset {dataset!r} (its human trials never show {s.image_id!r}); "
+                f"remove it from {root}"
+            )
+        if category != s.category:
+            where = "its folder" if s.category == s.path.parent.name else "its name"
+            raise StimuliError(
+                f"{s.path}: {where} says {s.category!r}, but image {s.image_id!r} of {dataset!r} is a {category!r} "
+                "in the human trials; move it to the right category folder"
+            )
     present = {s.image_id for s in stimuli}
-    missing = sorted(expected - present)
+    missing = sorted(set(expected) - present)
     if missing:
         raise StimuliError(
             f"{root}: {len(missing)} of the {len(expected)} images of {dataset!r} that the human trials show are "
