@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test book lab clean
+.PHONY: setup test book lab paper clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,15 @@ lab: setup
 	  > $(LAB_SETTINGS)/overrides.json
 	HUMANLIKE_MIRROR="$${HUMANLIKE_MIRROR:-$(if $(wildcard ../shared/data),$(abspath ../shared/data))}" \
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The paper's 32 models on all 17 datasets into runs/paper, then the book with those results in every chapter.
+# Needs internet (weights and stimuli are downloaded once into the user cache); a GPU makes it minutes instead of
+# hours. Resumable: finished model x dataset pairs are skipped. DASK=local:4 or DASK=tcp://host:8786 spreads the
+# models over Dask workers. The book is built even when a model failed; make still reports the failure.
+PAPER_OUT := runs/paper
+paper: setup
+	status=0; $(VENV)/bin/humanlike evaluate --zoo paper --out $(PAPER_OUT) $(if $(DASK),--dask $(DASK)) || status=$$?; \
+	  $(PY) tools/build_book.py -p extra_dirs '["$(PAPER_OUT)"]' && exit $$status
 
 clean:
 	rm -rf _build book/chapters

@@ -1,12 +1,18 @@
 """Command line: ``humanlike benchmark``, ``humanlike shape-bias`` and ``humanlike evaluate``.
 
-Exit codes: 0 success, 1 bad input data (the message names the file), 2 unknown model/dataset or bad arguments.
+Errors are one line, ``humanlike: error: <file or parameter>: <what is wrong>``, never a traceback (argparse's
+own errors included); ``HUMANLIKE_DEBUG=1`` prints the traceback too. Exit codes: 0 success, 1 bad input data or a
+failed operation (the message names the file; for ``evaluate``: any model or dataset that failed), 2 usage (an
+unknown model/dataset, a bad option value), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +21,26 @@ import pandas as pd
 from .errors import HumanlikeError, UnknownNameError
 
 FORMATS = ("table", "csv", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line like every other error (no usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"humanlike: error: {message}\n")
+
+
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +68,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="humanlike",
         description="Compare ImageNet models with human observers on the model-vs-human data (Geirhos et al.).",
     )
@@ -64,25 +90,33 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="run an ImageNet classifier on the stimuli and write per-trial CSVs like the published ones"
     )
-    evaluate.add_argument(
+    which = evaluate.add_mutually_exclusive_group(required=True)
+    which.add_argument(
         "--model",
-        required=True,
         metavar="SPEC",
         help="a zoo name (resnet50, simclr-resnet50x1, efficientnet-lite0 ...), torchvision:<name>, timm:<name> "
         "or python:<module>:<callable>",
     )
-    evaluate.add_argument("--name", help="name of the model in the results (default: from the spec)")
+    which.add_argument("--models", nargs="+", metavar="SPEC", help="several models, each with its default name")
+    which.add_argument("--zoo", choices=("paper", "all"), help="paper: the paper's 32 models; all: every zoo name")
+    evaluate.add_argument("--name", help="name of the model in the results (--model only; default: from the spec)")
     evaluate.add_argument("--datasets", nargs="+", metavar="DATASET", help="datasets to evaluate (default: all 17)")
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="output directory (default: runs)")
     evaluate.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    evaluate.add_argument("--batch-size", type=int, default=64)
-    evaluate.add_argument("--workers", type=int, help="image-decoding workers: threads on the CPU, DataLoader processes on a GPU (default: automatic)")
+    evaluate.add_argument("--batch-size", type=_count(1), default=64)
+    evaluate.add_argument("--workers", type=_count(0), help="image-decoding workers: threads on the CPU, DataLoader processes on a GPU (default: automatic)")
     evaluate.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto")
     evaluate.add_argument(
         "--random-weights", action="store_true", help="do not load weights (for tests and speed benchmarks)"
     )
     evaluate.add_argument("--mirror", type=Path, help="local mirror with the stimuli (default: $HUMANLIKE_MIRROR)")
     evaluate.add_argument("--force", action="store_true", help="recompute datasets that are already finished")
+    evaluate.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="one task per model on a Dask scheduler (tcp://host:8786) or on local:N worker processes "
+        "(pip install 'humanlike[dask]')",
+    )
     return parser
 
 
@@ -117,41 +151,71 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_models(models_table(args.zoo), args.format))
     elif args.command == "evaluate":
-        from .inference import evaluate
-
-        if args.batch_size < 1:
-            raise UnknownNameError(f"--batch-size must be positive, got {args.batch_size}")
-        written = evaluate(
-            model=args.model,
-            name=args.name,
-            datasets=args.datasets,
-            out=args.out,
-            device=args.device,
-            batch_size=args.batch_size,
-            workers=args.workers,
-            precision=args.precision,
-            random_weights=args.random_weights,
-            mirror=args.mirror,
-            force=args.force,
-        )
-        for path in written:
-            print(path)
+        return _evaluate(args)
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    """One model, several, or a zoo; sequentially or on Dask. The summary table on stdout; 1 if anything failed."""
+    from .data import DATASETS
+    from .runs import Options, evaluate_models, summary, zoo_specs
+
+    if args.name is not None and args.model is None:
+        raise UnknownNameError("--name: names one model; use it with --model (--models and --zoo use default names)")
+    specs = [args.model] if args.model is not None else args.models or zoo_specs(args.zoo)
+    options = Options(
+        datasets=tuple(dict.fromkeys(args.datasets or DATASETS)),
+        out=str(args.out),
+        device=args.device,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        precision=args.precision,
+        random_weights=args.random_weights,
+        mirror=str(args.mirror) if args.mirror is not None else None,
+        force=args.force,
+    )
+    outcomes = evaluate_models(specs, options, names=[args.name] if args.name else None, dask=args.dask)
+    sys.stdout.write(summary(outcomes))
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        print(f"humanlike: error: {outcome.name}: {outcome.why()}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _report(message: str, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    print(f"humanlike: error: {' '.join(message.split())}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one subcommand; the exit code (module docstring). Nothing escapes as a traceback."""
+    debug = os.environ.get("HUMANLIKE_DEBUG") == "1"
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0), or a usage error already printed on one line (2)
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         return _run(args)
     except UnknownNameError as error:
-        print(f"humanlike: error: {error}", file=sys.stderr)
+        _report(str(error), debug)
         return 2
     except HumanlikeError as error:
-        print(f"humanlike: error: {error}", file=sys.stderr)
+        _report(str(error), debug)
         return 1
     except KeyboardInterrupt:
-        print("humanlike: interrupted", file=sys.stderr)
+        _report("interrupted", debug)
         return 130
+    except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as error:  # a bug or the machine (torch, memory, disk): still one line
+        from .inference import error_line
+
+        hint = "" if debug else " (HUMANLIKE_DEBUG=1 shows the traceback)"
+        _report(f"{args.command}: {error_line(error)}{hint}", debug)
+        return 1
 
 
 if __name__ == "__main__":
