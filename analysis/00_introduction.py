@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (humanlike)
 #     language: python
@@ -114,17 +116,21 @@ bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
 seed: int = 0  # random seed of the bootstrap
 
 # %% tags=["hide-input"]
-import pandas as pd
+from IPython.display import HTML
 
-from humanlike import charts, data, metrics, params
+from humanlike import charts, data, metrics, params, results
 from humanlike.explorer import Explorer
+from humanlike.text import html_text
 
-models = params.as_list(models)
-datasets = params.as_list(datasets)
-extra_dirs = params.as_list(extra_dirs) or []
+models, extra_dirs, datasets, bootstrap, seed = params.chapter(
+    models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
+)
 
+# %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
-shown = [d for d in data.DATASETS if d in set(trials["dataset"])]
+shown = results.ordered_datasets(trials["dataset"])
+
+# %%
 
 # %% [markdown]
 # ## The data
@@ -133,24 +139,7 @@ shown = [d for d in data.DATASETS if d in set(trials["dataset"])]
 # and how many trials each group contributed.
 
 # %% tags=["hide-input"]
-counts = (
-    trials.assign(kind=trials["is_human"].map({True: "humans", False: "models"}))
-    .groupby(["dataset", "kind"])
-    .agg(observers=("subject", "nunique"), trials=("subject", "size"))
-    .unstack("kind")
-    .reindex(shown)
-)
-counts.columns = [f"{kind}: {what}" for what, kind in counts.columns]
-counts = counts.fillna(0).astype(int)
-humans, machines = trials["is_human"], ~trials["is_human"]
-totals = {
-    "humans: observers": trials.loc[humans, "subject"].nunique(),
-    "models: observers": trials.loc[machines, "subject"].nunique(),
-    "humans: trials": int(humans.sum()),
-    "models: trials": int(machines.sum()),
-}
-counts.loc["all datasets"] = pd.Series(totals).reindex(counts.columns).to_numpy()
-counts
+results.trial_counts(trials)
 
 # %% [markdown]
 # ## Accuracy per dataset
@@ -187,11 +176,10 @@ chart
 # The colours used throughout the book:
 
 # %% tags=["hide-input"]
-from IPython.display import HTML
-
 HTML(
     " ".join(
-        f"<span style='display:inline-block;margin-right:1em'><span style='color:{colour}'>&#9632;</span> {kind}</span>"
+        f"<span style='display:inline-block;margin-right:1em'><span style='color:{colour}'>&#9632;</span> "
+        f"{html_text(kind)}</span>"
         for kind, colour in charts.TRAINING_COLORS.items()
     )
 )

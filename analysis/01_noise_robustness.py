@@ -42,22 +42,20 @@ seed: int = 0  # random seed of the bootstrap
 from IPython.display import Markdown
 
 from humanlike import charts, data, metrics, params, results
+from humanlike.text import md
 
-models = params.as_list(models)
-extra_dirs = params.as_list(extra_dirs) or []
-datasets = [d for d in (params.as_list(datasets) or data.PARAMETRIC_DATASETS) if d in data.PARAMETRIC_DATASETS]
-if not datasets:
-    raise ValueError(f"this chapter needs at least one parametric dataset: {', '.join(data.PARAMETRIC_DATASETS)}")
+models, extra_dirs, datasets, bootstrap, seed = params.chapter(
+    models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed,
+    allowed_datasets=data.PARAMETRIC_DATASETS, why="has no distortion levels (a nonparametric dataset)",
+)
 
-trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
-shown = [d for d in data.PARAMETRIC_DATASETS if d in set(trials["dataset"])]
+# %% tags=["hide-input"]
+trials = data.load_trials(datasets=datasets or data.PARAMETRIC_DATASETS, models=models, extra_dirs=extra_dirs)
+shown = results.ordered_datasets(trials["dataset"])
 by_level = results.accuracy_by_level(trials, n_boot=bootstrap, seed=seed)
 ood = results.ood_accuracy(trials, n_boot=bootstrap, seed=seed)
 shown_models = charts.decision_maker_order(ood.loc[ood["subject"] != results.HUMANS, "subject"].unique())
-pairs = [(m, results.HUMANS) for m in shown_models] + [("simclr-resnet50x1", "resnet50")] * (
-    {"simclr-resnet50x1", "resnet50"} <= set(shown_models)
-)
-gap = results.ood_accuracy_difference(trials, pairs, n_boot=bootstrap, seed=seed)  # paired differences
+gap = results.ood_accuracy_difference(trials, results.robustness_pairs(shown_models), n_boot=bootstrap, seed=seed)
 
 # %% [markdown]
 # ## What the current data say
@@ -69,49 +67,33 @@ gap = results.ood_accuracy_difference(trials, pairs, n_boot=bootstrap, seed=seed
 # bootstrap intervals over images; a difference counts as clear when its (paired) interval excludes zero.
 
 # %% tags=["hide-input"]
-accuracy = ood.set_index(["dataset", "subject"])
-versus = gap.set_index(["dataset", "subject_a", "subject_b"])
-
-
-def say(dataset: str, a: str, b: str | None = None) -> str:
-    """A decision maker's OOD accuracy (b None) or the difference a - b, with its interval, as text."""
-    row = accuracy.loc[(dataset, a)] if b is None else versus.loc[(dataset, a, b)]
-    value = row["ood_accuracy"] if b is None else row["difference"]
-    return results.describe(value, row["ci_low"], row["ci_high"], difference=b is not None)
-
-
+f = results.robustness_findings(ood, gap, shown_models)
+SIMCLR_VS_RESNET50 = {
+    "above": "SimCLR is clearly more robust to noise than its supervised counterpart, as the paper reports.",
+    "below": "SimCLR is clearly *less* robust to noise than ResNet-50, unlike what the paper reports.",
+    "unclear": "The two cannot be told apart on these data, unlike what the paper reports.",
+}
+SIMCLR_VS_HUMANS = {"above": "above", "below": "below", "unclear": "within the uncertainty of"}
 lines = []
-if ("uniform-noise", "simclr-resnet50x1", "resnet50") in versus.index:
-    simclr = versus.loc[("uniform-noise", "simclr-resnet50x1", "resnet50")]
-    to_humans = versus.loc[("uniform-noise", "simclr-resnet50x1", results.HUMANS)]
+if f["simclr_tested"]:
     lines.append(
-        f"**Uniform noise, SimCLR against ResNet-50.** OOD accuracy of SimCLR "
-        f"{say('uniform-noise', 'simclr-resnet50x1')}, of ResNet-50 {say('uniform-noise', 'resnet50')}: a "
-        f"difference of {say('uniform-noise', 'simclr-resnet50x1', 'resnet50')}. "
-        + {1: "SimCLR is clearly more robust to noise than its supervised counterpart, as the paper reports.",
-           -1: "SimCLR is clearly *less* robust to noise than ResNet-50, unlike what the paper reports.",
-           0: "The two cannot be told apart on these data, unlike what the paper reports."}[
-            results.direction(simclr["ci_low"], simclr["ci_high"])]
-        + f" Humans reach {say('uniform-noise', results.HUMANS)}; SimCLR differs from them by "
-        f"{say('uniform-noise', 'simclr-resnet50x1', results.HUMANS)}, "
-        + {1: "above", -1: "below", 0: "within the uncertainty of"}[
-            results.direction(to_humans["ci_low"], to_humans["ci_high"])]
-        + " human robustness."
+        md("**Uniform noise, SimCLR against ResNet-50.** OOD accuracy of SimCLR {simclr}, of ResNet-50 {resnet50}: "
+           "a difference of {simclr_minus_resnet50}. ", **f)
+        + SIMCLR_VS_RESNET50[f["simclr_vs_resnet50"]]
+        + md(" Humans reach {humans}; SimCLR differs from them by {simclr_minus_humans}, ", **f)
+        + SIMCLR_VS_HUMANS[f["simclr_vs_humans"]] + " human robustness."
     )
 else:
     lines.append("**Uniform noise, SimCLR against ResNet-50:** not computed: uniform-noise, `simclr-resnet50x1` "
                  "or `resnet50` is not among the data selected in the parameters.")
-tally = results.robustness_tally(gap, shown_models)
-if len(tally):
+if f["tally"]:
     lines.append(
-        f"**All {len(shown)} parametric datasets shown.** On how many datasets a model's OOD accuracy is clearly "
-        "below / clearly above the human mean: "
-        + "; ".join(f"{r.subject} {r.below} / {r.above}" for r in tally.itertuples()) + "."
+        md("**All {n} parametric datasets shown.** On how many datasets a model's OOD accuracy is clearly below / "
+           "clearly above the human mean: {tally}.", n=f["n_datasets"],
+           tally="; ".join(f"{name} {below} / {above}" for name, below, above in f["tally"]))
+        + md(" Models below humans on more than half of them: {worse}", worse=", ".join(f["worse"]) or "none")
+        + (md(" (training: {kinds}).", kinds=", ".join(f["worse_trainings"])) if f["worse_trainings"] else ".")
     )
-    worse = tally[tally["below"] > len(shown) / 2]
-    kinds = sorted(set(worse["training"]))
-    lines.append(f"Models below humans on more than half of them: {', '.join(worse['subject']) or 'none'}"
-                 + (f" (training: {', '.join(kinds)})." if kinds else "."))
 Markdown("\n\n".join(lines))
 
 # %% [markdown]
@@ -164,14 +146,8 @@ charts.bar_chart(
 # blue: above). Hover for the paired 95% bootstrap interval; `clear` says whether it excludes zero.
 
 # %% tags=["hide-input"]
-cells = gap[(gap["dataset"] != results.ALL_DATASETS) & (gap["subject_b"] == results.HUMANS)]
-cells = cells.assign(
-    points=(100 * cells["difference"]).round(1),
-    interval=[f"{100 * lo:+.0f} to {100 * hi:+.0f}" for lo, hi in zip(cells["ci_low"], cells["ci_high"])],
-    clear=[results.direction(lo, hi) != 0 for lo, hi in zip(cells["ci_low"], cells["ci_high"])],
-)
 charts.heatmap(
-    cells[["dataset", "subject_a", "points", "interval", "clear"]],
+    results.difference_cells(gap),
     x="dataset",
     y="subject_a",
     value="points",

@@ -41,13 +41,15 @@ seed: int = 0  # random seed of the bootstrap
 from IPython.display import Markdown
 
 from humanlike import charts, data, metrics, params, results
+from humanlike.text import md
 
-models = params.as_list(models)
-extra_dirs = params.as_list(extra_dirs) or []
-datasets = params.as_list(datasets)
+models, extra_dirs, datasets, bootstrap, seed = params.chapter(
+    models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
+)
 
+# %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
-shown = [d for d in data.DATASETS if d in set(trials["dataset"])]
+shown = results.ordered_datasets(trials["dataset"])
 start = "uniform-noise" if "uniform-noise" in shown else shown[0]
 confusions = results.confusion_matrices(trials)
 similarity = results.confusion_similarity_summary(trials, n_boot=bootstrap, seed=seed)
@@ -61,30 +63,26 @@ entropy = results.response_entropy_table(trials)
 # ceiling* on a dataset when the upper end of its 95% interval lies below the lower end of the ceiling's.
 
 # %% tags=["hide-input"]
-ceiling = similarity[(similarity["comparison"] == results.TO_HUMANS) & (similarity["subject"] == results.HUMANS)]
-to_humans = similarity[(similarity["comparison"] == results.TO_HUMANS) & (similarity["subject"] != results.HUMANS)]
-findings = results.confusion_findings(similarity, order=charts.decision_maker_order(to_humans["subject"].unique()))
-lines = [
-    f"**Human ceiling.** Pairs of human observers reach a confusion similarity between "
-    f"{ceiling['similarity'].min():.2f} ({ceiling.loc[ceiling['similarity'].idxmin(), 'dataset']}) and "
-    f"{ceiling['similarity'].max():.2f} ({ceiling.loc[ceiling['similarity'].idxmax(), 'dataset']}) on the "
-    f"{len(ceiling)} datasets; the models' similarity to human observers ranges from "
-    f"{to_humans['similarity'].min():.2f} to {to_humans['similarity'].max():.2f}.",
-    "**Models against the ceiling.** Datasets on which a model is clearly below the human ceiling: "
-    + "; ".join(f"{r.subject} {r.below_ceiling} of {r.n_datasets}" for r in findings.itertuples()) + ".",
-    "**Models among themselves.** Datasets on which a model's confusions are more similar to the other models' "
-    "than to the human observers': "
-    + "; ".join(f"{r.subject} {r.closer_to_models} of {r.n_datasets}" for r in findings.itertuples()) + ".",
-]
-if {"simclr-resnet50x1", "resnet50"} <= set(pairs["subject_a"]):
-    simclr = pairs[pairs["subject_a"] == "simclr-resnet50x1"].pivot(index="dataset", columns="subject_b",
-                                                                    values="confusion_similarity")
-    nearer = int((simclr["resnet50"] > simclr[results.HUMANS]).sum())
-    lines.append(
-        f"**SimCLR.** Its confusions correlate more with supervised ResNet-50's than with the pooled human "
-        f"observers' on {nearer} of {len(simclr)} datasets (median correlation {simclr['resnet50'].median():.2f} "
-        f"with ResNet-50, {simclr[results.HUMANS].median():.2f} with humans)."
-    )
+f = results.category_findings(similarity, pairs)
+per_model = results.confusion_findings(similarity, order=charts.decision_maker_order(similarity["subject"].unique()))
+lines = []
+if f["n_ceiling"]:
+    lines.append(md(
+        "**Human ceiling.** Pairs of human observers reach a confusion similarity between {ceiling_min:.2f} "
+        "({ceiling_min_dataset}) and {ceiling_max:.2f} ({ceiling_max_dataset}) on the {n_ceiling} datasets; the "
+        "models' similarity to human observers ranges from {models_min:.2f} to {models_max:.2f}.", **f))
+if len(per_model):
+    below = "; ".join(f"{r.subject} {r.below_ceiling} of {r.n_datasets}" for r in per_model.itertuples())
+    closer = "; ".join(f"{r.subject} {r.closer_to_models} of {r.n_datasets}" for r in per_model.itertuples())
+    lines.append(md("**Models against the ceiling.** Datasets on which a model is clearly below the human "
+                    "ceiling: {below}.", below=below))
+    lines.append(md("**Models among themselves.** Datasets on which a model's confusions are more similar to the "
+                    "other models' than to the human observers': {closer}.", closer=closer))
+if f["simclr_tested"]:
+    lines.append(md(
+        "**SimCLR.** Its confusions correlate more with supervised ResNet-50's than with the pooled human "
+        "observers' on {simclr_nearer} of {simclr_n} datasets (median correlation {simclr_median_resnet50:.2f} "
+        "with ResNet-50, {simclr_median_humans:.2f} with humans).", **f))
 Markdown("\n\n".join(lines))
 
 # %% [markdown]

@@ -37,25 +37,25 @@ bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
 seed: int = 0  # random seed of the bootstrap
 
 # %% tags=["hide-input"]
-import pandas as pd
 from IPython.display import Markdown
 
 from humanlike import charts, data, params, results
+from humanlike.text import md
 
-models = params.as_list(models)
-datasets = params.as_list(datasets)
-extra_dirs = params.as_list(extra_dirs) or []
-bootstrap = int(bootstrap)
-seed = int(seed)
+models, extra_dirs, datasets, bootstrap, seed = params.chapter(
+    models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
+)
 
+# %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
-shown = [d for d in data.DATASETS if d in set(trials["dataset"])]
+shown = results.ordered_datasets(trials["dataset"])
 nonparametric = [d for d in data.NONPARAMETRIC_DATASETS if d in shown]
 parametric = [d for d in data.PARAMETRIC_DATASETS if d in shown]
 
 summary = results.consistency_summary(trials)
 intervals = results.consistency_intervals(trials, n_boot=bootstrap, seed=seed)
 ceiling = results.ceiling_comparison(intervals)
+facts = results.consistency_findings(summary, ceiling)
 
 # %% [markdown]
 # ## What the current data say
@@ -68,26 +68,22 @@ ceiling = results.ceiling_comparison(intervals)
 
 # %% tags=["hide-input"]
 few, every = f"{len(nonparametric)} datasets without conditions", f"all {len(shown)} datasets"
-by_kind = {
-    few: results.overall_consistency(summary[summary["dataset"].isin(nonparametric)]),
-    every: results.overall_consistency(summary),
-}
-table = pd.concat({name: frame.set_index("kind")["mean"] for name, frame in by_kind.items()}, axis=1)
-table.index.name = "pair"
+table = results.kappa_by_kind(summary, {few: nonparametric, every: None})
 table.round(3)
 
 # %% tags=["remove-input"]
 def kappas(column: str) -> str:
     """The mean kappa of each kind of pair in one column of the table, as text."""
-    values = table[column].dropna() if column in table else pd.Series(dtype=float)
-    return "; ".join(f"{kind} {value:.2f}" for kind, value in values.items()) or "no pairs"
+    return "; ".join(f"{kind} {value:.2f}" for kind, value in table[column].dropna().items()) or "no pairs"
 
 
 Markdown(
-    f"Mean κ over {every}: {kappas(every)}. Over the {few} (those of the paper's figure): {kappas(few)}.\n\n"
-    f"Of the {ceiling['n_model_pairs'].sum()} pairs of one model and one human observer, {ceiling['n_below'].sum()} "
-    f"have a {bootstrap}-resample 95% bootstrap interval that lies entirely below the mean human–human κ of their "
-    "dataset (see *Against the human ceiling* below)."
+    md("Mean κ over {every}: {all_kinds}. Over the {few} (those of the paper's figure): {few_kinds}.",
+       every=every, all_kinds=kappas(every), few=few, few_kinds=kappas(few))
+    + "\n\n"
+    + md("Of the {n_model_pairs} pairs of one model and one human observer, {n_below} have a {bootstrap}-resample "
+         "95% bootstrap interval that lies entirely below the mean human–human κ of their dataset (see *Against "
+         "the human ceiling* below).", bootstrap=bootstrap, **facts)
 )
 
 # %% [markdown]
@@ -166,27 +162,29 @@ else:
 # ## Take-away
 
 # %% tags=["remove-input"]
-facts = results.consistency_findings(summary, ceiling)
-gap, agree, n = facts["ssl_minus_supervised"], facts["n_models_agree"], facts["n_summary_datasets"]
-if pd.isna(gap):
-    ssl = "The chosen models do not include both a supervised and a self-supervised one."
-elif abs(gap) < 0.05:
-    ssl = (f"Self-supervised and supervised models are about equally consistent with humans (difference in mean "
-           f"κ {gap:+.2f}): learning without labels did not make the image-level errors more human-like.")
+SSL_VS_SUPERVISED = {
+    "missing": "The chosen models do not include both a supervised and a self-supervised one.",
+    "similar": "Self-supervised and supervised models are about equally consistent with humans (difference in mean "
+               "κ {ssl_minus_supervised:+.2f}): learning without labels did not make the image-level errors more "
+               "human-like.",
+    "more": "Self-supervised models are more consistent with humans (difference {ssl_minus_supervised:+.2f}).",
+    "less": "Self-supervised models are less consistent with humans (difference {ssl_minus_supervised:+.2f}).",
+}
+MODELS_AGREE = {
+    True: "the paper's observation that networks share their errors with each other holds on most of them",
+    False: "with the models of this build, the paper's observation that networks share their errors with each "
+           "other holds only on some datasets, and the gap between models and humans is the clearer finding",
+}
+if facts["n_datasets"] == 0:
+    text = "No model is among the chosen decision makers."
 else:
-    ssl = f"Self-supervised models are {'more' if gap > 0 else 'less'} consistent with humans (difference {gap:+.2f})."
-models_agree = (
-    "the paper's observation that networks share their errors with each other holds on most of them"
-    if agree >= n / 2
-    else "with the models of this build, the paper's observation that networks share their errors with each other "
-    "holds only on some datasets, and the gap between models and humans is the clearer finding"
-)
-Markdown(
-    "No model is among the chosen decision makers."
-    if facts["n_datasets"] == 0
-    else f"On {facts['n_human_above']} of the {facts['n_datasets']} datasets with models, two human observers agree more "
-    "on average than even the most human-consistent model agrees with them (table above)"
-    + (f", except on {facts['exceptions']}. " if facts["exceptions"] else ". ")
-    + f"{ssl} Pairs of models agree more than pairs of humans on {agree} of {n} datasets (chart by kind of pair): "
-    + f"{models_agree}."
-)
+    text = (
+        md("On {n_human_above} of the {n_datasets} datasets with models, two human observers agree more on average "
+           "than even the most human-consistent model agrees with them (table above)", **facts)
+        + (md(", except on {exceptions}. ", **facts) if facts["exceptions"] else ". ")
+        + md(SSL_VS_SUPERVISED[facts["ssl_vs_supervised"]], **facts)
+        + md(" Pairs of models agree more than pairs of humans on {n_models_agree} of {n_summary_datasets} datasets "
+             "(chart by kind of pair): ", **facts)
+        + MODELS_AGREE[facts["models_agree_on_most"]] + "."
+    )
+Markdown(text)

@@ -42,14 +42,16 @@ from IPython.display import Markdown
 
 from humanlike import charts, data, params, results
 from humanlike.explorer import Explorer
+from humanlike.text import md
 
-models = params.as_list(models)
-extra_dirs = params.as_list(extra_dirs) or []
-explored = params.as_list(datasets) or ["cue-conflict"]
-bootstrap, seed, examples = int(bootstrap), int(seed), int(examples)
-if isinstance(third_party, str):  # papermill may pass text
-    third_party = third_party.strip().lower() not in ("false", "0", "no", "none", "")
+models, extra_dirs, explored, bootstrap, seed = params.chapter(
+    models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
+)
+explored = explored or ["cue-conflict"]
+third_party = params.boolean("third_party", third_party)
+examples = params.positive_int("examples", examples, maximum=len(data.CATEGORIES))  # one per shape category
 
+# %% tags=["hide-input"]
 trials = data.load_trials(datasets=sorted({"cue-conflict", *explored}), models=models, extra_dirs=extra_dirs)
 cue = trials[trials["dataset"] == "cue-conflict"]
 others = data.load_third_party(datasets=["cue-conflict"]) if third_party else None
@@ -74,37 +76,32 @@ charts.stimulus_gallery(picked, results.stimulus_thumbnails(picked))
 # %% tags=["remove-input"]
 categories = results.shape_bias_categories(cue, others)
 f = results.shape_bias_findings(table, categories)
+NEARER = {"supervised": "the supervised models than to humans", "humans": "humans than to the supervised models"}
 text = []
 if pd.notna(f["humans"]):
-    text.append(
-        f"Pooled over the {f['n_observers']} observers, humans answered by shape in {f['humans']:.0%} of the trials "
-        f"that named one of the two cues (95% bootstrap interval {f['humans_low']:.0%} to {f['humans_high']:.0%}); "
-        f"single observers range from {f['observers_min']:.0%} to {f['observers_max']:.0%}."
-    )
+    text.append(md(
+        "Pooled over the {n_observers} observers, humans answered by shape in {humans:.0%} of the trials that named "
+        "one of the two cues (95% bootstrap interval {humans_low:.0%} to {humans_high:.0%}); single observers range "
+        "from {observers_min:.0%} to {observers_max:.0%}.", **f))
 if f["n_models"]:
-    text.append(
-        f"The {f['n_models']} models range from {f['model_min']:.0%} ({f['model_min_name']}) to {f['model_max']:.0%} "
-        f"({f['model_max_name']})" + (": each decides by texture more often than by shape." if f["model_max"] < 0.5 else ".")
-    )
+    text.append(md("The {n_models} models range from {model_min:.0%} ({model_min_name}) to {model_max:.0%} "
+                   "({model_max_name})", **f)
+                + (": each decides by texture more often than by shape." if f["models_all_texture"] else "."))
     kinds = [k for k in ("supervised", "self-supervised", "weakly-supervised") if f["n_" + k]]
     means = ", ".join(f"{k} {f['mean_' + k]:.0%} ({f['n_' + k]})" for k in kinds)
-    text.append(f"Mean shape bias by training (number of models): {means}.")
-    ssl, sup, hum = f["mean_self-supervised"], f["mean_supervised"], f["humans"]
-    if pd.notna(ssl) and pd.notna(sup) and pd.notna(hum):
-        nearer = abs(ssl - sup) < abs(ssl - hum)
-        text.append(f"The self-supervised models lie nearer to {'the supervised models' if nearer else 'humans'} "
-                    f"than to {'humans' if nearer else 'the supervised models'}.")
+    text.append(md("Mean shape bias by training (number of models): {means}.", means=means))
+    if f["ssl_nearer_to"]:
+        text.append(f"The self-supervised models lie nearer to {NEARER[f['ssl_nearer_to']]}.")
 if f["third_ssl_min_name"]:
-    text.append(
-        f"Among the third-party evaluations, the self-supervised ResNet-50s reach {f['third_ssl_min']:.0%} "
-        f"({f['third_ssl_min_name']}) and {f['third_ssl_max']:.0%} ({f['third_ssl_max_name']})."
-    )
+    text.append(md(
+        "Among the third-party evaluations, the self-supervised ResNet-50s reach {third_ssl_min:.0%} "
+        "({third_ssl_min_name}) and {third_ssl_max:.0%} ({third_ssl_max_name}).", **f))
 if pd.notna(f["sin_min"]):
     text.append(
-        f"The networks trained on Stylized-ImageNet, whose textures say nothing about the category, reach "
-        f"{f['sin_min']:.0%} to {f['sin_max']:.0%}"
-        + (f", above every ImageNet-trained network there (at most {f['third_imagenet_max']:.0%})."
-           if f["sin_min"] > f["third_imagenet_max"] else ".")
+        md("The networks trained on Stylized-ImageNet, whose textures say nothing about the category, reach "
+           "{sin_min:.0%} to {sin_max:.0%}", **f)
+        + (md(", above every ImageNet-trained network there (at most {third_imagenet_max:.0%}).", **f)
+           if f["sin_above_imagenet"] else ".")
     )
 Markdown(" ".join(text))
 
@@ -139,9 +136,9 @@ charts.shape_category_chart(categories, table)
 
 # %% tags=["remove-input"]
 Markdown(
-    f"Even in their least shape-driven category ({f['humans_category_min_name']}), humans choose the shape in "
-    f"{f['humans_category_min']:.0%} of the informative trials; of the model-by-category cells of the "
-    f"model-vs-human data, {f['model_cells_below_half']:.0%} lie below one half (texture wins)."
+    md("Even in their least shape-driven category ({humans_category_min_name}), humans choose the shape in "
+       "{humans_category_min:.0%} of the informative trials; of the model-by-category cells of the model-vs-human "
+       "data, {model_cells_below_half:.0%} lie below one half (texture wins).", **f)
     if pd.notna(f.get("humans_category_min")) and pd.notna(f.get("model_cells_below_half"))
     else ""
 )

@@ -43,12 +43,16 @@ from pathlib import Path
 
 from IPython.display import Markdown
 
-from humanlike import benchmark, charts, data, inference, metrics, models as zoo, params, results
+from humanlike import benchmark, charts, data, inference, models as zoo, params, results
+from humanlike.text import md
 
-models = params.as_list(models)
-extra_dirs = [*(params.as_list(extra_dirs) or [])]
-datasets = params.as_list(datasets)
-evaluate_datasets = params.as_list(evaluate_datasets) or []
+models, extra_dirs, datasets, bootstrap, seed = params.chapter(
+    models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
+)
+evaluate_model = params.optional_text("evaluate_model", evaluate_model)
+evaluate_datasets = params.dataset_names("evaluate_datasets", evaluate_datasets, empty_ok=True) or []
+runs_dir = params.optional_text("runs_dir", runs_dir) or "runs"
+device = params.choice("device", device, ("auto", "cpu", "cuda"))
 
 # %% [markdown]
 # ## Evaluating a model
@@ -73,11 +77,11 @@ if evaluate_model:
     )
     new_model = zoo.default_name(evaluate_model)
     extra_dirs.append(runs_dir)
-    report = Markdown(
-        f"Evaluated `{evaluate_model}` on {len(written)} dataset(s) in {time.perf_counter() - started:.1f} s "
-        f"(finished datasets are read from `{runs_dir}/`): "
-        + ", ".join(f"`{p.relative_to(Path(runs_dir))}`" for p in written)
-    )
+    report = Markdown(md(
+        "Evaluated {model} on {n} dataset(s) in {seconds:.1f} s (finished datasets are read from {runs}): {files}",
+        model=evaluate_model, n=len(written), seconds=time.perf_counter() - started, runs=f"{runs_dir}/",
+        files=", ".join(str(p.relative_to(Path(runs_dir))) for p in written),
+    ))
 else:
     report = Markdown("No model evaluated (`evaluate_model` is None).")
 report
@@ -103,7 +107,7 @@ headers = {"accuracy_difference": "accuracy diff. ↓", "observed_consistency": 
 overall = scopes[scopes["scope"] == results.ALL_DATASETS].drop(columns="scope")
 humanlike_table = overall[["model", "training", "accuracy_difference", "observed_consistency",
                            "error_consistency", "mean_rank", "n_datasets"]]
-humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–").hide(axis="index")
+humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–", escape="html").hide(axis="index")
 
 # %% [markdown]
 # ## Out-of-distribution accuracy
@@ -114,7 +118,7 @@ humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–").
 ood_table = overall[["model", "training", "ood_accuracy", "n_datasets"]].sort_values(
     "ood_accuracy", ascending=False, kind="stable"
 )
-ood_table.rename(columns=headers).style.format(precision=3, na_rep="–").hide(axis="index")
+ood_table.rename(columns=headers).style.format(precision=3, na_rep="–", escape="html").hide(axis="index")
 
 # %% [markdown]
 # ## Accuracy is not enough
@@ -135,28 +139,21 @@ charts.benchmark_scatter(scopes, highlight=[n for n in [new_model, benchmark.HUM
 # %% tags=["hide-input"]
 if new_model and new_model in set(trials["subject"]):
     own = results.benchmark_on_datasets_of(trials, new_model)
-    own_datasets = sorted(trials.loc[trials["subject"] == new_model, "dataset"].unique())
-    humans = sorted(trials.loc[trials["is_human"] & trials["dataset"].isin(own_datasets), "subject"].unique())
-    kappa = metrics.bootstrap_error_consistency(
-        trials[trials["dataset"].isin(own_datasets)], [new_model], humans, n_boot=bootstrap, seed=seed, average_b=True
-    )
-    row = own.set_index("model").loc[new_model]
-    rank = int((own["model"] != benchmark.HUMANS).sum())
-    summary = Markdown(
-        f"On {', '.join(own_datasets)}, `{new_model}` reaches an OOD accuracy of {row['ood_accuracy']:.3f} and "
-        f"an error consistency with humans of {row['error_consistency']:.3f} (human observers among themselves: "
-        f"{own.set_index('model').loc[benchmark.HUMANS, 'error_consistency']:.3f}); its mean rank is "
-        f"{row['mean_rank']:.2f} among {rank} models. Error consistency per dataset with 95% bootstrap "
-        "intervals (mean over observers):"
-    )
+    kappa = results.model_kappa_intervals(trials, new_model, n_boot=bootstrap, seed=seed)
+    f = results.placement_findings(own, new_model)
+    summary = Markdown(md(
+        "On {datasets}, {model} reaches an OOD accuracy of {ood_accuracy:.3f} and an error consistency with humans "
+        "of {error_consistency:.3f} (human observers among themselves: {humans_error_consistency:.3f}); its mean "
+        "rank is {mean_rank:.2f} among {n_models} models. Error consistency per dataset with 95% bootstrap "
+        "intervals (mean over observers):", datasets=", ".join(kappa["dataset"]), model=new_model, **f))
 else:
     own, kappa, summary = None, None, Markdown("No evaluated model to place.")
 summary
 
 # %% tags=["hide-input"]
 if own is not None:
-    display(own.rename(columns=headers).style.format(precision=3, na_rep="–").hide(axis="index"))
-    display(kappa[["dataset", "error_consistency", "ci_low", "ci_high"]].round(3).style.hide(axis="index"))
+    display(own.rename(columns=headers).style.format(precision=3, na_rep="–", escape="html").hide(axis="index"))
+    display(kappa.style.format(precision=3, escape="html").hide(axis="index"))
 
 # %% [markdown]
 # ## Your model

@@ -1,9 +1,12 @@
-"""Chapters 1 and 2: their chart builders, and the notebooks executed through papermill with non-default
-parameters (given as text, as papermill's command line passes them)."""
+"""The chapters: chart builders of chapters 1 and 2, the parameter checks and text escaping every chapter uses,
+and the notebooks executed through papermill with non-default parameters (given as text, as papermill's command
+line passes them)."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import altair as alt
@@ -11,7 +14,9 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from humanlike import charts, data, metrics, results
+from humanlike import charts, data, metrics, params, results
+from humanlike.errors import UnknownNameError
+from humanlike.text import escape_markdown, html_text, md
 
 ROOT = Path(__file__).resolve().parents[1]
 VL = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
@@ -93,6 +98,152 @@ def test_similarity_chart_draws_the_ceiling_band():
     assert "<svg" in _svg(chart)
 
 
+# ------------------------------------------------------------------------------------------- parameters
+def _results_dir(root: Path, mirror: Path, model: str = "my-model") -> Path:
+    """An extra dir holding one model: resnet50's published edge answers under another name."""
+    target = root / "raw-data" / "edge"
+    target.mkdir(parents=True)
+    (target / f"edge_{model}_session-1.csv").write_text(
+        (mirror / "raw-data" / "edge" / "edge_resnet50_session-1.csv").read_text()
+    )
+    return root
+
+
+def test_chapter_parameters_normalise_papermill_text(tmp_path, mirror):
+    _results_dir(tmp_path, mirror)
+    checked = params.chapter(
+        models="resnet50, simclr-*", extra_dirs=f'["{tmp_path}"]', datasets='["edge", "sketch", "edge"]',
+        bootstrap="20", seed="3",
+    )  # fmt: skip
+    assert checked == (["resnet50", "simclr-*"], [str(tmp_path)], ["edge", "sketch"], 20, 3)
+    assert params.chapter() == (None, [], None, 1000, 0)
+    assert params.boolean("third_party", "False") is False and params.boolean("third_party", "yes") is True
+    assert params.optional_text("evaluate_model", "None") is None
+    assert params.optional_text("evaluate_model", " efficientnet-lite0 ") == "efficientnet-lite0"
+    assert params.choice("device", "cpu", ("auto", "cpu", "cuda")) == "cpu"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"bootstrap": 0}, "parameter bootstrap: must be a positive integer, not 0"),
+        ({"bootstrap": -5}, "parameter bootstrap: must be a positive integer, not -5"),
+        ({"bootstrap": "many"}, "parameter bootstrap: must be an integer, not 'many'"),
+        ({"bootstrap": 2.5}, "parameter bootstrap: must be an integer, not 2.5"),
+        ({"bootstrap": True}, "parameter bootstrap: must be an integer, not True"),
+        ({"bootstrap": 10**6}, f"parameter bootstrap: must be at most {params.MAX_BOOTSTRAP}, not 1000000"),
+        ({"seed": -1}, "parameter seed: must be an integer from 0 to 4294967295, not -1"),
+        ({"seed": "x"}, "parameter seed: must be an integer, not 'x'"),
+        ({"datasets": '["contrats"]'}, "parameter datasets: unknown dataset 'contrats'; known: cue-conflict"),
+        ({"datasets": "Edge"}, "parameter datasets: unknown dataset 'Edge' (did you mean 'edge'?)"),
+        ({"datasets": "[]"}, "parameter datasets: is empty"),
+        ({"datasets": '["edge"'}, "parameter datasets: expected a list of names"),
+        ({"models": '["resnet-50"]'}, "parameter models: 'resnet-50' matches no known model; known: bagnet33"),
+        ({"models": "swag-nothing-*"}, "parameter models: 'swag-nothing-*' matches no known model"),
+        ({"models": '["<img src=x onerror=alert(1)>"]'}, "parameter models: '<img src=x onerror=alert(1)>' is not a "
+                                                         "model name (letters, digits and . _ + - only"),
+        ({"models": "humans"}, "parameter models: 'humans' matches no known model"),
+        ({"extra_dirs": '["/no/such/dir"]'}, "parameter extra_dirs: '/no/such/dir' does not exist"),
+        ({"extra_dirs": 5}, "parameter extra_dirs: expected a list of names"),
+        ({"datasets": "edge", "allowed_datasets": data.PARAMETRIC_DATASETS, "why": "has no distortion levels"},
+         "parameter datasets: 'edge' has no distortion levels; choose from colour, contrast"),
+    ],
+)  # fmt: skip
+def test_wrong_chapter_parameters_are_one_line_errors(arguments, message):
+    with pytest.raises(params.ParameterError) as error:
+        params.chapter(**arguments)
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+    assert isinstance(error.value, UnknownNameError)  # a usage error: exit code 2 on the command line
+
+
+def test_other_parameter_checkers_refuse_wrong_values(tmp_path):
+    afile = tmp_path / "file.txt"
+    afile.write_text("")
+    cases = [
+        (lambda: params.directories("extra_dirs", [str(afile)]), f"parameter extra_dirs: '{afile}' is not a directory"),
+        (lambda: params.boolean("third_party", "maybe"), "parameter third_party: must be true or false, not 'maybe'"),
+        (lambda: params.choice("device", "gpu", ("auto", "cpu", "cuda")),
+         "parameter device: must be one of auto, cpu, cuda, not 'gpu'"),
+        (lambda: params.optional_text("evaluate_model", 3), "parameter evaluate_model: must be text or None, not 3"),
+        (lambda: params.positive_int("examples", 17, maximum=16), "parameter examples: must be at most 16, not 17"),
+    ]  # fmt: skip
+    for call, message in cases:
+        with pytest.raises(params.ParameterError, match="^" + re.escape(message) + "$"):
+            call()
+
+
+def test_models_from_extra_dirs_are_known(tmp_path, mirror):
+    runs = _results_dir(tmp_path / "runs", mirror)
+    assert params.chapter(models="my-*", extra_dirs=[str(runs)]).models == ["my-*"]
+    with pytest.raises(params.ParameterError, match="'my-\\*' matches no known model"):
+        params.chapter(models="my-*")
+    with pytest.raises(params.ParameterError, match=f"^parameter extra_dirs: {re.escape(str(tmp_path))}"):
+        params.chapter(models="resnet50", extra_dirs=[str(tmp_path)])  # no raw-data/ inside
+
+
+def test_every_chapter_checks_its_parameters_first():
+    """The first code cell after the parameters cell calls params.chapter with all five common parameters."""
+    import jupytext
+
+    for source in sorted((ROOT / "analysis").glob("[0-9][0-9]_*.py")):
+        cells = [c for c in jupytext.read(source).cells if c.cell_type == "code"]
+        assert "parameters" in cells[0].metadata.get("tags", []), source.name
+        first = cells[1].source
+        assert "params.chapter(" in first, f"{source.name}: parameters are not checked first"
+        for name in ("models", "extra_dirs", "datasets", "bootstrap", "seed"):
+            assert f"{name}={name}" in first, f"{source.name}: {name} not checked"
+        assert "load_trials" not in first  # checked before any data are read
+
+
+# ------------------------------------------------------------------------------------------- escaping
+HOSTILE = """<img src=x onerror="alert('1')"> & <script>alert(1)</script> *bold* [link](javascript:x) `code`"""
+
+
+def test_escape_markdown_renders_hostile_text_as_text():
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").render(escape_markdown(HOSTILE))
+    assert "<img" not in rendered and "<script" not in rendered and "<em>" not in rendered
+    assert "<a " not in rendered and "<code>" not in rendered
+    assert "&lt;img src=x onerror=&quot;alert(" in rendered  # a quote cannot end an attribute: there is none
+    assert "&amp; &lt;script&gt;" in rendered
+    # the text a reader sees is the original, character for character
+    import html as html_module
+
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+    assert text == HOSTILE
+
+
+def test_md_escapes_values_but_not_the_template():
+    out = md("**{name}** reaches {value:.0%} on {n} datasets", name="<b>a & 'b'</b>", value=0.5, n=3)
+    assert out == "**&lt;b&gt;a &amp; &#x27;b&#x27;&lt;/b&gt;** reaches 50% on 3 datasets"
+
+
+def test_html_text_escapes_quotes_for_attributes():
+    assert html_text("""x' onerror="y""") == "x&#x27; onerror=&quot;y"
+    assert html_text(HOSTILE).count("<") == 0
+
+
+def test_gallery_escapes_names_from_data():
+    examples = pd.DataFrame(
+        {
+            "image_id": ["cat1-elephant1.png"] * 2,
+            "path": ["datasets/cue-conflict/cat/cat1-elephant1.png"] * 2,
+            "shape": ["cat"] * 2,
+            "texture": ["elephant"] * 2,
+            "subject": ["subject-01", "<script>alert(1)</script>"],
+            "is_human": [True, False],
+            "training": ["human", "unknown"],
+            "response": ["cat", "<b>dog</b>"],
+            "answer": ["shape", "other"],
+        }
+    )
+    page = charts.stimulus_gallery(examples, {}).data
+    assert "<script>" not in page and "<b>dog" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;dog&lt;/b&gt;" in page
+
+
 # ------------------------------------------------------------------------------------------- notebooks
 def _execute(chapter: str, parameters: dict, tmp_path: Path) -> dict:
     import jupytext
@@ -111,13 +262,15 @@ def _execute(chapter: str, parameters: dict, tmp_path: Path) -> dict:
 
 
 def _outputs(notebook: dict, mime: str) -> list:
+    """The outputs of one MIME type; Markdown as the text it renders to (backslash escapes and entities undone)."""
     found = []
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", output
             value = output.get("data", {}).get(mime)
             if value is not None:
-                found.append(value if not isinstance(value, list) else "".join(value))
+                text = value if not isinstance(value, list) else "".join(value)
+                found.append(html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)) if mime == "text/markdown" else text)
     return found
 
 
@@ -215,3 +368,28 @@ def test_chapter_05_without_evaluating(tmp_path):
     assert {r["scope"] for r in rows} == {results.ALL_DATASETS, "cue-conflict", "edge"}
     text = "\n".join(_outputs(notebook, "text/markdown"))
     assert "No model evaluated" in text and "No evaluated model to place" in text
+
+
+def test_chapter_stops_on_a_wrong_parameter_before_reading_data(tmp_path):
+    import papermill
+
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        _execute("03", {"datasets": '["edge", "contrats"]', "bootstrap": 10}, tmp_path)
+    assert error.value.ename == "ParameterError"
+    assert error.value.evalue.startswith("parameter datasets: unknown dataset 'contrats'")
+
+
+def test_chapter_refuses_a_hostile_model_name_in_a_results_dir(tmp_path, mirror):
+    import papermill
+
+    target = tmp_path / "runs" / "raw-data" / "cue-conflict"
+    target.mkdir(parents=True)
+    hostile = target / "cue-conflict_<img src=x onerror=alert(1)>_session-1.csv"
+    hostile.write_text((mirror / "raw-data" / "cue-conflict" / "cue-conflict_resnet50_session-1.csv").read_text())
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        _execute("04", {"extra_dirs": f'["{tmp_path / "runs"}"]', "bootstrap": 10, "third_party": False}, tmp_path)
+    assert error.value.ename in {"ParameterError", "DataFileError"}
+    assert "<img src=x onerror=alert(1)>" in error.value.evalue and "\n" not in error.value.evalue
+    shown = json.loads((tmp_path / "04_shape_bias.out.ipynb").read_text())
+    pages = [str(o.get("data", {})) for c in shown["cells"] for o in c.get("outputs", []) if o.get("data")]
+    assert not any("<img src=x" in page for page in pages)  # never placed into the page

@@ -389,11 +389,20 @@ def test_stimulus_thumbnails_report_unreadable_images(cue, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------- real data
-def test_matrix_agrees_with_metrics_on_real_data(trials):
-    cue = trials[trials["dataset"] == "cue-conflict"]
-    matrix = results.error_consistency_matrix(cue, datasets=["cue-conflict"]).set_index(["subject_a", "subject_b"])
-    direct = metrics.consistency(cue, per="dataset").set_index(["subject_a", "subject_b"])
-    assert np.allclose(matrix["error_consistency"], direct.loc[matrix.index, "error_consistency"])
+def test_matrix_agrees_with_an_independent_kappa_on_real_data(trials):
+    """Kappa of real pairs recomputed here from the trials (images both saw, :func:`_kappa` from the definition),
+    without humanlike.metrics."""
+    sketch = trials[trials["dataset"] == "sketch"]  # one condition, so kappa over the dataset is one kappa
+    matrix = results.error_consistency_matrix(sketch, datasets=["sketch"]).set_index(["subject_a", "subject_b"])
+    for a, b in [("subject-01", "subject-02"), ("resnet50", "subject-03"), ("resnet50", "simclr-resnet50x1")]:
+        left = sketch[sketch["subject"] == a].set_index("image_id")["correct"]
+        right = sketch[sketch["subject"] == b].set_index("image_id")["correct"]
+        shared = left.index.intersection(right.index)
+        assert len(shared) > 100
+        expected = _kappa(left[shared].to_numpy(), right[shared].to_numpy())
+        assert matrix.loc[(a, b), "error_consistency"] == pytest.approx(expected, abs=1e-12)
+        assert matrix.loc[(a, b), "n_trials"] == len(shared)
+        assert matrix.loc[(b, a), "error_consistency"] == pytest.approx(expected, abs=1e-12)
 
 
 def test_paper_findings_on_real_data(trials):
@@ -427,3 +436,83 @@ def test_paper_findings_on_real_data(trials):
     assert set(third["source"]) <= set(data.THIRD_PARTY_SOURCES)
     sin = third[third["training_data"] == "Stylized-ImageNet"]["shape_bias"]
     assert len(sin) and sin.min() > 0.5  # Geirhos et al. 2019: Stylized-ImageNet raises the shape bias
+
+
+# ------------------------------------------------------------------------------------------- chapter 3 findings
+def _kind_summary() -> pd.DataFrame:
+    """Mean kappa per kind: d1 human–human 0.5, human–supervised 0.2, human–self-supervised 0.23, model–model 0.6;
+    d2 0.4, 0.1, 0.13, 0.3."""
+    rows = []
+    for dataset, values in {"d1": (0.5, 0.2, 0.23, 0.6), "d2": (0.4, 0.1, 0.13, 0.3)}.items():
+        for kind, value in zip(("human–human", "human–supervised", "human–self-supervised", "model–model"), values):
+            rows.append((dataset, kind, value, value, value, 1))
+    return pd.DataFrame(rows, columns=["dataset", "kind", "mean", "min", "max", "n_pairs"])
+
+
+def _ceiling() -> pd.DataFrame:
+    """d1: humans 0.5 above the best model (m1, 0.3); d2: humans 0.4 below m2 (0.45)."""
+    return pd.DataFrame(
+        [("d1", 0.5, 0.4, 0.6, 0.25, 4, 3, "m1", 0.3), ("d2", 0.4, 0.3, 0.5, 0.2, 4, 1, "m2", 0.45)],
+        columns=["dataset", "human_mean", "human_min", "human_max", "model_mean", "n_model_pairs", "n_below",
+                 "best_model", "best_model_mean"],
+    )  # fmt: skip
+
+
+def test_consistency_findings_verdicts_hand_made():
+    facts = results.consistency_findings(_kind_summary(), _ceiling())
+    assert (facts["n_datasets"], facts["n_human_above"], facts["exceptions"]) == (2, 1, "d2 (m2)")
+    assert (facts["n_model_pairs"], facts["n_below"]) == (8, 4)
+    # self-supervised minus supervised: (0.23 + 0.13) / 2 - (0.2 + 0.1) / 2 = 0.03 < SIMILAR_KAPPA (0.05)
+    assert facts["ssl_minus_supervised"] == pytest.approx(0.03)
+    assert facts["ssl_vs_supervised"] == "similar"
+    assert results.consistency_findings(_kind_summary(), _ceiling(), similar=0.01)["ssl_vs_supervised"] == "more"
+    # models agree more than humans on d1 (0.6 > 0.5) but not d2 (0.3 < 0.4): 1 of 2 is not "most"
+    assert (facts["n_models_agree"], facts["n_summary_datasets"]) == (1, 2)
+    assert facts["models_agree_on_most"] is False
+    assert results.consistency_findings(_kind_summary(), _ceiling(), majority=0.4)["models_agree_on_most"] is True
+
+
+def test_consistency_findings_without_a_self_supervised_model():
+    summary = _kind_summary()
+    summary = summary[summary["kind"] != "human–self-supervised"]
+    facts = results.consistency_findings(summary, _ceiling())
+    assert np.isnan(facts["ssl_minus_supervised"]) and facts["ssl_vs_supervised"] == "missing"
+    summary = _kind_summary().assign(mean=lambda f: np.where(f["kind"] == "human–self-supervised", 0.05, f["mean"]))
+    assert results.consistency_findings(summary, _ceiling())["ssl_vs_supervised"] == "less"  # 0.05 - 0.15
+
+
+def test_kappa_by_kind_averages_datasets_per_group():
+    table = results.kappa_by_kind(_kind_summary(), {"d1 only": ["d1"], "both": None})
+    assert table.index.tolist() == ["human–human", "human–supervised", "human–self-supervised", "model–model"]
+    assert table.round(3).values.tolist() == [[0.5, 0.45], [0.2, 0.15], [0.23, 0.18], [0.6, 0.45]]
+
+
+# ------------------------------------------------------------------------------------------- chapter 4 findings
+def _shape_table(ssl: float, sin: float | None = None) -> pd.DataFrame:
+    """A shape_bias_intervals-like table: humans 0.9; supervised models 0.2 and 0.3; one self-supervised model."""
+    rows = [
+        ("humans", "humans", "human", None, results.PANELS[0], 0.9),
+        ("subject-01", "observer", "human", None, results.PANELS[0], 0.95),
+        ("resnet50", "model", "supervised", "ImageNet-1k", results.PANELS[0], 0.2),
+        ("bagnet33", "model", "supervised", "ImageNet-1k", results.PANELS[0], 0.3),
+        ("simclr-resnet50x1", "model", "self-supervised", "ImageNet-1k", results.PANELS[0], ssl),
+        ("resnet50 [x]", "model", "supervised", "ImageNet-1k", results.PANELS[1], 0.25),
+    ]
+    if sin is not None:
+        rows.append(("resnet50-sin [x]", "model", "supervised", "Stylized-ImageNet", results.PANELS[1], sin))
+    table = pd.DataFrame(rows, columns=["subject", "kind", "training", "training_data", "panel", "shape_bias"])
+    return table.assign(ci_low=table["shape_bias"] - 0.05, ci_high=table["shape_bias"] + 0.05)
+
+
+def test_shape_bias_findings_verdicts_hand_made():
+    # self-supervised 0.4: |0.4 - 0.25| = 0.15 to the supervised mean, |0.4 - 0.9| = 0.5 to humans -> supervised
+    f = results.shape_bias_findings(_shape_table(ssl=0.4, sin=0.8))
+    assert f["ssl_nearer_to"] == "supervised"
+    assert f["models_all_texture"] is True  # largest model 0.4 < 0.5
+    assert f["sin_above_imagenet"] is True  # 0.8 > 0.25 (the only third-party ImageNet-1k model)
+    # self-supervised 0.7: 0.45 from the supervised mean, 0.2 from humans -> humans; now a model is above 0.5
+    f = results.shape_bias_findings(_shape_table(ssl=0.7, sin=0.2))
+    assert f["ssl_nearer_to"] == "humans" and f["models_all_texture"] is False
+    assert f["sin_above_imagenet"] is False  # 0.2 < 0.25
+    f = results.shape_bias_findings(_shape_table(ssl=0.4).query("training != 'self-supervised'"))
+    assert f["ssl_nearer_to"] == "" and f["sin_above_imagenet"] is False

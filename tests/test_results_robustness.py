@@ -290,3 +290,105 @@ def test_confusion_findings_against_the_ceiling():
     similarity = pd.DataFrame(rows, columns=["dataset", "subject", "comparison", "similarity", "ci_low", "ci_high"])
     findings = results.confusion_findings(similarity)
     assert findings.values.tolist() == [["M", 1, 1, 2]]
+
+
+# ------------------------------------------------------------------------------------------- findings
+def _ood_and_gap() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hand-made chapter 1 tables: OOD accuracy on uniform noise (SimCLR 0.60, ResNet-50 0.40, humans 0.70) and
+    contrast, and paired differences whose intervals put SimCLR clearly above ResNet-50 (+0.10..+0.30), SimCLR
+    vs humans unclear (-0.20..+0.05), ResNet-50 clearly below humans on both datasets, SimCLR above on contrast."""
+    ood = pd.DataFrame(
+        [
+            ("uniform-noise", "simclr-resnet50x1", 0.60, 0.55, 0.65),
+            ("uniform-noise", "resnet50", 0.40, 0.35, 0.45),
+            ("uniform-noise", results.HUMANS, 0.70, 0.65, 0.75),
+            ("contrast", "resnet50", 0.50, 0.45, 0.55),
+            (results.ALL_DATASETS, "resnet50", 0.45, 0.40, 0.50),
+        ],
+        columns=["dataset", "subject", "ood_accuracy", "ci_low", "ci_high"],
+    )
+    gap = pd.DataFrame(
+        [
+            ("uniform-noise", "simclr-resnet50x1", "resnet50", 0.20, 0.10, 0.30),
+            ("uniform-noise", "simclr-resnet50x1", results.HUMANS, -0.10, -0.20, 0.05),
+            ("uniform-noise", "resnet50", results.HUMANS, -0.30, -0.40, -0.20),
+            ("contrast", "resnet50", results.HUMANS, -0.20, -0.30, -0.10),
+            ("contrast", "simclr-resnet50x1", results.HUMANS, 0.05, 0.01, 0.10),
+            (results.ALL_DATASETS, "resnet50", results.HUMANS, -0.25, -0.30, -0.20),
+        ],
+        columns=["dataset", "subject_a", "subject_b", "difference", "ci_low", "ci_high"],
+    )
+    return ood, gap
+
+
+def test_robustness_findings_hand_made():
+    ood, gap = _ood_and_gap()
+    f = results.robustness_findings(ood, gap, ["resnet50", "simclr-resnet50x1"])
+    minus = "\N{MINUS SIGN}"
+    assert f["simclr_tested"] is True
+    assert f["simclr"] == "60% (95% CI 55% to 65%)"
+    assert f["humans"] == "70% (95% CI 65% to 75%)"
+    assert f["simclr_minus_resnet50"] == "+20 points (95% CI +10 to +30)"
+    assert f["simclr_minus_humans"] == f"{minus}10 points (95% CI {minus}20 to +5)"
+    assert (f["simclr_vs_resnet50"], f["simclr_vs_humans"]) == ("above", "unclear")
+    # 2 datasets; resnet50 clearly below on both (2 > 0.5 * 2), simclr below on none and above on contrast
+    assert f["n_datasets"] == 2
+    assert f["tally"] == [("resnet50", 2, 0), ("simclr-resnet50x1", 0, 1)]
+    assert f["worse"] == ["resnet50"] and f["worse_trainings"] == ["supervised"]
+    # a stricter threshold: below on more than all datasets is impossible
+    assert results.robustness_findings(ood, gap, ["resnet50"], majority=1.0)["worse"] == []
+
+
+def test_robustness_findings_without_the_simclr_pair():
+    ood, gap = _ood_and_gap()
+    f = results.robustness_findings(ood, gap[gap["subject_b"] == results.HUMANS], ["resnet50", "simclr-resnet50x1"])
+    assert f["simclr_tested"] is False and "simclr" not in f
+
+
+def test_robustness_pairs_and_difference_cells():
+    assert results.robustness_pairs(["simclr-resnet50x1", "resnet50"]) == [
+        ("simclr-resnet50x1", "humans"), ("resnet50", "humans"), ("simclr-resnet50x1", "resnet50")
+    ]  # fmt: skip
+    _, gap = _ood_and_gap()
+    cells = results.difference_cells(gap)
+    # only rows against humans, no "all datasets" row; points = 100 x difference; clear = interval excludes 0
+    assert cells.values.tolist() == [
+        ["uniform-noise", "simclr-resnet50x1", -10.0, "-20 to +5", False],
+        ["uniform-noise", "resnet50", -30.0, "-40 to -20", True],
+        ["contrast", "resnet50", -20.0, "-30 to -10", True],
+        ["contrast", "simclr-resnet50x1", 5.0, "+1 to +10", True],
+    ]
+
+
+def test_category_findings_hand_made():
+    # ceilings 0.7 (d1) and 0.4 (d2); model M's similarity to observers 0.35 and 0.5
+    similarity = pd.DataFrame(
+        [
+            ("d1", results.HUMANS, results.TO_HUMANS, 0.7),
+            ("d1", "M", results.TO_HUMANS, 0.35),
+            ("d1", "M", results.TO_MODELS, 0.9),
+            ("d2", results.HUMANS, results.TO_HUMANS, 0.4),
+            ("d2", "M", results.TO_HUMANS, 0.5),
+        ],
+        columns=["dataset", "subject", "comparison", "similarity"],
+    )
+    # SimCLR correlates 0.6 with ResNet-50 and 0.3 with humans on d1 (nearer ResNet-50), 0.2 / 0.5 on d2
+    pairs = pd.DataFrame(
+        [
+            ("d1", "simclr-resnet50x1", "resnet50", 0.6),
+            ("d1", "simclr-resnet50x1", results.HUMANS, 0.3),
+            ("d2", "simclr-resnet50x1", "resnet50", 0.2),
+            ("d2", "simclr-resnet50x1", results.HUMANS, 0.5),
+            ("d1", "resnet50", "simclr-resnet50x1", 0.6),
+        ],
+        columns=["dataset", "subject_a", "subject_b", "confusion_similarity"],
+    )
+    f = results.category_findings(similarity, pairs)
+    assert (f["n_ceiling"], f["ceiling_min"], f["ceiling_min_dataset"]) == (2, 0.4, "d2")
+    assert (f["ceiling_max"], f["ceiling_max_dataset"]) == (0.7, "d1")
+    assert (f["models_min"], f["models_max"]) == (0.35, 0.5)
+    assert f["simclr_tested"] is True
+    assert (f["simclr_nearer"], f["simclr_n"]) == (1, 2)
+    assert f["simclr_median_resnet50"] == pytest.approx(0.4)  # median of 0.6 and 0.2
+    assert f["simclr_median_humans"] == pytest.approx(0.4)  # median of 0.3 and 0.5
+    assert results.category_findings(similarity, pairs[pairs["subject_b"] != "resnet50"])["simclr_tested"] is False

@@ -15,7 +15,9 @@ Steps (each timed):
    _build/assets/. The kernelspec "humanlike" (this Python) is registered inside the environment.
 2. execute: analysis/NN_<topic>.py (jupytext percent format) -> ipynb -> papermill -> book/chapters/NN_<topic>.ipynb,
    with the working directory at the repository root. A failing cell stops the build: its source and error are
-   printed, and the partly executed notebook is kept for inspection.
+   printed, and the partly executed notebook is kept for inspection. A chapter stopped by bad input (a wrong
+   parameter, an unknown model, a malformed file: humanlike's own errors) ends the build with that one line
+   instead (HUMANLIKE_DEBUG=1 shows the traceback).
 3. html: jupyter-book build book --config _config.yml --toc _toc.yml --path-output . -W -n --keep-going
    (notebooks are not executed again there). A chapter listed in _toc.yml whose analysis/ source does not
    exist yet gets a placeholder page (book/chapters/NN_<topic>.md), with a notice.
@@ -222,12 +224,16 @@ def _execute(source: str, parameters: dict, timeout: int | None = None) -> tuple
                 execution_timeout=timeout,
             )
         except PapermillExecutionError as err:
-            trace = ANSI.sub("", "\n".join(err.traceback or []))
-            report = (
-                f"cell [{err.exec_count}] of {src.relative_to(ROOT)} failed:\n"
-                f"{_indent(_cell_source(output, err.exec_count))}\n{err.ename}: {err.evalue}\n{_indent(trace)}\n"
-                f"(partly executed notebook: {output.relative_to(ROOT)})"
-            )
+            if err.ename in _user_errors() and os.environ.get("HUMANLIKE_DEBUG") != "1":
+                # A wrong parameter or input file: its one-line reason, not the library's internals.
+                report = f"{src.relative_to(ROOT)}: {' '.join(str(err.evalue).split())}"
+            else:
+                trace = ANSI.sub("", "\n".join(err.traceback or []))
+                report = (
+                    f"cell [{err.exec_count}] of {src.relative_to(ROOT)} failed:\n"
+                    f"{_indent(_cell_source(output, err.exec_count))}\n{err.ename}: {err.evalue}\n"
+                    f"{_indent(trace)}\n(partly executed notebook: {output.relative_to(ROOT)})"
+                )
         except Exception as err:  # conversion or kernel start-up problems
             report = f"{src.relative_to(ROOT)}: {type(err).__name__}: {err}"
         else:
@@ -244,6 +250,29 @@ def _execute(source: str, parameters: dict, timeout: int | None = None) -> tuple
             if line.strip() and not any(n in line for n in noise)
         )
     return src.stem, time.perf_counter() - start, report, stderr
+
+
+def _user_errors() -> set[str]:
+    """Names of the exceptions humanlike raises on purpose for bad input (:class:`humanlike.errors.HumanlikeError`
+    and its subclasses, e.g. ``ParameterError``, ``UnknownNameError``, ``DataFileError``): a chapter that stops
+    with one of them is reported by its message alone (``HUMANLIKE_DEBUG=1`` shows the traceback)."""
+    import importlib
+
+    try:
+        errors = importlib.import_module("humanlike.errors")
+    except ImportError:
+        return set()
+    for module in ("humanlike.params", "humanlike.data", "humanlike.stimuli", "humanlike.outputs"):
+        try:  # modules that define subclasses of their own
+            importlib.import_module(module)
+        except Exception:
+            pass
+    found, todo = set(), [errors.HumanlikeError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return found
 
 
 def _shown_errors(notebook: Path, source: Path) -> str | None:
@@ -293,6 +322,8 @@ def execute(chapters: list[Path], parameters: dict, jobs: int, timeout: int | No
                     other.cancel()
             else:
                 log(f"  {name}: {seconds:.1f} s")
+    if len(failures) == 1 and "\n" not in failures[0]:
+        raise BuildError(failures[0])  # a chapter's one-line reason (e.g. "parameter bootstrap: ...")
     if failures:
         raise BuildError("notebook execution failed\n\n" + "\n\n".join(failures))
 

@@ -15,7 +15,6 @@ Only the stimuli of cue-conflict, edge and silhouette are public outside the too
 from __future__ import annotations
 
 import base64
-import html
 import os
 from collections.abc import Sequence
 
@@ -25,6 +24,7 @@ import pandas as pd
 from . import data
 from .charts import TRAINING_COLORS, decision_maker_order
 from .results.common import natural_key, ordered_datasets, training_of
+from .text import html_text
 
 #: Datasets whose stimulus images the data layer can fetch.
 PUBLIC_STIMULI: tuple[str, ...] = ("cue-conflict", "edge", "silhouette")
@@ -132,17 +132,17 @@ class Explorer(widgets.VBox):
         if dataset not in PUBLIC_STIMULI:
             return (
                 "<div class='humanlike-no-stimulus' style='width:224px'><small>The "
-                f"{html.escape(dataset)} stimuli are not public outside the toolbox's release archives; "
+                f"{html_text(dataset)} stimuli are not public outside the toolbox's release archives; "
                 "the answers are shown without the image.</small></div>"
             )
         try:
             path = data.fetch(f"datasets/{dataset}/{category}/{image_id}", mirror=self._mirror)
             encoded = base64.b64encode(path.read_bytes()).decode("ascii")
         except Exception as err:  # a missing mirror or no network: show why instead of failing the widget
-            return f"<div style='width:224px'><small>stimulus unavailable: {html.escape(str(err))}</small></div>"
+            return f"<div style='width:224px'><small>stimulus unavailable: {html_text(str(err))}</small></div>"
         return (
             f"<img src='data:image/png;base64,{encoded}' width='224' height='224' "
-            f"alt='{html.escape(image_id)}' title='{html.escape(image_id)}'/>"
+            f"alt='{html_text(image_id)}' title='{html_text(image_id)}'/>"
         )
 
     def _render(self) -> None:
@@ -155,10 +155,10 @@ class Explorer(widgets.VBox):
         dataset, category, image_id = self.dataset.value, rows["category"].iloc[0], self.image.value
         self.stimulus.value = self._stimulus_html(dataset, category, image_id)
         humans, models = rows[rows["is_human"]], rows[~rows["is_human"]]
-        facts = [f"presented category: <b>{html.escape(category)}</b>"]
+        facts = [f"presented category: <b>{html_text(category)}</b>"]
         if dataset == "cue-conflict":
             texture = data.texture_category(pd.Series([image_id])).iloc[0]
-            facts.append(f"texture: <b>{html.escape(texture)}</b>")
+            facts.append(f"texture: <b>{html_text(texture)}</b>")
         facts.append(f"humans correct: {int(humans['correct'].sum())} of {len(humans)}")
         facts.append(f"models correct: {int(models['correct'].sum())} of {len(models)}")
         self.summary.value = "<br/>".join(facts)
@@ -170,8 +170,8 @@ class Explorer(widgets.VBox):
             colour = TRAINING_COLORS.get(kind, TRAINING_COLORS["unknown"])
             mark = "&#10003;" if row.correct else "&#10007;"
             body.append(
-                f"<tr><td><span style='color:{colour}'>&#9632;</span> {html.escape(row.subject)}</td>"
-                f"<td>{html.escape(kind)}</td><td>{html.escape(str(row.response))}</td><td>{mark}</td></tr>"
+                f"<tr><td><span style='color:{colour}'>&#9632;</span> {html_text(row.subject)}</td>"
+                f"<td>{html_text(kind)}</td><td>{html_text(str(row.response))}</td><td>{mark}</td></tr>"
             )
         self.answers.value = (
             "<table class='humanlike-answers'><thead><tr><th>decision maker</th><th>training</th>"

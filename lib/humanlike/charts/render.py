@@ -7,13 +7,14 @@ same way; :func:`show` displays a chart from anywhere in a cell.
 from __future__ import annotations
 
 import hashlib
-import html
 import itertools
 import json
 from collections.abc import Mapping
 from typing import Any
 
 import altair as alt
+
+from ..text import html_text
 
 __all__ = ["MAX_CHART_BYTES", "EMBED_OPTIONS", "to_html", "show", "enable"]
 
@@ -80,7 +81,7 @@ def to_html(chart: alt.TopLevelMixin | Mapping[str, Any], *, div_id: str | None 
     if div_id is None:
         digest = hashlib.sha1(text.encode()).hexdigest()[:10]
         div_id = f"hl-chart-{digest}-{next(_counter)}"
-    return _TEMPLATE.format(div_id=html.escape(div_id), spec=text, options=_script_json(EMBED_OPTIONS))
+    return _TEMPLATE.format(div_id=html_text(div_id), spec=text, options=_script_json(EMBED_OPTIONS))
 
 
 def _mimebundle(spec: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ Tables from :mod:`humanlike.results.shape_bias`; the gallery's images come in as
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from ..data import CATEGORIES
+from ..text import html_text
 from .common import (
     DEFAULT_WIDTH,
     HUMANS,
@@ -209,7 +209,7 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
 
     def pill(text: str, answer: str) -> str:
         return (f"<span style='background:{ANSWER_COLORS[answer]};border-radius:3px;padding:0 4px;"
-                f"white-space:nowrap'>{html.escape(text)}</span>")  # fmt: skip
+                f"white-space:nowrap'>{html_text(text)}</span>")  # fmt: skip
 
     pad = "padding:2px 6px;border-bottom:1px solid #eee;"
     cell = f"style='{pad}text-align:center'"
@@ -218,12 +218,12 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
     for row in images.itertuples():
         src = thumbnails.get(str(row.image_id))
         if src and str(src).startswith("data:image/"):
-            img = f"<img src='{html.escape(src)}' width='{size}' alt='{html.escape(str(row.image_id))}'>"
+            img = f"<img src='{html_text(src)}' width='{size}' alt='{html_text(str(row.image_id))}'>"
         else:
             img = "<em>image not available</em>"
         head.append(
-            f"<th style='{pad}text-align:center;vertical-align:top'>{img}<br><span style='font-weight:normal'>shape <b>{html.escape(row.shape)}</b><br>"
-            f"texture <b>{html.escape(row.texture)}</b></span></th>"
+            f"<th style='{pad}text-align:center;vertical-align:top'>{img}<br><span style='font-weight:normal'>shape <b>{html_text(row.shape)}</b><br>"
+            f"texture <b>{html_text(row.texture)}</b></span></th>"
         )
     body = []
     humans = examples[examples["is_human"].astype(bool)]
@@ -234,7 +234,7 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
         line.append(f"<td {cell}>{' '.join(parts)}</td>")
     body.append("<tr>" + "".join(line) + "</tr>")
     for model in models:
-        line = [f"<th {name_cell}>{html.escape(model)}</th>"]
+        line = [f"<th {name_cell}>{html_text(model)}</th>"]
         for image in images["image_id"]:
             if (image, model) in answers.index:
                 found = answers.loc[(image, model)]

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import benchmark
-from .common import ALL_DATASETS, sort_by_dataset, training_types
+from .. import benchmark, metrics
+from .common import ALL_DATASETS, HUMANS, observer_names, sort_by_dataset, training_types
 
 __all__ = [
     "benchmark_scopes",
     "benchmark_on_datasets_of",
+    "model_kappa_intervals",
+    "placement_findings",
 ]
 
 def benchmark_scopes(trials: pd.DataFrame) -> pd.DataFrame:
@@ -48,3 +50,48 @@ def benchmark_on_datasets_of(trials: pd.DataFrame, model: str) -> pd.DataFrame:
         raise ValueError(f"no trials of model {model!r}")
     return benchmark.benchmark_table(trials[trials["dataset"].isin(have)])
 
+
+
+def model_kappa_intervals(trials: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Error consistency of ``model`` with the human observers, per dataset it was evaluated on, averaged over the
+    observers, with a 95% percentile bootstrap interval over images
+    (:func:`humanlike.metrics.bootstrap_error_consistency` with ``average_b=True``).
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, error_consistency, ci_low, ci_high``.
+    """
+    have = trials.loc[trials["subject"] == model, "dataset"].unique()
+    if len(have) == 0:
+        raise ValueError(f"no trials of model {model!r}")
+    subset = trials[trials["dataset"].isin(have)]
+    humans = observer_names(subset)
+    kappa = metrics.bootstrap_error_consistency(subset, [model], humans, n_boot=n_boot, seed=seed, average_b=True)
+    return sort_by_dataset(kappa)[["dataset", "error_consistency", "ci_low", "ci_high"]]
+
+
+def placement_findings(own: pd.DataFrame, model: str) -> dict[str, object]:
+    """Where ``model`` stands in :func:`benchmark_on_datasets_of`, as numbers for chapter 5's prose.
+
+    Returns
+    -------
+    dict
+        ``ood_accuracy``, ``error_consistency`` and ``mean_rank`` of the model; ``humans_error_consistency``
+        (human observers among themselves on the same datasets); ``n_models`` (models ranked, humans not
+        counted); ``n_datasets``.
+    """
+    table = own.set_index("model")
+    if model not in table.index:
+        raise ValueError(f"{model!r} is not in the table")
+    row = table.loc[model]
+    return {
+        "ood_accuracy": float(row["ood_accuracy"]),
+        "error_consistency": float(row["error_consistency"]),
+        "mean_rank": float(row["mean_rank"]),
+        "humans_error_consistency": (
+            float(table.loc[HUMANS, "error_consistency"]) if HUMANS in table.index else float("nan")
+        ),
+        "n_models": int((own["model"] != HUMANS).sum()),
+        "n_datasets": int(row["n_datasets"]),
+    }

@@ -15,7 +15,17 @@ import numpy as np
 import pandas as pd
 
 from .. import data, metrics
-from .common import HUMANS, observer_names, ordered_datasets, pool_humans, sort_by_dataset, training_types, with_pooled_humans
+from .common import (
+    HUMANS,
+    SIMCLR,
+    SUPERVISED,
+    observer_names,
+    ordered_datasets,
+    pool_humans,
+    sort_by_dataset,
+    training_types,
+    with_pooled_humans,
+)
 
 __all__ = [
     "TO_HUMANS",
@@ -25,6 +35,7 @@ __all__ = [
     "confusion_similarity_summary",
     "confusion_findings",
     "response_entropy_table",
+    "category_findings",
 ]
 
 
@@ -213,3 +224,52 @@ def response_entropy_table(trials: pd.DataFrame) -> pd.DataFrame:
     return sort_by_dataset(out, "_human", "subject").drop(columns="_human")
 
 
+
+
+def category_findings(similarity: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, object]:
+    """Chapter 2's claims as numbers.
+
+    Parameters
+    ----------
+    similarity : DataFrame
+        :func:`confusion_similarity_summary`.
+    pairs : DataFrame
+        :func:`confusion_similarity_matrix` (models and the pooled humans).
+
+    Returns
+    -------
+    dict
+        ``n_ceiling`` (datasets with a human ceiling), ``ceiling_min`` / ``ceiling_max`` (the lowest and highest
+        ceiling) with ``ceiling_min_dataset`` / ``ceiling_max_dataset``; ``models_min`` / ``models_max`` (the
+        models' similarity to human observers, over models and datasets; NaN without models); ``simclr_tested``
+        (both :data:`SIMCLR` and :data:`SUPERVISED` present) and then ``simclr_nearer`` (datasets on which
+        SimCLR's confusions correlate more with ResNet-50's than with the pooled humans'), ``simclr_n`` (datasets
+        compared), ``simclr_median_resnet50`` and ``simclr_median_humans`` (median correlations).
+
+    See Also
+    --------
+    confusion_findings : the per-model counts against the ceiling.
+    """
+    to_humans = similarity[similarity["comparison"] == TO_HUMANS]
+    ceiling = to_humans[to_humans["subject"] == HUMANS].dropna(subset=["similarity"])
+    models = to_humans[to_humans["subject"] != HUMANS]["similarity"].dropna()
+    facts: dict[str, object] = {"n_ceiling": len(ceiling)}
+    if len(ceiling):
+        low, high = ceiling.loc[ceiling["similarity"].idxmin()], ceiling.loc[ceiling["similarity"].idxmax()]
+        facts.update(ceiling_min=float(low["similarity"]), ceiling_min_dataset=low["dataset"],
+                     ceiling_max=float(high["similarity"]), ceiling_max_dataset=high["dataset"])  # fmt: skip
+    facts.update(models_min=float(models.min()) if len(models) else np.nan,
+                 models_max=float(models.max()) if len(models) else np.nan)  # fmt: skip
+    simclr = pairs[pairs["subject_a"] == SIMCLR]
+    simclr = simclr.pivot(index="dataset", columns="subject_b", values="confusion_similarity")
+    tested = {SUPERVISED, HUMANS} <= set(simclr.columns)
+    facts["simclr_tested"] = tested
+    if tested:
+        both = simclr[[SUPERVISED, HUMANS]].dropna()
+        facts.update(
+            simclr_nearer=int((both[SUPERVISED] > both[HUMANS]).sum()),
+            simclr_n=len(both),
+            simclr_median_resnet50=float(both[SUPERVISED].median()),
+            simclr_median_humans=float(both[HUMANS].median()),
+        )
+    return facts

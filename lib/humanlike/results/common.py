@@ -20,6 +20,9 @@ __all__ = [
     "HUMANS",
     "ALL_DATASETS",
     "TRAINING_ORDER",
+    "MAJORITY",
+    "SIMCLR",
+    "SUPERVISED",
     "Distortion",
     "DISTORTIONS",
     "training_of",
@@ -36,6 +39,7 @@ __all__ = [
     "model_names",
     "pool_humans",
     "with_pooled_humans",
+    "trial_counts",
     "direction",
     "describe",
 ]
@@ -46,6 +50,15 @@ ALL_DATASETS = "all datasets"
 #: The training types in legend and sort order (``human`` for observers and ``humans``; ``unknown``: a model
 #: without metadata).
 TRAINING_ORDER: tuple[str, ...] = ("human", "supervised", "self-supervised", "weakly-supervised", "unknown")
+
+
+#: "On most datasets" in the chapters' findings means on more than this fraction of the datasets shown (a
+#: simple majority), so that the prose's "most" is literally true.
+MAJORITY = 0.5
+
+#: The one self-supervised model of the paper in the public data, and its supervised counterpart (same
+#: architecture, ResNet-50): the pair behind the chapters' SimCLR findings.
+SIMCLR, SUPERVISED = "simclr-resnet50x1", "resnet50"
 
 
 # ------------------------------------------------------------------------------------------ decision makers
@@ -108,6 +121,29 @@ def with_pooled_humans(trials: pd.DataFrame) -> pd.DataFrame:
     """The trials plus a copy of the human ones under the name :data:`HUMANS` (all observers pooled)."""
     humans = trials[trials["is_human"].astype(bool)]
     return pd.concat([trials, humans.assign(subject=HUMANS)], ignore_index=True)
+
+
+def trial_counts(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials behind a build, per dataset: how many human observers and models answered, and how many trials
+    each group contributed; a last row :data:`ALL_DATASETS` counts distinct observers and models over all.
+
+    Returns
+    -------
+    DataFrame
+        Index ``dataset`` (paper's order, then :data:`ALL_DATASETS`), integer columns ``humans: observers,
+        models: observers, humans: trials, models: trials``.
+    """
+    columns = ["humans: observers", "models: observers", "humans: trials", "models: trials"]
+    human = trials["is_human"].astype(bool)
+
+    def counts(rows: pd.DataFrame, is_human: pd.Series) -> list[int]:
+        return [rows.loc[is_human, "subject"].nunique(), rows.loc[~is_human, "subject"].nunique(),
+                int(is_human.sum()), int((~is_human).sum())]  # fmt: skip
+
+    datasets = ordered_datasets(trials["dataset"])
+    rows = [counts(trials[trials["dataset"] == d], human[trials["dataset"] == d]) for d in datasets]
+    rows.append(counts(trials, human))
+    return pd.DataFrame(rows, columns=columns, index=pd.Index([*datasets, ALL_DATASETS], name="dataset"))
 
 
 # ------------------------------------------------------------------------------------------ dataset order

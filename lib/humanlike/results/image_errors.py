@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import benchmark, data, metrics
-from .common import HUMANS, condition_levels, human_names, model_names, sort_by_dataset, training_of
+from .common import HUMANS, MAJORITY, condition_levels, human_names, model_names, sort_by_dataset, training_of
 
 __all__ = [
     "PAIR_KINDS",
@@ -27,6 +27,8 @@ __all__ = [
     "consistency_by_level",
     "consistency_intervals",
     "ceiling_comparison",
+    "SIMILAR_KAPPA",
+    "kappa_by_kind",
     "consistency_findings",
 ]
 
@@ -247,32 +249,88 @@ def ceiling_comparison(intervals: pd.DataFrame) -> pd.DataFrame:
     return out[columns]
 
 
-def consistency_findings(summary: pd.DataFrame, ceiling: pd.DataFrame) -> pd.Series:
-    """The chapter's claims as numbers, from :func:`consistency_summary` and :func:`ceiling_comparison`:
+#: Self-supervised and supervised models count as "about equally" consistent with humans when their mean kappa
+#: with the observers differs by less than this. It is about the typical half-width of the 95% bootstrap interval
+#: of a single model–observer kappa on the published data (median 0.05), so a smaller difference is not read as
+#: a difference.
+SIMILAR_KAPPA = 0.05
 
-    * ``n_datasets``: datasets with at least one model; ``n_human_above``: of those, datasets where the mean
-      human–human kappa exceeds the mean kappa of every model with the observers; ``exceptions``: the others, as
-      "dataset (best model)" text;
-    * ``ssl_minus_supervised``: mean over datasets of the human–self-supervised kappa minus that of the
-      human–supervised kappa (NaN without both kinds);
-    * ``n_models_agree``: datasets where pairs of models agree more than pairs of humans (mean kappa), out of
-      ``n_summary_datasets``.
+
+def kappa_by_kind(summary: pd.DataFrame, groups: dict[str, Sequence[str] | None]) -> pd.DataFrame:
+    """Mean kappa per kind of pair, averaged over the datasets of each group (each dataset weighs the same).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`consistency_summary`.
+    groups : dict
+        Column title -> the datasets it averages over (``None``: all datasets of ``summary``).
+
+    Returns
+    -------
+    DataFrame
+        Index ``pair`` (the kinds, in :data:`PAIR_KINDS` order), one column per group (NaN where a group has
+        no pair of that kind).
+    """
+    columns = {}
+    for title, datasets in groups.items():
+        rows = summary if datasets is None else summary[summary["dataset"].isin(list(datasets))]
+        columns[title] = overall_consistency(rows).set_index("kind")["mean"]
+    table = pd.DataFrame(columns)
+    order = [k for k in PAIR_KINDS if k in table.index] + [k for k in table.index if k not in PAIR_KINDS]
+    table = table.reindex(order)
+    table.index.name = "pair"
+    return table
+
+
+def consistency_findings(
+    summary: pd.DataFrame, ceiling: pd.DataFrame, *, similar: float = SIMILAR_KAPPA, majority: float = MAJORITY
+) -> pd.Series:
+    """Chapter 3's claims as numbers and verdict keys, from :func:`consistency_summary` and
+    :func:`ceiling_comparison`.
+
+    Parameters
+    ----------
+    summary, ceiling : DataFrame
+        The two tables.
+    similar : float, default :data:`SIMILAR_KAPPA`
+        Below this absolute difference in mean kappa, self-supervised and supervised count as similar.
+    majority : float, default :data:`MAJORITY`
+        ``models_agree_on_most`` needs more than this fraction of the datasets.
+
+    Returns
+    -------
+    Series
+        * ``n_datasets``: datasets with at least one model; ``n_human_above``: of those, datasets where the mean
+          human–human kappa exceeds the mean kappa of every model with the observers; ``exceptions``: the
+          others, as "dataset (best model)" text;
+        * ``n_model_pairs`` / ``n_below``: model–observer pairs, and those whose interval lies below the human
+          mean of their dataset;
+        * ``ssl_minus_supervised``: mean over datasets of the human–self-supervised kappa minus that of the
+          human–supervised kappa (NaN without both kinds), and its verdict ``ssl_vs_supervised``: ``"missing"``,
+          ``"similar"``, ``"more"`` or ``"less"`` (self-supervised more / less consistent with humans);
+        * ``n_models_agree``: datasets where pairs of models agree more than pairs of humans (mean kappa), out of
+          ``n_summary_datasets``; ``models_agree_on_most``: more than ``majority`` of them.
     """
     above = ceiling.dropna(subset=["best_model_mean"])
     higher = above["human_mean"] > above["best_model_mean"]
     means = summary.pivot_table(index="dataset", columns="kind", values="mean")
     overall = means.mean()
     both = {"model–model", "human–human"} <= set(means.columns)
+    gap = overall.get("human–self-supervised", np.nan) - overall.get("human–supervised", np.nan)
+    verdict = "missing" if pd.isna(gap) else "similar" if abs(gap) < similar else "more" if gap > 0 else "less"
+    agree = int((means["model–model"] > means["human–human"]).sum()) if both else 0
     return pd.Series(
         {
             "n_datasets": len(above),
             "n_human_above": int(higher.sum()),
             "exceptions": ", ".join(f"{r.dataset} ({r.best_model})" for r in above[~higher].itertuples()),
-            "ssl_minus_supervised": overall.get("human–self-supervised", np.nan) - overall.get("human–supervised", np.nan),
-            "n_models_agree": int((means["model–model"] > means["human–human"]).sum()) if both else 0,
+            "n_model_pairs": int(ceiling["n_model_pairs"].sum()),
+            "n_below": int(ceiling["n_below"].sum()),
+            "ssl_minus_supervised": gap,
+            "ssl_vs_supervised": verdict,
+            "n_models_agree": agree,
             "n_summary_datasets": len(means),
+            "models_agree_on_most": bool(len(means) and agree > majority * len(means)),
         }
     )
-
-
-

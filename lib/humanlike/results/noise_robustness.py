@@ -19,6 +19,11 @@ from .common import (
     ALL_DATASETS,
     DISTORTIONS,
     HUMANS,
+    MAJORITY,
+    SIMCLR,
+    SUPERVISED,
+    describe,
+    direction,
     distortion_levels,
     observer_names,
     ordered_datasets,
@@ -33,6 +38,10 @@ __all__ = [
     "ood_accuracy",
     "ood_accuracy_difference",
     "robustness_tally",
+    "NOISE",
+    "robustness_pairs",
+    "difference_cells",
+    "robustness_findings",
 ]
 
 
@@ -229,3 +238,108 @@ def robustness_tally(gap: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
 
 
 
+
+
+#: The dataset of the paper's exception: SimCLR is more robust than its supervised counterpart to uniform noise.
+NOISE = "uniform-noise"
+_SIDES = {1: "above", -1: "below", 0: "unclear"}
+
+
+def robustness_pairs(models: Sequence[str]) -> list[tuple[str, str]]:
+    """The pairs chapter 1 compares: every model against :data:`HUMANS`, and :data:`SIMCLR` against
+    :data:`SUPERVISED` when both are among ``models``.
+
+    >>> robustness_pairs(["resnet50", "bagnet33"])
+    [('resnet50', 'humans'), ('bagnet33', 'humans')]
+    """
+    pairs = [(m, HUMANS) for m in models if m != HUMANS]
+    if {SIMCLR, SUPERVISED} <= set(models):
+        pairs.append((SIMCLR, SUPERVISED))
+    return pairs
+
+
+def difference_cells(gap: pd.DataFrame) -> pd.DataFrame:
+    """The cells of chapter 1's "models against humans" heatmap: each model's OOD accuracy minus the humans', per
+    dataset, in accuracy points.
+
+    Parameters
+    ----------
+    gap : DataFrame
+        :func:`ood_accuracy_difference` (rows against :data:`HUMANS` are used; :data:`ALL_DATASETS` is not a
+        dataset and left out).
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, subject_a, points, interval, clear``: ``points`` the difference x 100 rounded to 0.1,
+        ``interval`` its paired interval as text (``"-12 to -3"``), ``clear`` whether that interval excludes 0.
+    """
+    cells = gap[(gap["dataset"] != ALL_DATASETS) & (gap["subject_b"] == HUMANS)]
+    return pd.DataFrame(
+        {
+            "dataset": cells["dataset"].to_numpy(),
+            "subject_a": cells["subject_a"].to_numpy(),
+            "points": (100 * cells["difference"]).round(1).to_numpy(),
+            "interval": [f"{100 * lo:+.0f} to {100 * hi:+.0f}" for lo, hi in zip(cells["ci_low"], cells["ci_high"])],
+            "clear": [direction(lo, hi) != 0 for lo, hi in zip(cells["ci_low"], cells["ci_high"])],
+        }
+    )
+
+
+def robustness_findings(
+    ood: pd.DataFrame, gap: pd.DataFrame, models: Sequence[str], *, majority: float = MAJORITY
+) -> dict[str, object]:
+    """Chapter 1's claims as numbers and verdict keys.
+
+    Parameters
+    ----------
+    ood : DataFrame
+        :func:`ood_accuracy`.
+    gap : DataFrame
+        :func:`ood_accuracy_difference` with the pairs of :func:`robustness_pairs`.
+    models : sequence of str
+        The models shown, in display order.
+    majority : float, default :data:`MAJORITY`
+        A model is listed in ``worse`` when it is clearly below humans on more than this fraction of datasets.
+
+    Returns
+    -------
+    dict
+        ``simclr_tested`` (bool: uniform-noise, :data:`SIMCLR` and :data:`SUPERVISED` all present); when tested,
+        ``simclr``, ``resnet50``, ``humans`` (OOD accuracy on uniform noise as text with its interval,
+        :func:`describe`), ``simclr_minus_resnet50`` and ``simclr_minus_humans`` (differences as text) and their
+        verdicts ``simclr_vs_resnet50`` / ``simclr_vs_humans``: ``"above"``, ``"below"`` or ``"unclear"``
+        (:func:`direction` of the paired interval). Always: ``n_datasets`` (datasets shown, without
+        :data:`ALL_DATASETS`), ``tally`` (list of ``(model, below, above)``, :func:`robustness_tally`),
+        ``worse`` (models clearly below humans on more than ``majority`` of the datasets) and
+        ``worse_trainings`` (their training types, sorted).
+
+    See Also
+    --------
+    humanlike.charts.noise_robustness
+    """
+    facts: dict[str, object] = {}
+    accuracy = ood.set_index(["dataset", "subject"])
+    versus = gap.set_index(["dataset", "subject_a", "subject_b"])
+    tested = {(NOISE, SIMCLR, SUPERVISED), (NOISE, SIMCLR, HUMANS)} <= set(versus.index) and {
+        (NOISE, SIMCLR), (NOISE, SUPERVISED), (NOISE, HUMANS)
+    } <= set(accuracy.index)
+    facts["simclr_tested"] = tested
+    if tested:
+        for key, name in (("simclr", SIMCLR), ("resnet50", SUPERVISED), ("humans", HUMANS)):
+            row = accuracy.loc[(NOISE, name)]
+            facts[key] = describe(row["ood_accuracy"], row["ci_low"], row["ci_high"])
+        for key, other in (("resnet50", SUPERVISED), ("humans", HUMANS)):
+            row = versus.loc[(NOISE, SIMCLR, other)]
+            facts[f"simclr_minus_{key}"] = describe(row["difference"], row["ci_low"], row["ci_high"], difference=True)
+            facts[f"simclr_vs_{key}"] = _SIDES[direction(row["ci_low"], row["ci_high"])]
+    n_datasets = ood.loc[ood["dataset"] != ALL_DATASETS, "dataset"].nunique()
+    tally = robustness_tally(gap, models)
+    worse = tally[tally["below"] > majority * n_datasets]
+    facts.update(
+        n_datasets=int(n_datasets),
+        tally=[(r.subject, int(r.below), int(r.above)) for r in tally.itertuples()],
+        worse=list(worse["subject"]),
+        worse_trainings=sorted(set(worse["training"])),
+    )
+    return facts

@@ -214,6 +214,9 @@ def shape_bias_findings(table: pd.DataFrame, categories: pd.DataFrame | None = N
     trained on ImageNet-1k, any training), ``sin_min, sin_max`` (trained on Stylized-ImageNet); with
     ``categories``: ``humans_category_min(_name)`` (the humans' least shape-driven category) and
     ``model_cells_below_half`` (fraction of model x category cells of the model-vs-human panel below 0.5).
+    Verdicts: ``models_all_texture`` (every model of that panel below 0.5), ``sin_above_imagenet`` (every
+    Stylized-ImageNet network above every third-party ImageNet-1k one), ``ssl_nearer_to`` (``"supervised"`` or
+    ``"humans"``: which the mean self-supervised shape bias is nearer to; ``""`` without all three groups).
     """
     nan = np.nan
     own = table[table["panel"] == PANELS[0]]
@@ -248,6 +251,14 @@ def shape_bias_findings(table: pd.DataFrame, categories: pd.DataFrame | None = N
     facts["third_imagenet_max"] = third[third["training_data"] == "ImageNet-1k"]["shape_bias"].max()
     sin = third[third["training_data"] == "Stylized-ImageNet"]["shape_bias"]
     facts.update(sin_min=sin.min(), sin_max=sin.max())
+    # Verdicts the prose states. NaN compares False, so a missing group never yields a claim.
+    facts["models_all_texture"] = bool(len(models) and facts["model_max"] < 0.5)
+    facts["sin_above_imagenet"] = bool(pd.notna(facts["sin_min"]) and facts["sin_min"] > facts["third_imagenet_max"])
+    ssl, sup, hum = facts["mean_self-supervised"], facts["mean_supervised"], facts["humans"]
+    if pd.notna(ssl) and pd.notna(sup) and pd.notna(hum):
+        facts["ssl_nearer_to"] = "supervised" if abs(ssl - sup) < abs(ssl - hum) else "humans"
+    else:
+        facts["ssl_nearer_to"] = ""
     if categories is not None and len(categories):
         mine = categories  # third-party names carry their owner ("resnet50 [rgeirhos]"): no clash with these
         human_cats = mine[mine["subject"] == HUMANS].dropna(subset=["shape_bias"])

@@ -1,0 +1,95 @@
+"""Result tables of the introduction (trial counts) and chapter 5 (placing a new model): humanlike.results.
+
+Hand-made tables whose answers are worked out in the comments, then the published data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from humanlike import benchmark, data, results
+from humanlike.data import CATEGORIES
+
+
+def _kappa(x, y) -> float:
+    """Cohen's kappa of two correctness vectors, from the definition (independent of humanlike.metrics)."""
+    x, y = np.asarray(x, bool), np.asarray(y, bool)
+    observed = np.mean(x == y)
+    p, q = x.mean(), y.mean()
+    expected = p * q + (1 - p) * (1 - q)
+    return (observed - expected) / (1 - expected)
+
+
+def _trials(correctness: dict[str, list[int]], dataset: str) -> pd.DataFrame:
+    rows = []
+    for subject, hits in correctness.items():
+        for i, hit in enumerate(hits):
+            category = CATEGORIES[i % 16]
+            rows.append(
+                dict(dataset=dataset, subject=subject, is_human=subject.startswith("subject-"), condition="0",
+                     category=category, response=category if hit else CATEGORIES[(i + 1) % 16],
+                     image_id=f"img{i}.png", imagename=f"img{i}.png", correct=bool(hit), session=1, trial=i + 1)
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+EDGE = {
+    "subject-01": [1, 1, 1, 1, 0, 0, 0, 0],
+    "subject-02": [1, 1, 1, 0, 0, 0, 0, 1],
+    "new-model": [1, 0, 1, 0, 1, 0, 1, 0],
+    "resnet50": [1, 1, 0, 0, 1, 1, 0, 0],
+}
+
+
+def test_trial_counts_by_hand():
+    # edge: 2 observers x 8 trials, 2 models x 8; sketch: 1 observer (subject-01) x 8, 1 model x 8
+    trials = pd.concat(
+        [_trials(EDGE, "edge"), _trials({k: EDGE[k] for k in ("subject-01", "resnet50")}, "sketch")],
+        ignore_index=True,
+    )
+    counts = results.trial_counts(trials)
+    assert counts.index.tolist() == ["edge", "sketch", results.ALL_DATASETS]
+    assert counts.values.tolist() == [[2, 2, 16, 16], [1, 1, 8, 8], [2, 2, 24, 24]]
+    assert list(counts.columns) == ["humans: observers", "models: observers", "humans: trials", "models: trials"]
+
+
+def test_model_kappa_intervals_average_the_observers():
+    trials = _trials(EDGE, "edge")
+    kappa = results.model_kappa_intervals(trials, "new-model", n_boot=200, seed=0)
+    expected = np.mean([_kappa(EDGE["new-model"], EDGE[h]) for h in ("subject-01", "subject-02")])
+    assert kappa["dataset"].tolist() == ["edge"]
+    assert kappa["error_consistency"].iloc[0] == pytest.approx(expected)  # (0 + 0) / 2 for these answers
+    assert kappa["ci_low"].iloc[0] <= kappa["error_consistency"].iloc[0] <= kappa["ci_high"].iloc[0]
+    with pytest.raises(ValueError, match="no trials of model 'nobody'"):
+        results.model_kappa_intervals(trials, "nobody")
+
+
+def test_placement_findings_reads_the_model_row():
+    own = pd.DataFrame(
+        {
+            "model": ["humans", "resnet50", "new-model", "bagnet33"],
+            "ood_accuracy": [0.9, 0.6, 0.7, 0.5],
+            "accuracy_difference": [0.0, 0.1, 0.2, 0.3],
+            "observed_consistency": [0.8, 0.7, 0.6, 0.5],
+            "error_consistency": [0.4, 0.2, 0.25, 0.1],
+            "mean_rank": [np.nan, 1.5, 1.67, 3.0],
+            "n_datasets": [3, 3, 3, 3],
+        }
+    )
+    f = results.placement_findings(own, "new-model")
+    assert f == {"ood_accuracy": 0.7, "error_consistency": 0.25, "mean_rank": 1.67, "humans_error_consistency": 0.4,
+                 "n_models": 3, "n_datasets": 3}  # fmt: skip
+    with pytest.raises(ValueError, match="'other' is not in the table"):
+        results.placement_findings(own, "other")
+
+
+def test_placement_on_published_data(trials):
+    edge = trials[trials["dataset"].isin(["edge", "silhouette"])]
+    own = results.benchmark_on_datasets_of(edge, "resnet50")
+    f = results.placement_findings(own, "resnet50")
+    table = benchmark.benchmark_table(edge).set_index("model")
+    assert f["error_consistency"] == table.loc["resnet50", "error_consistency"]
+    assert f["humans_error_consistency"] == table.loc["humans", "error_consistency"]
+    assert f["n_models"] == len(data.MODELS) and f["n_datasets"] == 2
