@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import HumanlikeError, UnknownNameError
+from .names import MODEL_NAME_CHARS, is_model_name
 
 __all__ = [
     "ParameterError",
     "MAX_BOOTSTRAP",
-    "NAME_PATTERN",
+    "GLOB_CHARS",
     "Chapter",
     "as_list",
     "chapter",
@@ -47,9 +48,9 @@ __all__ = [
 #: beyond a few thousand resamples the ends of a 95% percentile interval no longer move in the reported digits.
 MAX_BOOTSTRAP = 10_000
 
-#: What a model name (or a glob of names) may contain: letters, digits, ``. _ + -`` and the glob characters
-#: ``* ? [ ]``. Names reach file names and pages; anything else (``<``, quotes, spaces, ``/``) is refused.
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9._+\-*?\[\]]+$")
+#: The characters of fnmatch globs, allowed in the ``models`` parameter besides those of a model name
+#: (:func:`humanlike.names.is_model_name`: letters, digits and ``. _ + -``).
+GLOB_CHARS = "*?[]"
 
 _NONE_TEXT = ("", "none", "null")
 _TRUE_TEXT = ("true", "yes", "1", "on")
@@ -222,8 +223,8 @@ def dataset_names(
 
 
 def model_names(name: str, value: Any, extra_dirs: Sequence[str] = ()) -> list[str] | None:
-    """A list of model names or fnmatch globs, each made of :data:`NAME_PATTERN` characters and matching at
-    least one known model (published, or in ``extra_dirs``); ``None`` means all known models.
+    """A list of model names or fnmatch globs, each made of model-name characters (:mod:`humanlike.names`) and
+    :data:`GLOB_CHARS`, and matching at least one known model (published, or in ``extra_dirs``); ``None`` means all known models.
     ``humans`` and ``subject-NN`` are not models (the human observers are always included)."""
     from .data import known_models
 
@@ -233,9 +234,10 @@ def model_names(name: str, value: Any, extra_dirs: Sequence[str] = ()) -> list[s
     if not names:
         raise ParameterError(name, "is empty; give at least one model name, or None for all")
     for entry in names:
-        if not NAME_PATTERN.fullmatch(entry):
+        bare = entry.translate({ord(c): None for c in GLOB_CHARS})
+        if not entry or (bare and not is_model_name(bare)):
             raise ParameterError(
-                name, f"{_shown(entry)} is not a model name (letters, digits and . _ + - only; * ? [ ] in globs)"
+                name, f"{_shown(entry)} is not a model name ({MODEL_NAME_CHARS} only; {' '.join(GLOB_CHARS)} in globs)"
             )
     try:
         known = known_models(extra_dirs)

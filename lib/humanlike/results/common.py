@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import data
-from ..benchmark import HUMANS
+from ..names import HUMANS
 
 __all__ = [
     "HUMANS",

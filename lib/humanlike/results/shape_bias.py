@@ -57,7 +57,7 @@ def _toolbox_labels(subjects: pd.Series, is_human: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "kind": np.where(names == HUMANS, "humans", np.where(is_human, "observer", "model")),
-            "training": names.map(meta["training"]).fillna("unknown").to_numpy(),
+            "training": names.map(training_of(names)).to_numpy(),
             "training_data": names.map(meta["training_data"]).to_numpy(),
             "source": np.where(own, OWN_SOURCE, TOOLBOX_SOURCE),
             "pipeline": np.where(
