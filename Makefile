@@ -23,12 +23,14 @@ book: setup
 
 # JupyterLab on this environment: analysis/*.py open as notebooks (jupytext, whose server extension is enabled in
 # .venv) on the "humanlike" kernel, run live and save back to .py. The kernelspec is (re)registered inside .venv
-# as tools/build_book.py does; the data come from $$HUMANLIKE_MIRROR, else ../shared/data if present, else the cache.
+# as tools/build_book.py does; Lab fetches no news (works offline); the data come from $$HUMANLIKE_MIRROR, else
+# ../shared/data if present, else the download cache.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 lab: setup
 	$(PY) -m ipykernel install --sys-prefix --name humanlike --display-name "Python (humanlike)" >/dev/null
 	mkdir -p $(LAB_SETTINGS)
-	echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' \
+	echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}},' \
+	  '"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
 	  > $(LAB_SETTINGS)/overrides.json
 	HUMANLIKE_MIRROR="$${HUMANLIKE_MIRROR:-$(if $(wildcard ../shared/data),$(abspath ../shared/data))}" \
 	  $(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
