@@ -39,8 +39,9 @@ DROPBOX = {
 }
 CLASSIFIERS = {
     name: f"https://github.com/bethgelab/model-vs-human/releases/download/v0.2/{stem}_classifier.pth"
-    for name, stem in {"InsDis": "InsDis", "MoCo": "MoCo", "MoCoV2": "MoCov2", "PIRL": "PIRL", "InfoMin": "InfoMin"}.items()
-}
+    for name, stem in (("InsDis", "InsDis"), ("MoCo", "MoCo"), ("MoCoV2", "MoCov2"), ("PIRL", "PIRL"),
+                       ("InfoMin", "InfoMin"))
+}  # fmt: skip
 DRIVE_IDS = {
     "simclr-resnet50x1": "1a6IO4xhWy8cdyAuWv0BxSONz7lMcKbZE",
     "simclr-resnet50x2": "1zI-5gdNDxK5gRiNUgbgx0RXqyDwxwWEQ",
@@ -377,7 +378,9 @@ def _simclr_x1_state(upstream) -> dict[str, torch.Tensor]:
 
 
 def _with(state: dict, **changes) -> dict:
-    return {**{k: v for k, v in state.items() if k not in changes}, **{k: v for k, v in changes.items() if v is not None}}
+    """``state`` with some entries replaced (a value of None removes the entry)."""
+    kept = {k: v for k, v in state.items() if k not in changes}
+    return {**kept, **{k: v for k, v in changes.items() if v is not None}}
 
 
 MALFORMED = {  # file -> (how to write it, the problem the message must name)
