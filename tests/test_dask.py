@@ -119,3 +119,18 @@ def test_dask_addresses(address, parsed):
 def test_bad_dask_addresses_are_usage_errors(address):
     with pytest.raises(UnknownNameError, match="--dask"):
         hdist.parse_address(address)
+
+
+def test_missing_dask_is_one_line_before_any_work(monkeypatch, capsys, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed: importing it raises ImportError
+    monkeypatch.setattr(runs, "evaluate_model", lambda *a: pytest.fail("a model was evaluated"))
+    out = tmp_path / "out"
+    code = main(["evaluate", "--models", *MODELS, "--datasets", "edge", "--out", str(out), "--dask", "local:2"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert err == (
+        "humanlike: error: --dask: needs the optional packages dask and distributed: pip install 'humanlike[dask]'\n"
+    )
+    assert not out.exists()

@@ -623,3 +623,10 @@ def test_keep_going_reports_each_dataset(tmp_path, monkeypatch, mirror):
         progress=False, keep_going=True,
     )  # fmt: skip
     assert again.skipped == ["edge", "silhouette"] and again.computed == [] and again.failed == {}
+
+
+def test_a_mirror_that_is_not_a_directory_is_refused_not_bypassed(tmp_path, monkeypatch):
+    monkeypatch.setattr(stimuli, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(stimuli, "download_dataset", lambda *a, **k: pytest.fail("downloaded instead"))
+    with pytest.raises(StimuliError, match=f"^{tmp_path / 'mirorr'}: the data mirror is not a directory"):
+        stimuli.load_stimuli("edge", mirror=tmp_path / "mirorr")

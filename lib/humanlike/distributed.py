@@ -50,7 +50,8 @@ def parse_address(text: str) -> tuple[str, int | str]:
     )
 
 
-def _dask_modules():
+def require_dask():
+    """``(dask, distributed)``; a one-line error saying how to install them when they are missing."""
     try:
         import dask
         import distributed
@@ -65,7 +66,7 @@ def _dask_modules():
 def connect(address: str) -> Iterator[tuple[object, int | None]]:
     """``(client, N)`` for ``local:N`` (a LocalCluster, closed on exit) or ``(client, None)`` for a scheduler."""
     kind, value = parse_address(address)
-    dask, distributed = _dask_modules()
+    dask, distributed = require_dask()
     if kind == "local":
         # Nanny workers are daemon processes by default, and daemons may not start the DataLoader's worker
         # processes that GPU runs decode with; the setting is read when the workers start.
@@ -124,7 +125,7 @@ def run_on_dask(models: Sequence[tuple[str, str]], options: Options, address: st
     from tqdm.auto import tqdm
 
     options = replace(options, out=out_path(options.out), progress=False)  # workers: absolute paths, no bars
-    _, distributed = _dask_modules()
+    _, distributed = require_dask()
     outcomes: dict[str, Outcome] = {}
     with connect(address) as (client, local_workers):
         workers = client.scheduler_info(n_workers=-1)["workers"].values()

@@ -24,12 +24,9 @@ ZOOS = ("paper", "all")
 
 def paper_zoo() -> tuple[str, ...]:
     """The 32 models of Geirhos et al. (2020): 24 supervised torchvision models, 5 PyContrast models, 3 SimCLRs."""
-    from . import models
+    from .models import PAPER_ZOO
 
-    zoo = getattr(models, "PAPER_ZOO", None)
-    if zoo is None:  # older models module: the same names from its three lists
-        zoo = (*models.TORCHVISION_ZOO, *models.PYCONTRAST_FILES, *models.SIMCLR_WIDTHS)
-    return tuple(zoo)
+    return tuple(PAPER_ZOO)
 
 
 def zoo_specs(zoo: str) -> list[str]:
@@ -163,9 +160,10 @@ def evaluate_models(
     specs = list(dict.fromkeys(check_spec(spec) for spec in specs))
     names = _names(specs, names)
     if dask is not None:
-        from .distributed import parse_address
+        from .distributed import parse_address, require_dask
 
         parse_address(dask)
+        require_dask()
     else:  # on Dask the device is the workers' business
         resolve_precision(options.precision, resolve_device(options.device))
     if options.batch_size < 1:

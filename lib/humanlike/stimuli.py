@@ -147,6 +147,10 @@ def locate(
     mirror_root = _mirror_root(mirror)
     cache = Path(cache) if cache is not None else cache_dir()
     url = url or archive_url(dataset)
+    if mirror_root is not None and not mirror_root.is_dir():  # a typo must not turn into a silent download
+        from .data import MIRROR_ENV
+
+        raise StimuliError(f"{mirror_root}: the data mirror is not a directory (check {MIRROR_ENV} or --mirror)")
     if mirror_root is not None and (mirror_root / "datasets" / dataset).is_dir():
         return mirror_root / "datasets" / dataset, "mirror"
     if (cache / dataset).is_dir():
