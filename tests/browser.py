@@ -14,9 +14,11 @@ nothing is cached between tests) fixtures; this module points them at the system
 Without a built book or without chromium, tests using these fixtures skip, unless the environment variable
 HUMANLIKE_REQUIRE_BOOK is set (as .ci/run does after `make book`): then they fail.
 
-Helpers for the book's charts (``.humanlike-chart`` containers holding a Vega view and its dropdowns):
-``chart_ids``, ``dropdown_count``, ``chart_snapshot``, ``choose_option``. Register fixtures defined here in
-tests/conftest.py.
+Helpers for the book's pages and charts (``.humanlike-chart`` containers holding a Vega view and its dropdowns):
+``open_page``, ``chart_ids``, ``chart_state``, ``dropdowns``, ``chart_snapshot``, ``choose_option``,
+``axis_labels``, ``overflowing``. Other widths or the dark theme: ask for pytest-playwright's ``new_context``
+fixture and open ``new_context(viewport={"width": 420, "height": 900}, color_scheme="dark").new_page()``, with
+``PageWatch(page, book_site)`` if needed. Fixtures defined here are registered in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -215,6 +217,42 @@ def choose_option(page, chart_id: str, select_index: int, option_index: int, tim
             raise
         return False
     return True
+
+
+def axis_labels(page, chart_id: str, orient: str = "bottom") -> list[list[str]]:
+    """The tick labels of each ``orient`` axis (bottom, left, top, right) of a chart's SVG, in drawing order.
+
+    Vega draws an axis as ``g.role-axis`` with ``aria-label`` "X-axis ..."/"Y-axis ..." and its labels as ``text``
+    in ``g.role-axis-label``; one list per axis (facetted charts draw several).
+    """
+    return page.locator(f"[id='{chart_id}']").evaluate(
+        """(chart, orient) => [...chart.querySelectorAll('svg g.role-axis')]
+             .filter(axis => (axis.getAttribute('aria-label') || '').toLowerCase()
+                              .startsWith(orient === 'bottom' || orient === 'top' ? 'x-axis' : 'y-axis'))
+             .map(axis => [...axis.querySelectorAll('g.role-axis-label text')].map(t => t.textContent))""",
+        orient,
+    )
+
+
+def overflowing(page) -> list[str]:
+    """The outermost elements sticking out of the viewport to the right, as 'tag#id.class (right px)'.
+
+    The page itself overflows when ``document.documentElement.scrollWidth > clientWidth``; this lists the culprits
+    (off-canvas drawers of the theme, such as ``#pst-secondary-sidebar``, included: filter them as needed).
+    Open the page in a narrow context first, e.g. ``new_context(viewport={"width": 420, "height": 900})``
+    (pytest-playwright's ``new_context`` fixture; ``color_scheme="dark"`` gives the dark theme).
+    """
+    return page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const out = e => e.getClientRects().length && e.getBoundingClientRect().right > width + 1;
+          // the outermost overflowing elements only (not each of their descendants); code and maths scroll.
+          return [...document.querySelectorAll('body *')]
+            .filter(e => out(e) && !(e.parentElement && out(e.parentElement)))
+            .filter(e => !e.closest('.mathjax, mjx-container, pre, .highlight'))
+            .map(e => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')} (${Math.round(e.getBoundingClientRect().right)} px)`);
+        }"""
+    )
 
 
 WIDGETS = """() => ({
