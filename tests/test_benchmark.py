@@ -371,3 +371,24 @@ def test_including_an_excluded_condition_changes_the_benchmark(trials, monkeypat
     changed = (patched - real).abs() > 1e-9
     assert changed[:, "ood_accuracy"].sum() >= len(MODELS) - 1, (dataset, condition)
     assert changed.any()
+
+
+def test_shape_bias_table_order_and_the_is_human_column(trials):
+    table = B.shape_bias_table(trials)
+    assert table.index.tolist() == list(range(len(table)))
+    models = table.iloc[: len(MODELS)]
+    assert set(models["model"]) == set(MODELS)
+    # models by decreasing shape bias (ties by name), then humans, then the observers by name
+    assert models["shape_bias"].is_monotonic_decreasing
+    assert table["model"].iloc[len(MODELS)] == "humans"
+    observers = table["model"].iloc[len(MODELS) + 1 :].tolist()
+    assert observers == sorted(observers) and len(observers) > 1
+    # is_human decides who is an observer, not the name: a model called subject-99, an observer called alice
+    cue = trials[trials["dataset"] == "cue-conflict"].copy()
+    cue["subject"] = cue["subject"].replace({"resnet50": "subject-99", "subject-01": "alice"})
+    renamed = B.shape_bias_table(cue)
+    assert renamed["model"].iloc[len(MODELS) + 1] == "alice"
+    assert "subject-99" in set(renamed["model"].iloc[: len(MODELS)])
+    # without the column, the name pattern decides
+    unnamed = B.shape_bias_table(trials[trials["dataset"] == "cue-conflict"].drop(columns="is_human"))
+    pd.testing.assert_frame_equal(unnamed, table)

@@ -535,3 +535,94 @@ def test_normal_interval_of_confusion_similarity_uses_z_of_the_level(trials):
     assert finite.sum() >= 3
     np.testing.assert_allclose(half_wide[finite] / half_one[finite], 1.959964, rtol=1e-5)
     np.testing.assert_allclose((wide["similarity"] - wide["ci_low"])[finite], half_wide[finite], rtol=1e-9)
+
+
+# ------------------------------------------------------------------------------------------------ groups (mutation tests)
+def test_response_entropy_per_group():
+    rows = [("b", "0", f"i{k}", "cat", r) for k, r in enumerate(["cat", "dog", "car", "cat"])]  # listed first
+    rows += [("a", "0", "j1", "cat", "dog")]  # a single answer: 0 bits
+    rows += [("c", "0", f"k{k}", "cat", "na") for k in range(3)]  # no answer at all: undefined without na
+    out = M.response_entropy(make_trials(rows, dataset="edge"))
+    # groups sorted by name; b: q = (1/2, 1/4, 1/4) -> H = 1/2 + 2 * 1/4 * 2 = 1.5 bits
+    assert out["subject"].tolist() == ["a", "b", "c"]
+    assert out["n_responses"].tolist() == [1, 4, 0]
+    assert out["entropy"].dtype == float
+    entropy = out["entropy"].to_numpy()
+    assert entropy[0] == 0.0 and not np.signbit(entropy[0])  # 0 bits, not -0
+    assert entropy[1] == pytest.approx(1.5)
+    assert np.isnan(entropy[2])
+    # with na as a 17th outcome: c answered na 3 times -> 0 bits; b unchanged
+    with_na = M.response_entropy(make_trials(rows, dataset="edge"), include_na=True)["entropy"].to_numpy()
+    np.testing.assert_allclose(with_na, [0.0, 1.5, 0.0])
+    # any grouping: by condition, all three subjects pooled (8 answers: cat 2, dog 2, car 1; na 3 left out)
+    pooled = M.response_entropy(make_trials(rows, dataset="edge"), by="condition").iloc[0]
+    expected = -(2 * 0.4 * math.log2(0.4) + 0.2 * math.log2(0.2))
+    assert (pooled["condition"], pooled["n_responses"]) == ("0", 5)
+    assert pooled["entropy"] == pytest.approx(expected)
+
+
+def test_confusion_counts_groups_sorted_and_refuses_unknown_names():
+    rows = [("b", "0", "i1", "cat", "dog"), ("a", "0", "i1", "cat", "cat"), ("b", "0", "i2", "dog", "na")]
+    keys, counts = M.confusion_counts(make_trials(rows, dataset="edge"))
+    assert keys["subject"].tolist() == ["a", "b"]
+    cat, dog, na = CATEGORIES.index("cat"), CATEGORIES.index("dog"), M.RESPONSES.index("na")
+    assert counts.shape == (2, 17, 16) and counts.sum() == 3
+    assert counts[0, cat, cat] == 1 and counts[1, dog, cat] == 1 and counts[1, na, dog] == 1
+    grid = M.confusion_matrix(make_trials(rows, dataset="edge"))
+    cell = grid.set_index(["subject", "category", "response"])["n"]
+    assert (cell[("b", "cat", "dog")], cell[("b", "dog", "na")], cell[("a", "cat", "cat")], cell.sum()) == (1, 1, 1, 3)
+    by_condition = M.confusion_matrix(make_trials(rows, dataset="edge"), by="condition")
+    assert list(by_condition.columns[:3]) == ["condition", "category", "response"] and len(by_condition) == 17 * 16
+    # a response outside the 16 categories (and not na), or an unknown presented category, is refused
+    for bad in [("a", "0", "i3", "cat", "banana"), ("a", "0", "i3", "banana", "cat")]:
+        with pytest.raises(ValueError, match="16 categories"):
+            M.confusion_counts(make_trials(rows + [bad], dataset="edge"))
+
+
+def test_confusion_similarity_pairs_per_dataset():
+    rows = []
+    answers_of = {"x": ["cat", "dog", "dog"], "y": ["cat", "dog", "bird"]}
+    for dataset in ["sketch", "edge"]:  # unsorted on purpose
+        for subject, answers in answers_of.items():
+            answers = answers if dataset == "edge" else answers[::-1]
+            for k, (category, r) in enumerate(zip(["cat", "cat", "dog"], answers)):
+                rows.append((dataset, subject, "0", f"{dataset}{k}", category, r))
+    frame = pd.DataFrame(rows, columns=["dataset", "subject", "condition", "image_id", "category", "response"])
+    out = M.confusion_similarity_pairs(frame)
+    assert list(out.columns) == ["dataset", "subject_a", "subject_b", "confusion_similarity"]
+    assert out.index.tolist() == [0, 1, 2, 3]
+    assert out["dataset"].tolist() == ["edge", "edge", "sketch", "sketch"]
+    for dataset in ["edge", "sketch"]:
+        alone = M.confusion_similarity_pairs(frame[frame["dataset"] == dataset])
+        mine = out[out["dataset"] == dataset]
+        np.testing.assert_allclose(mine["confusion_similarity"], alone["confusion_similarity"])
+    empty = M.confusion_similarity_pairs(frame.iloc[:0], by=["dataset", "condition"])
+    assert list(empty.columns) == ["dataset", "condition", "subject_a", "subject_b", "confusion_similarity"]
+    assert empty.empty
+
+
+def test_human_ceiling_with_named_humans_and_groups():
+    pairs = pd.DataFrame(
+        {
+            "dataset": ["edge", "edge", "edge", "sketch", "sketch"],
+            "subject_a": ["ann", "ann", "subject-01", "ann", "bob"],
+            "subject_b": ["bob", "subject-01", "ann", "bob", "ann"],
+            "kappa": [0.2, 0.5, 0.5, 0.6, 0.6],
+        }
+    )
+    # humans = ann and bob only: subject-01 is not one of them here; sketch holds (ann, bob) in both orders, once
+    out = M.human_ceiling(pairs, "kappa", by="dataset", humans={"ann", "bob"})
+    assert list(out.columns) == ["dataset", "metric", "mean", "min", "max", "n"]
+    assert out["dataset"].tolist() == ["edge", "sketch"]
+    assert out["n"].tolist() == [1, 1]
+    np.testing.assert_allclose(out["mean"], [0.2, 0.6])
+    per_subject = pd.DataFrame({"subject": ["ann", "subject-01", "bob"], "accuracy": [0.5, 0.9, np.nan]})
+    out = M.human_ceiling(per_subject, "accuracy", humans=["ann", "bob"]).iloc[0]
+    assert (out["n"], out["mean"]) == (1, 0.5)  # subject-01 is not named; bob's NaN is dropped
+
+
+def test_shape_bias_per_category_keeps_to_cue_conflict():
+    frame = pd.concat([cue_conflict_trials(), make_trials([("m", "0", "airplane1-bicycle2.png", "airplane",
+                                                            "bicycle")], dataset="edge")])  # fmt: skip
+    out = M.shape_bias_per_category(frame).query("subject == 'm'").set_index("category")
+    assert out.loc["airplane", "shape_bias"] == 0.5  # the edge trial does not count
