@@ -397,8 +397,9 @@ def confusion_counts(trials: pd.DataFrame, by: str | Sequence[str] = ("subject",
     groups = trials.groupby(by, observed=True, sort=True)
     group = groups.ngroup().to_numpy()
     keys = groups.size().reset_index()[by]
-    response = pd.Categorical(trials["response"].astype(str), categories=RESPONSES).codes.astype(np.int64)
-    category = pd.Categorical(trials["category"].astype(str), categories=CATEGORIES).codes.astype(np.int64)
+    # get_indexer: -1 for a name outside the list (pd.Categorical warns of that, and pandas 4 will raise)
+    response = pd.Index(RESPONSES).get_indexer(trials["response"].astype(str)).astype(np.int64)
+    category = pd.Index(CATEGORIES).get_indexer(trials["category"].astype(str)).astype(np.int64)
     if (response < 0).any() or (category < 0).any():
         raise ValueError("responses must be one of the 16 categories or 'na', categories one of the 16")
     n_r, n_c = len(RESPONSES), len(CATEGORIES)
