@@ -72,6 +72,13 @@ def registry() -> pd.DataFrame:
         return pd.read_csv(f, dtype=str).set_index("path")
 
 
+@cache
+def _registry_entries() -> dict[str, tuple[str, str]]:
+    """path -> (sha256, url), for lookups in a loop (a DataFrame row lookup costs ~0.1 ms)."""
+    table = registry()
+    return dict(zip(table.index, zip(table["sha256"], table["url"])))
+
+
 def default_cache_dir() -> Path:
     """Where downloaded upstream files live (platformdirs' user cache dir for "humanlike")."""
     from .trials_cache import cache_root
@@ -109,19 +116,21 @@ class DataStore:
         Raises DataFileError when the file is unknown, missing, fails its checksum or cannot be downloaded.
         """
         try:
-            entry = registry().loc[path]
+            sha256, url = _registry_entries()[path]
         except KeyError:
             raise DataFileError(f"{path}: not a known upstream file (see humanlike.data.registry())") from None
         if self.mirror is not None:
-            if not Path(self.mirror).is_dir():
-                raise DataFileError(f"{self.mirror}: the data mirror is not a directory (check {MIRROR_ENV} or --mirror)")
             local = Path(self.mirror) / path
             if not local.is_file():
+                if not Path(self.mirror).is_dir():
+                    raise DataFileError(
+                        f"{self.mirror}: the data mirror is not a directory (check {MIRROR_ENV} or --mirror)"
+                    )
                 raise DataFileError(f"{local}: missing from the mirror {self.mirror}")
-            if _verified(local, entry.sha256) is False:
-                raise DataFileError(f"{local}: checksum mismatch (expected sha256 {entry.sha256})")
+            if _verified(local, sha256) is False:
+                raise DataFileError(f"{local}: checksum mismatch (expected sha256 {sha256})")
             return local
-        return self._download(path, entry.url, entry.sha256)
+        return self._download(path, url, sha256)
 
     def _download(self, path: str, url: str, sha256: str) -> Path:
         import pooch
@@ -367,7 +376,7 @@ def _entry(f: TrialFile, store: DataStore, trials_cache):
             raise DataFileError(f"{source}: cannot be read ({error.strerror or error})") from None
     else:
         source = store.fetch(f.path)  # checked against the registry's sha256
-        sha256 = registry().at[f.path, "sha256"]
+        sha256 = _registry_entries()[f.path][0]
     table = trials_cache.get(sha256, f.dataset)
     if table is None:
         table = _build_entry(source, f)
@@ -385,7 +394,8 @@ def _assemble(files: Sequence[TrialFile], tables: Sequence) -> pd.DataFrame:
     # Entries are sorted by trial and (dataset, subject) pairs are unique, so ordering the files sorts the table.
     order = sorted(range(len(files)), key=lambda i: (files[i].dataset, files[i].is_human, files[i].subject))
     files = [files[i] for i in order]
-    table = pa.concat_tables([tables[i] for i in order]).combine_chunks()
+    # Chunked, one chunk per file: concatenating into one buffer would copy every string once more.
+    table = pa.concat_tables([tables[i] for i in order])
     owner = pa.array(np.repeat(np.arange(len(files)), [tables[i].num_rows for i in order]))
 
     def per_file(values: list, type_) -> pa.Array:

@@ -114,20 +114,17 @@ class TrialsCache:
         """The entry's table, or None when there is none (or it was damaged: reported once, and removed)."""
         path = self.path(sha256, dataset)
         try:
-            source = pa.memory_map(str(path))
-        except FileNotFoundError:
-            return None
-        except OSError as error:
-            self._damaged(path, f"cannot be opened ({error})")
-            return None
-        try:
-            reader = ipc.open_file(source)
-            table = reader.read_all()
+            # Read into memory, not memory-mapped: a table must not depend on a file that someone may truncate.
+            with pa.OSFile(str(path)) as source:
+                reader = ipc.open_file(source)
+                table = reader.read_all()
             meta = reader.schema.metadata or {}
             if table.schema.remove_metadata() != ENTRY_SCHEMA:
                 raise ValueError("another schema")
             if meta.get(b"key") != path.stem.encode() or int(meta.get(b"rows", -1)) != table.num_rows:
                 raise ValueError("its key or row count does not match its metadata")
+        except FileNotFoundError:
+            return None
         except (pa.ArrowException, ValueError, OSError) as error:
             self._damaged(path, str(error).splitlines()[0] if str(error) else type(error).__name__)
             return None

@@ -25,12 +25,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .data import DATASETS, TrialFile, _published_files, _third_party_files, registry
+from .data import CATEGORIES, DATASETS, TrialFile, _published_files, _third_party_files, registry
 from .errors import DataFileError
 from .names import check_model_name
 from .trials_cache import note, warn
 
 _MODEL_SUFFIX = "_session-1.csv"
+_CATEGORIES = pa.array(CATEGORIES, pa.large_string())
 
 
 @cache
@@ -145,7 +146,11 @@ def report_mirror_strays(mirror: Path, datasets: Sequence[str]) -> None:
 
 @dataclass(frozen=True)
 class DatasetReference:
-    """What the human observers of a dataset saw: each image id once, with its category and condition."""
+    """What the human observers of a dataset saw: each image id once, with its category and condition.
+
+    ``categories`` and ``conditions`` are codes: positions in :data:`humanlike.data.CATEGORIES` and in
+    ``condition_set`` (comparing small integers, not strings, keeps the check cheap for millions of trials).
+    """
 
     dataset: str
     image_ids: pa.Array
@@ -163,9 +168,13 @@ def dataset_reference(dataset: str, human_tables: Sequence[pa.Table]) -> Dataset
     table = pa.concat_tables(human_tables).combine_chunks()
     ids = pc.unique(table["image_id"])
     first = pc.index_in(ids, value_set=table["image_id"])  # first trial of each image
-    conditions = pc.take(table["condition"], first)
+    condition_set = pc.unique(table["condition"])
     return DatasetReference(
-        dataset, ids, pc.take(table["category"], first), conditions, pc.unique(table["condition"])
+        dataset,
+        ids,
+        pc.index_in(pc.take(table["category"], first), value_set=_CATEGORIES),
+        pc.index_in(pc.take(table["condition"], first), value_set=condition_set),
+        condition_set,
     )
 
 
@@ -197,30 +206,33 @@ def check_content(
             f"{label_of(row)}: {len(pc.unique(foreign))} image id(s) not in dataset {dataset!r}, "
             f"e.g. {table['image_id'][row].as_py()!r}"
         )
-    known_condition = pc.is_in(table["condition"], value_set=reference.condition_set)
-    if not pc.all(known_condition).as_py():
-        row = _first(pc.invert(known_condition))
+    condition = pc.index_in(table["condition"], value_set=reference.condition_set)
+    if condition.null_count:
+        row = _first(pc.is_null(condition))
         allowed = ", ".join(sorted(reference.condition_set.to_pylist()))
         raise DataFileError(
             f"{label_of(row)}: trial {table['trial'][row].as_py()}: condition {table['condition'][row].as_py()!r} "
             f"is not one of {dataset}'s conditions ({allowed})"
         )
+    category = pc.index_in(table["category"], value_set=_CATEGORIES)  # never null: checked when cached
     expected = pc.take(reference.categories, position)
-    wrong = pc.not_equal(table["category"], expected)
+    wrong = pc.not_equal(category, expected)
     if pc.any(wrong).as_py():
         row = _first(wrong)
         kind = "shape category" if dataset == "cue-conflict" else "category"
         raise DataFileError(
             f"{label_of(row)}: trial {table['trial'][row].as_py()}: category {table['category'][row].as_py()!r}, "
-            f"but the {kind} of image {table['image_id'][row].as_py()!r} is {expected[row].as_py()!r}"
+            f"but the {kind} of image {table['image_id'][row].as_py()!r} is "
+            f"{CATEGORIES[expected[row].as_py()]!r}"
         )
     shown = pc.take(reference.conditions, position)
-    wrong = pc.not_equal(table["condition"], shown)
+    wrong = pc.not_equal(condition, shown)
     if pc.any(wrong).as_py():
         row = _first(wrong)
         raise DataFileError(
             f"{label_of(row)}: trial {table['trial'][row].as_py()}: image {table['image_id'][row].as_py()!r} "
-            f"is shown in condition {shown[row].as_py()!r}, not {table['condition'][row].as_py()!r}"
+            f"is shown in condition {reference.condition_set[shown[row].as_py()].as_py()!r}, "
+            f"not {table['condition'][row].as_py()!r}"
         )
     if announce:
         for t, label in zip(tables, labels):
