@@ -96,6 +96,13 @@ def serve(directory: Path) -> tuple[str, _Server]:
 
 
 # ------------------------------------------------------------------------------------------- fixtures
+def pytest_collection_modifyitems(items: list) -> None:
+    """Run the browser tests last: while Playwright's sync API is up (one session for all of them), the main
+    thread counts as inside a running event loop, so a later test's asyncio.run() would fail."""
+    uses_browser = ["page" in getattr(item, "fixturenames", ()) for item in items]
+    items[:] = [i for i, b in zip(items, uses_browser) if not b] + [i for i, b in zip(items, uses_browser) if b]
+
+
 @pytest.fixture(scope="session")
 def book_html() -> Path:
     html = book_dir()

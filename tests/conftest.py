@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 # Browser-test fixtures (built book served locally, Playwright on Debian's chromium): see tests/browser.py.
-from browser import book_html, book_site, browser_type_launch_args, page_watch  # noqa: F401
+from browser import (  # noqa: F401
+    book_html,
+    book_site,
+    browser_type_launch_args,
+    page_watch,
+    pytest_collection_modifyitems,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("HUMANLIKE_MIRROR") or REPO.parent / "shared" / "data").resolve()
