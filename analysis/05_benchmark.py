@@ -49,7 +49,7 @@ from humanlike.text import md
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
 )
-evaluate_model = params.optional_text("evaluate_model", evaluate_model)
+evaluate_model = params.model_spec("evaluate_model", evaluate_model)
 evaluate_datasets = params.dataset_names("evaluate_datasets", evaluate_datasets, empty_ok=True) or []
 runs_dir = params.optional_text("runs_dir", runs_dir) or "runs"
 device = params.choice("device", device, ("auto", "cpu", "cuda"))

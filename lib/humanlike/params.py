@@ -38,6 +38,7 @@ __all__ = [
     "boolean",
     "choice",
     "optional_text",
+    "model_spec",
     "model_names",
     "dataset_names",
     "directories",
@@ -182,6 +183,20 @@ def optional_text(name: str, value: Any) -> str | None:
     if not isinstance(value, str):
         raise ParameterError(name, f"must be text or None, not {_shown(value)}")
     return value.strip()
+
+
+def model_spec(name: str, value: Any) -> str | None:
+    """A model spec for :func:`humanlike.inference.evaluate` (a zoo name, ``torchvision:<name>``, ``timm:<name>``
+    or ``python:<module>:<callable>``, checked cheaply by :func:`humanlike.models.check_spec`), or ``None``."""
+    from .models import check_spec
+
+    text = optional_text(name, value)
+    if text is None:
+        return None
+    try:
+        return check_spec(text)
+    except UnknownNameError as error:
+        raise ParameterError(name, str(error)) from error
 
 
 def directories(name: str, value: Any) -> list[str]:
