@@ -40,7 +40,7 @@ ANSWER_COLORS: dict[str, str] = {"shape": "#56B4E9", "texture": "#E69F00", "othe
 def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatChart:
     """Shape bias per decision maker with 95 % bootstrap intervals, coloured by training type.
 
-    table: :func:`humanlike.results.shape_bias_table`. One panel per ``panel``: the model-vs-human data (all
+    table: :func:`humanlike.results.shape_bias_intervals`. One panel per ``panel``: the model-vs-human data (all
     observers pooled as ``humans``, each observer a small open circle on that row; the toolbox's models and a
     user's own) and, below, third-party evaluations, whose marker shape shows their ``source`` (legend; the
     tooltip names the pipeline). Rows sorted by shape bias; dashed line: as many shape as texture decisions.
@@ -106,7 +106,7 @@ def shape_category_chart(
     """Fraction of shape decisions per category (rows), one point per decision maker, as in the figures of
     Geirhos et al. (2019): humans (all observers pooled, diamonds) against models. A dropdown picks the group of
     models (column ``group``: the model-vs-human data with a user's own models, or one third-party source);
-    humans appear in every group, and the legend lists the group shown. ``overall`` (:func:`humanlike.results.shape_bias_table`) adds each decision
+    humans appear in every group, and the legend lists the group shown. ``overall`` (:func:`humanlike.results.shape_bias_intervals`) adds each decision
     maker's overall shape bias as a vertical line. Click a legend entry to highlight a decision maker
     (shift-click for several).
     """
