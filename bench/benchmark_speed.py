@@ -2,7 +2,7 @@
 humans over the 17 datasets and on synthetic sets of more models (copies of the mirror models with a share of
 their responses replaced at random, renamed), to check that the cost grows linearly with the number of models.
 
-    .venv/bin/python bench/benchmark_speed.py [--models 9 25 50 100] [--repeat 5] [--no-memory] [--cli 100]
+    .venv/bin/python bench/benchmark_speed.py [--models 9 25 50 100] [--repeat 5] [--cold-repeat 3] [--no-memory] [--cli 100]
 
 The last part times the command itself end to end (`humanlike benchmark --format csv` in a fresh process: start,
 imports, reading and validating every CSV, computing, printing), on the mirror's 9 models and on a synthetic set
@@ -111,14 +111,15 @@ def time_cli(cache: Path, *arguments: str) -> tuple[float, float, int]:
     return seconds, cpu, len(result.stdout.splitlines()) - 1
 
 
-def cli_figures(label: str, repeat: int, *arguments: str) -> None:
-    """Print cold and warm figures of `humanlike benchmark` (min / median of ``repeat`` runs each)."""
+def cli_figures(label: str, repeat: int, cold_repeat: int, *arguments: str) -> None:
+    """Print cold and warm figures of `humanlike benchmark` (min / median of ``cold_repeat`` / ``repeat`` runs)."""
     for state in ("cold", "warm"):
         runs = []
+        repeats = cold_repeat if state == "cold" else repeat
         with tempfile.TemporaryDirectory() as shared:
             if state == "warm":
                 time_cli(Path(shared), *arguments)  # fill the cache once
-            for _ in range(repeat):
+            for _ in range(repeats):
                 if state == "cold":
                     with tempfile.TemporaryDirectory() as fresh:
                         runs.append(time_cli(Path(fresh), *arguments))
@@ -135,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, nargs="+", default=[9, 25, 50, 100], help="synthetic set sizes")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cold-repeat", type=int, default=3, help="runs with an empty cache per line")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
     parser.add_argument("--cli", type=int, nargs="*", default=[100], help="synthetic set sizes for the CLI timing")
     args = parser.parse_args()
@@ -164,13 +166,14 @@ def main() -> None:
         per_model = 1000 * seconds / n_models
         print(f"{n_models:7d} {len(synthetic):11,d} {built:8.2f} {seconds:8.3f} {per_model:9.1f} {peak}")
         del synthetic
-    print(f"\n`humanlike benchmark --format csv`, end to end in a fresh process, {args.repeat} runs per line:")
+    print(f"\n`humanlike benchmark --format csv`, end to end in a fresh process ({args.cold_repeat} cold runs, each with")
+    print(f"an empty cache; {args.repeat} warm runs after one filling run):")
     print(f"{'models':>7} {'cache':>5} {'rows':>5} {'wall min':>8} {'wall med':>8} {'cpu min':>8} {'cpu med':>8}")
-    cli_figures(str(len(MODELS)), args.repeat)
+    cli_figures(str(len(MODELS)), args.repeat, args.cold_repeat)
     for n_models in args.cli:
         with tempfile.TemporaryDirectory() as extra:
             write_model_csvs(synthetic_trials(trials, n_models), Path(extra))
-            cli_figures(str(n_models), args.repeat, "--extra-dir", extra, "--models", "*-synth-*")
+            cli_figures(str(n_models), args.repeat, args.cold_repeat, "--extra-dir", extra, "--models", "*-synth-*")
 
     # ru_maxrss is in KiB on Linux: the whole process's high-water mark, loading and synthetic copies included.
     print(f"\nprocess peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
