@@ -260,6 +260,12 @@ def test_torchvision_weights_from_a_local_file(tmp_path):
     assert loaded.sources == {"weights": str(tmp_path / "resnet18.pth")}
     with pytest.raises(HumanlikeError, match="not both"):
         load_model("resnet18", weights=tmp_path / "resnet18.pth", random_weights=True)
+    torch.save([state["fc.weight"]], tmp_path / "list.pth")
+    with pytest.raises(DataFileError) as info:
+        load_model("resnet18", weights=tmp_path / "list.pth")
+    assert str(info.value) == (
+        f"{tmp_path / 'list.pth'}: expected a state dict or a dict with a 'state_dict' entry, found a list"
+    )
 
 
 # --------------------------------------------------------------------------------------------- the paper's zoo status

@@ -224,7 +224,10 @@ def state_dict(ckpt: object, path: str | Path, key: str | None, fallback: bool =
     """The state dict stored under ``ckpt[key]`` (``key=None``: ``ckpt`` itself; ``fallback``: ``ckpt`` itself when
     it has no ``key``), checked: a dict of string keys to finite tensors. Anything else is a one-line DataFileError."""
     if not isinstance(ckpt, Mapping):
-        wanted = f"a dict with a {key!r} entry" if key else "a state dict"
+        wanted = (
+            "a state dict" if not key else f"a state dict or a dict with a {key!r} entry" if fallback
+            else f"a dict with a {key!r} entry"
+        )  # fmt: skip
         raise DataFileError(f"{path}: expected {wanted}, found {_kind(ckpt)}")
     state = ckpt
     if key is not None and (key in ckpt or not fallback):
