@@ -397,3 +397,12 @@ def test_chapter_refuses_a_hostile_model_name_in_a_results_dir(tmp_path, mirror)
     shown = json.loads((tmp_path / "04_shape_bias.out.ipynb").read_text())
     pages = [str(o.get("data", {})) for c in shown["cells"] for o in c.get("outputs", []) if o.get("data")]
     assert not any("<img src=x" in page for page in pages)  # never placed into the page
+
+
+def test_chapter_00_counts_the_chosen_data(tmp_path):
+    notebook = _execute("00", {"models": '["resnet50"]', "datasets": '["edge", "sketch"]', "bootstrap": 10}, tmp_path)
+    assert _decision_makers(notebook) - {n for n in _decision_makers(notebook) if n.startswith("subject-")} == {
+        "resnet50"
+    }
+    tables = "\n".join(_outputs(notebook, "text/html"))
+    assert "humans: observers" in tables and "all datasets" in tables and "contrast" not in tables
