@@ -35,7 +35,6 @@ __all__ = [
     "condition_levels",
     "condition_level",
     "observer_names",
-    "human_names",
     "model_names",
     "pool_humans",
     "with_pooled_humans",
@@ -100,8 +99,6 @@ def observer_names(trials: pd.DataFrame) -> list[str]:
     """The human observers of a trial table, sorted."""
     return sorted(trials.loc[trials["is_human"].astype(bool), "subject"].astype(str).unique())
 
-
-human_names = observer_names
 
 
 def model_names(trials: pd.DataFrame) -> list[str]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import benchmark, data, metrics
-from .common import HUMANS, MAJORITY, condition_levels, human_names, model_names, sort_by_dataset, training_of
+from .common import HUMANS, MAJORITY, condition_levels, observer_names, model_names, sort_by_dataset, training_of
 
 __all__ = [
     "PAIR_KINDS",
@@ -156,7 +156,7 @@ def consistency_by_level(trials: pd.DataFrame, datasets: Sequence[str] = data.PA
     columns = ["dataset", "condition", "level", "label", "parameter", "subject", "training", "comparison",
                "error_consistency", "low", "high", "n_pairs"]  # fmt: skip
     selected = trials[trials["dataset"].isin(list(datasets))]
-    humans = human_names(selected)
+    humans = observer_names(selected)
     if selected.empty or not humans:
         return pd.DataFrame(columns=columns)
     pairs = metrics.consistency(selected, subjects_b=humans, per="condition")
@@ -187,7 +187,7 @@ def consistency_intervals(
 
     columns = ["dataset", "subject", "partner", "training", "kind", "error_consistency", "ci_low", "ci_high"]
     trials = benchmark.ood_trials(trials) if ood_only else trials
-    humans, models = human_names(trials), model_names(trials)
+    humans, models = observer_names(trials), model_names(trials)
     frames = []
     if humans and models:
         boot = metrics.bootstrap_error_consistency(trials, models, humans, n_boot=n_boot, seed=seed)
