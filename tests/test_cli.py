@@ -123,6 +123,7 @@ def _one_error_line(err: str) -> str:
         (["evaluate", "--model", "resnet18", "--device", "tpu"], "argument --device: invalid choice: 'tpu'"),
         (["evaluate", "--models", "resnet18", "squeezenet1_1", "--name", "x"], "--name: names one model"),
         (["evaluate", "--models", "resnet18", "resnet5"], "unknown model 'resnet5'"),
+        (["evaluate", "--model", "resnet18", "--name", "<b>x</b>"], "--name '<b>x</b>': use letters, digits"),
         (["evaluate", "--models", "resnet18", "torchvision:resnet18"], "would both be written as 'resnet18'"),
         (["evaluate", "--model", "resnet18", "--datasets", "edge", "fog"], "unknown dataset(s) 'fog'"),
         (["evaluate", "--model", "resnet18", "--dask", "nowhere"], "--dask 'nowhere': expected the address"),
@@ -250,3 +251,14 @@ def test_zoo_paper_dispatches_the_papers_32_models(capsys, tmp_path, monkeypatch
     assert [line for line in stdout.splitlines() if "simulated" in line][0].split()[:3] == ["MoCo", "0/1", "0"]
     assert [line for line in err.splitlines() if "error" in line] == ["humanlike: error: MoCo: simulated failure"]
     assert "[1/32] alexnet" in err  # progress, one line per model
+
+
+def test_a_python_spec_that_cannot_be_imported_is_a_usage_error(capsys, tmp_path):
+    code, stdout, err = _run(capsys, "evaluate", "--model", "python:no_such_module_h8:f", "--datasets", "edge",
+                             "--random-weights", "--out", str(tmp_path / "out"))  # fmt: skip
+    assert code == 2 and stdout.splitlines()[1].split()[:3] == ["f", "0/1", "0"]
+    assert _one_error_line(err) == (
+        "humanlike: error: f: bad spec 'python:no_such_module_h8:f': cannot import 'no_such_module_h8' "
+        "(No module named 'no_such_module_h8')"
+    )
+    assert not (tmp_path / "out" / "raw-data").exists()

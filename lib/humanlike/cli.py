@@ -179,6 +179,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         print(f"humanlike: error: {outcome.name}: {outcome.why()}", file=sys.stderr)
+    if failed and all(outcome.usage_error for outcome in failed):
+        return 2  # e.g. a python: spec whose module cannot be imported
     return 1 if failed else 0
 
 

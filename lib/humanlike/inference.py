@@ -617,7 +617,7 @@ def evaluate_report(
                     loaded = load_model(spec, random_weights=random_weights, progress=progress)
             runner = _Runner(loaded, torch_device, resolved_precision)
         except Exception as error:
-            if not keep_going:
+            if not keep_going or isinstance(error, UnknownNameError):  # a bad spec is a usage error: raise it
                 raise
             report.failed.update({job.dataset: _failure(error) for job in todo})
             todo = []

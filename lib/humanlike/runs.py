@@ -69,6 +69,7 @@ class Outcome:
     done: list[str] = field(default_factory=list)
     computed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    usage_error: bool = False  # failed because of how the model was asked for (an unknown name, a bad spec)
 
     @property
     def ok(self) -> bool:
@@ -109,6 +110,7 @@ def evaluate_model(spec: str, name: str, options: Options) -> Outcome:
         report = evaluate_report(spec, name=name, keep_going=True, **kwargs)
     except Exception as error:  # a model-wide problem (a refused argument, out not writable): every dataset fails
         outcome.failed = {dataset: _failure(error) for dataset in options.datasets}
+        outcome.usage_error = isinstance(error, UnknownNameError)
     else:
         outcome.done, outcome.computed, outcome.failed = report.done, report.computed, report.failed
     finally:
@@ -122,8 +124,12 @@ def _names(specs: Sequence[str], names: Sequence[str] | None) -> list[str]:
     if names is not None and len(names) != len(specs):
         raise UnknownNameError(f"--name: {len(names)} name(s) for {len(specs)} model(s)")
     chosen = list(names) if names is not None else [default_name(spec) for spec in specs]
+    from .inference import _NAME_CHARS
+
     seen: dict[str, str] = {}
     for spec, name in zip(specs, chosen):
+        if not name or not set(name) <= _NAME_CHARS:
+            raise UnknownNameError(f"--name {name!r}: use letters, digits and . _ + - only")
         if name in seen:
             raise UnknownNameError(
                 f"--models: {seen[name]!r} and {spec!r} would both be written as {name!r}; evaluate them separately "
@@ -191,7 +197,8 @@ def evaluate_models(
             f"stimuli missing for {len(problems)} dataset(s): {', '.join(d for d, _ in problems)} "
             f"(choose datasets with --datasets). First problem: {problems[0][1]}"
         )
-    options = replace(options, mirror=str(mirror) if mirror else None)
+    # absolute: tasks may run in other processes or on other machines, with another working directory
+    options = replace(options, mirror=out_path(mirror) if mirror else None)
 
     if dask is not None:
         from .distributed import run_on_dask
@@ -217,6 +224,6 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def out_path(out: str | os.PathLike) -> str:
-    """``out`` as an absolute path: tasks on other processes or machines must write to the same folder."""
-    return str(Path(out).expanduser().resolve())
+def out_path(path: str | os.PathLike) -> str:
+    """``path`` as an absolute path: tasks in other processes or on other machines must use the same folder."""
+    return str(Path(path).expanduser().resolve())
