@@ -81,8 +81,8 @@
 #
 # The charts are interactive in the page itself, without a server: pick a dataset or decision maker in the
 # dropdown under a chart, click a legend entry to highlight it (shift-click for several), hover for exact values.
-# Widgets built with ipywidgets (like the trial explorer at the end of this page) need a live Python kernel; in
-# the static page they show the state they were saved in.
+# The trial explorer at the end of this page works the same way; opened in Jupyter with a live kernel, the
+# notebooks also offer an ipywidgets explorer over every image.
 #
 # Each chapter starts with a cell of **parameters**. To rerun a chapter with other ones, from the repository root:
 #
@@ -114,23 +114,88 @@ extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-d
 datasets: "list or None" = None  # datasets to include, e.g. cue-conflict and contrast; None: all 17
 bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
 seed: int = 0  # random seed of the bootstrap
+verdict_models: str = "paper"  # models the verdicts judge: paper (the paper's 32 models, where present: the claims are about them) or all (every model shown)
+verdict_bootstrap: int = 200  # bootstrap resamples behind the verdicts' intervals (the chapters use their own bootstrap parameter; 200 keeps this page quick)
+explorer_images: int = 2  # images per category and dataset in the static trial explorer (cue-conflict, edge, silhouette)
 
 # %% tags=["hide-input"]
 from IPython.display import HTML
 
-from humanlike import charts, data, metrics, params, results
+import pandas as pd
+from IPython.display import Markdown
+
+from humanlike import charts, data, metrics, params, results, zoo
+from humanlike.charts.explorer import explorer_chart
 from humanlike.explorer import Explorer
-from humanlike.text import html_text
+from humanlike.models import PAPER_ZOO
+from humanlike.results import explorer as explore
+from humanlike.results.verdicts import data_reconciliation, key_text, verdicts
+from humanlike.text import html_text, md
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
 )
+verdict_models = params.choice("verdict_models", verdict_models, ("paper", "all"))
+verdict_bootstrap = params.positive_int("verdict_bootstrap", verdict_bootstrap)
+explorer_images = params.positive_int("explorer_images", explorer_images, maximum=10)
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
 shown = results.ordered_datasets(trials["dataset"])
+partial = data.coverage(trials, mirror=None) if (~trials["is_human"]).any() else None
+partial = None if partial is None or not partial["partial"].any() else partial[partial["partial"]]
+if partial is not None:
+    display(Markdown(md("**Partial models.** {items}.", items="; ".join(
+        f"{r.model} covers {r.n_images} of {r.n_dataset_images} images of {r.dataset}"
+        for r in partial.itertuples()))))
 
-# %%
+# %% [markdown]
+# ## Verdicts
+#
+# The paper's four claims, judged on the data this build used (the decision makers and datasets of this page's
+# parameters). Each claim has parts (listed under *why*); a claim is *supported* when every part was checked and
+# holds, *partly supported* when some part holds and another does not or cannot be checked, *not supported* when
+# none holds, and *not testable with these data* when no part can be checked. By default the verdicts judge the
+# paper's own models present in the data (parameter `verdict_models`); "most" means more than half, "clearly" that
+# a 95% bootstrap interval excludes the reference. The key numbers: for claim 1 a paired interval over images; for
+# claims 2 and 3 an interval from resampling datasets; for claim 4 an interval over images. The thresholds are the
+# documented parameters of `humanlike.results.verdicts`.
+
+# %% tags=["hide-input"]
+judged = results.model_names(trials) if verdict_models == "all" else [
+    m for m in results.model_names(trials) if m in PAPER_ZOO]
+verdict_trials = trials[trials["is_human"].astype(bool) | trials["subject"].isin(judged)]
+parametric = verdict_trials[verdict_trials["dataset"].isin(data.PARAMETRIC_DATASETS)]
+gap = sim = consistency = shape = None
+if judged and not parametric.empty:
+    gap = results.ood_accuracy_difference(parametric, results.robustness_pairs(judged), n_boot=verdict_bootstrap,
+                                          seed=seed)
+if judged:
+    sim = results.confusion_similarity_summary(verdict_trials, n_boot=verdict_bootstrap, seed=seed)
+    consistency = results.consistency_intervals(verdict_trials, n_boot=verdict_bootstrap, seed=seed)
+if "cue-conflict" in shown:
+    shape = results.shape_bias_intervals(verdict_trials[verdict_trials["dataset"] == "cue-conflict"],
+                                         n_boot=verdict_bootstrap, seed=seed)
+verdict = verdicts(gap, sim, consistency, shape, models=judged, n_boot=verdict_bootstrap, seed=seed)
+VERDICT_CLASS = {"supported": "supported", "partly supported": "partly", "not supported": "not",
+                 "not testable with these data": "untestable"}
+HTML(
+    "<table class='humanlike-verdicts' id='verdicts'><thead><tr><th>claim of the paper</th><th>verdict</th>"
+    "<th>key number (95% interval)</th><th>why</th><th>chapter</th></tr></thead><tbody>"
+    + "".join(
+        f"<tr class='verdict-{VERDICT_CLASS[r.verdict]}'><td>{html_text(r.claim)}</td>"
+        f"<td><strong>{html_text(r.verdict)}</strong></td>"
+        f"<td>{html_text(r.key)}: {html_text(key_text(r.chapter, r.estimate, r.ci_low, r.ci_high))}</td>"
+        f"<td>{html_text(r.detail)}</td>"
+        f"<td><a href='{html_text(r.chapter)}.html'>{html_text(r.chapter.split('_', 1)[0])}</a></td></tr>"
+        for r in verdict.itertuples()
+    )
+    + "</tbody></table>"
+)
+
+# %% tags=["remove-input"]
+Markdown(md("Judged on: {who} (verdict bootstrap: {n} resamples).",
+            who=", ".join(judged) or "no model of the paper among the data shown", n=verdict_bootstrap))
 
 # %% [markdown]
 # ## The data
@@ -140,6 +205,17 @@ shown = results.ordered_datasets(trials["dataset"])
 
 # %% tags=["hide-input"]
 results.trial_counts(trials)
+
+# %% tags=["remove-input"]
+counts = data_reconciliation(trials)
+Markdown(md(
+    "The paper reports {paper_datasets} datasets and about {paper_trials:,} trials; the files of this build hold "
+    "{n_datasets} datasets with {n_human_trials:,} human trials (from {n_observers} observer files) and "
+    "{n_model_trials:,} model trials. If the paper's 15 are these without sketch and stylized (an assumption: the "
+    "files do not say which 15), {n_datasets_without_later} datasets with {n_human_trials_without_later:,} human "
+    "trials remain, and how the paper arrived at about {paper_trials:,} trials cannot be traced from the released "
+    "files.",
+    **counts))
 
 # %% [markdown]
 # ## Accuracy per dataset
@@ -185,15 +261,50 @@ HTML(
 )
 
 # %% [markdown]
-# ## Explore single trials
+# ## The paper's models in this book
 #
-# Pick a dataset, a condition and an image to see what every decision maker answered. The stimuli of
-# cue-conflict, edge and silhouette are public and shown; for the other datasets only the answers are.
-#
-# ```{note}
-# This explorer is an ipywidgets widget and needs a live Python kernel: open `analysis/00_introduction.py` in
-# Jupyter to use it. In this static page it shows the selection it was saved with.
-# ```
+# The paper evaluated 32 models: 24 supervised torchvision networks, five self-supervised PyContrast models
+# (InsDis, MoCo, MoCo v2, PIRL, InfoMin) and SimCLR at three widths. The table says where this build has results
+# for each, and for the models the book adds: in the *published data* (the toolbox's own evaluations in
+# model-vs-human's raw data), in *third-party data* (other groups' published evaluations, labelled by their
+# source; only the same model counts: the ShuffleNet v2 x1.0 of a third-party fork is not the paper's x0.5), from
+# *your runs* (`extra_dirs`), or *absent*. Regenerating the whole zoo is one command, `make paper`: it evaluates
+# the 32 models on all 17 datasets into `runs/paper` and rebuilds the book with them (it needs internet access
+# for the weights and stimuli, and takes minutes on a GPU, hours on a CPU).
 
 # %% tags=["hide-input"]
+status = zoo.paper_zoo_status(own=[m for m in results.model_names(trials) if m not in data.MODELS])
+with pd.option_context("display.max_rows", None):
+    display(status[["model", "group", "training", "architecture", "status"]].set_index("model"))
+
+# %% tags=["remove-input"]
+present = status[status["status"] != "absent"]
+Markdown(md("Of the paper's {n_paper} models, {n_present} have results in this build's sources "
+            "({n_published} in the published data, {n_third} only in third-party data, {n_own} from your runs).",
+            n_paper=int((status["group"] == "paper").sum()),
+            n_present=int((present["group"] == "paper").sum()),
+            n_published=int((status["published"] & (status["group"] == "paper")).sum()),
+            n_third=int(((status["third_party"] != "") & ~status["published"] & ~status["own"]
+                         & (status["group"] == "paper")).sum()),
+            n_own=int((status["own"] & (status["group"] == "paper")).sum())))
+
+# %% [markdown]
+# ## Explore single trials
+#
+# Pick a dataset, a shape category and an image in the dropdowns to see the stimulus and what every decision maker
+# answered (blue: the right category, on cue-conflict the shape; orange: the texture; grey: anything else). It
+# works in this static page: a sample of images (the `explorer_images` parameter per category, drawn with `seed`)
+# of the three datasets whose stimuli are public, cue-conflict, edge and silhouette, is embedded in the page.
+# Opened in Jupyter with a live kernel, the notebook also offers an ipywidgets explorer over every image and
+# dataset (the cell after this one; it is left out of the static page, where it could not respond).
+
+# %% tags=["hide-input"]
+sample = explore.explorer_trials(trials, per_category=explorer_images, seed=seed)
+if sample.empty:
+    display(Markdown("*None of cue-conflict, edge or silhouette is among the chosen datasets.*"))
+else:
+    display(explorer_chart(sample, explore.explorer_thumbnails(sample),
+                           datasets=explore.PUBLIC_STIMULI, dataset="cue-conflict"))
+
+# %% tags=["remove-cell"]
 Explorer(trials, dataset="cue-conflict" if "cue-conflict" in shown else None)
