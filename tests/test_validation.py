@@ -225,6 +225,10 @@ def test_stray_files_and_empty_extra_dir_are_reported(mirror, tmp_path, capsys):
     (empty / "raw-data").mkdir(parents=True)
     _load(mirror, [tmp_path, empty], models=["mynet"])
     assert "extra dir holds no trial file" in capsys.readouterr().err
+    # A dir with trial files, none of them for the datasets asked for: said, not silently skipped.
+    _load(mirror, [tmp_path], datasets=["silhouette"])
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: contributes no trial file to dataset(s) silhouette (it holds edge)" in err
 
 
 def test_user_file_in_the_mirror_is_reported(mirror, tmp_path, capsys):

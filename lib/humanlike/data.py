@@ -247,12 +247,22 @@ def _extra_files(extra_dir: Path) -> list[TrialFile]:
     return scan_extra_dir(extra_dir)
 
 
-def _extra_dir_files(extra_dirs: Iterable[str | os.PathLike]) -> list[TrialFile]:
-    """The user's trial files of all ``extra_dirs``, names checked, one source per model name."""
+def _extra_dir_files(
+    extra_dirs: Iterable[str | os.PathLike], datasets: Sequence[str] | None = None
+) -> list[TrialFile]:
+    """The user's trial files of all ``extra_dirs``, names checked, one source per model name; with ``datasets``,
+    those of these datasets, and a dir that has trial files but none of them is reported (one line)."""
+    from .trials_cache import warn
     from .validation import merge_extra_dirs
 
-    extra_dirs = [Path(d) for d in extra_dirs]
-    return merge_extra_dirs([(d, _extra_files(d)) for d in extra_dirs], _sha256) if extra_dirs else []
+    per_dir = [(Path(d), _extra_files(Path(d))) for d in extra_dirs]
+    if datasets is not None:
+        for directory, files in per_dir:
+            if files and not any(f.dataset in datasets for f in files):
+                held = ", ".join(sorted({f.dataset for f in files}))
+                warn(f"{directory}: contributes no trial file to dataset(s) {', '.join(datasets)} (it holds {held})")
+    files = merge_extra_dirs(per_dir, _sha256) if per_dir else []
+    return files if datasets is None else [f for f in files if f.dataset in datasets]
 
 
 def known_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[str]:
@@ -443,7 +453,7 @@ def load_trials(
     datasets = list(DATASETS if datasets is None else datasets)
     _check_names(datasets, DATASETS, "dataset")
     published = [f for f in _published_files() if f.dataset in datasets]
-    extra = [f for f in _extra_dir_files(extra_dirs) if f.dataset in datasets]
+    extra = _extra_dir_files(extra_dirs, datasets)
     if models is not None:
         _check_names(models, sorted({f.subject for f in published + extra if not f.is_human}), "model")
     if store.mirror is not None and Path(store.mirror).is_dir():
