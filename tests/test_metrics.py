@@ -537,7 +537,7 @@ def test_normal_interval_of_confusion_similarity_uses_z_of_the_level(trials):
     np.testing.assert_allclose((wide["similarity"] - wide["ci_low"])[finite], half_wide[finite], rtol=1e-9)
 
 
-# ------------------------------------------------------------------------------------------------ groups (mutation tests)
+# ------------------------------------------------------------------------------------------------ groups and defaults
 def test_response_entropy_per_group():
     rows = [("b", "0", f"i{k}", "cat", r) for k, r in enumerate(["cat", "dog", "car", "cat"])]  # listed first
     rows += [("a", "0", "j1", "cat", "dog")]  # a single answer: 0 bits
@@ -626,3 +626,95 @@ def test_shape_bias_per_category_keeps_to_cue_conflict():
                                                             "bicycle")], dataset="edge")])  # fmt: skip
     out = M.shape_bias_per_category(frame).query("subject == 'm'").set_index("category")
     assert out.loc["airplane", "shape_bias"] == 0.5  # the edge trial does not count
+
+
+def two_dataset_trials() -> pd.DataFrame:
+    """Three decision makers (a, b, subject-01) on 'sketch' (listed first) and 'edge', 12 images each."""
+    rng = np.random.default_rng(5)
+    frames = []
+    for dataset in ["sketch", "edge"]:
+        rows = []
+        for subject in ["a", "b", "subject-01"]:
+            rows += correctness_rows(subject, {f"i{k:02d}": int(rng.random() < 0.6) for k in range(12)}, "0")
+        frames.append(make_trials(rows, dataset=dataset))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_bootstrap_defaults_are_documented_ones():
+    frame = two_dataset_trials()
+    # defaults: 1000 replicates, seed 0, 95 %, per dataset, not averaged over partners
+    accuracy = M.bootstrap_accuracy(frame)
+    pd.testing.assert_frame_equal(accuracy, M.bootstrap_accuracy(frame, "dataset", n_boot=1000, seed=0, level=0.95))
+    assert "condition" not in accuracy.columns and set(accuracy["n_boot"]) == {1000}
+    kappa = M.bootstrap_error_consistency(frame)
+    explicit = M.bootstrap_error_consistency(frame, None, None, n_boot=1000, seed=0, level=0.95, average_b=False)
+    pd.testing.assert_frame_equal(kappa, explicit)
+    assert set(kappa["n_boot"]) == {1000} and set(kappa["level"]) == {0.95}
+    cue = cue_conflict_trials()
+    shape = M.bootstrap_shape_bias(cue)
+    pd.testing.assert_frame_equal(shape, M.bootstrap_shape_bias(cue, n_boot=1000, seed=0, level=0.95, pool_humans=True))
+    assert "humans" in set(shape["subject"]) and set(shape["n_boot"]) == {1000}
+
+
+def test_bootstrap_error_consistency_pairs_and_datasets():
+    frame = two_dataset_trials()
+    out = M.bootstrap_error_consistency(frame, ["a"], ["b", "subject-01"], n_boot=40, seed=1)
+    # one row per dataset (sorted) and pair, the rows numbered 0..n-1
+    assert out.index.tolist() == [0, 1, 2, 3]
+    assert list(out.columns) == ["dataset", "subject_a", "subject_b", "error_consistency", "ci_low", "ci_high",
+                                 "n_boot", "level"]  # fmt: skip
+    assert out["dataset"].tolist() == ["edge", "edge", "sketch", "sketch"]
+    assert out["subject_a"].tolist() == ["a"] * 4 and out["subject_b"].tolist() == ["b", "subject-01"] * 2
+    for dataset in ["edge", "sketch"]:
+        alone = M.consistency(frame[frame["dataset"] == dataset], ["a"], ["b"], per="dataset").iloc[0]
+        row = out[(out["dataset"] == dataset) & (out["subject_b"] == "b")].iloc[0]
+        assert row["error_consistency"] == pytest.approx(alone["error_consistency"])
+    # averaged over partners: a self-pair in subjects_b is left out of the estimate and of every replicate
+    with_self = M.bootstrap_error_consistency(frame, ["a"], ["a", "b", "subject-01"], n_boot=40, seed=1, average_b=True)
+    without = M.bootstrap_error_consistency(frame, ["a"], ["b", "subject-01"], n_boot=40, seed=1, average_b=True)
+    pd.testing.assert_frame_equal(with_self, without)
+    assert without["subject_b"].tolist() == ["mean", "mean"]
+
+
+def test_human_ceiling_groups_sorted_and_named():
+    pairs = pd.DataFrame(
+        {
+            "dataset": ["sketch", "edge", "sketch"],
+            "subject_a": ["subject-01", "subject-01", "subject-02"],
+            "subject_b": ["subject-02", "subject-02", "subject-03"],
+            "kappa": [0.6, 0.2, 0.4],
+        }
+    )
+    out = M.human_ceiling(pairs, "kappa", by=["dataset"])
+    assert out["dataset"].tolist() == ["edge", "sketch"]
+    assert out["metric"].tolist() == ["kappa", "kappa"]
+    np.testing.assert_allclose(out["mean"], [0.2, 0.5])
+    assert out["n"].tolist() == [1, 2]
+
+
+def test_confusion_similarity_broadcasts_over_leading_dimensions():
+    cat, dog, bird = CATEGORIES.index("cat"), CATEGORIES.index("dog"), CATEGORIES.index("bird")
+    a, b, c = np.eye(16), np.eye(16), np.eye(16)
+    a[[cat, dog], cat] = 0.5
+    b[[cat, dog], cat] = [0.8, 0.2]
+    c[[cat, bird], cat] = 0.5
+    c[[dog, bird], dog] = [0.7, 0.3]
+    # a stack of pairs gives the pairs' similarities one by one (each matrix centred and scaled on its own)
+    d = 0.5 * c + 0.5 * np.eye(16)
+    stacked = M.confusion_similarity(np.stack([a, a, c]), np.stack([b, c, d]))
+    single = [M.confusion_similarity(a, b), M.confusion_similarity(a, c), M.confusion_similarity(c, d)]
+    np.testing.assert_allclose(stacked, single, rtol=1e-12)
+    assert stacked[0] == pytest.approx(1.0) and stacked[2] == pytest.approx(1.0)
+
+
+def test_bootstrap_shape_bias_is_one_stratum_of_images():
+    frame = cue_conflict_trials()
+    reference = M.bootstrap_shape_bias(frame, n_boot=50, seed=3, dataset=None)
+    # the images form one stratum whatever the condition and dataset columns say (the images are the unit)
+    relabelled = frame.assign(
+        condition=np.where(frame["subject"] == "m", "0", "1"), dataset=np.where(frame["subject"] == "m", "x", "y")
+    )
+    pd.testing.assert_frame_equal(M.bootstrap_shape_bias(relabelled, n_boot=50, seed=3, dataset=None), reference)
+    # with a dataset name, rows of other datasets are left out
+    mixed = pd.concat([frame, make_trials([("m", "0", "airplane1-bicycle2.png", "airplane", "bicycle")], "edge")])
+    pd.testing.assert_frame_equal(M.bootstrap_shape_bias(mixed, n_boot=50, seed=3), reference)

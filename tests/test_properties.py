@@ -167,8 +167,10 @@ def benchmark_trials(draw) -> pd.DataFrame:
         for subject in ["subject-01", "subject-02", "m"]:
             outcome = draw(arrays(np.int8, n, elements=bits))
             for k, ok in enumerate(outcome):
-                rows.append(("colour", subject, subject != "m", condition, f"{condition}{k}", "cat", "cat" if ok else "dog"))
-    frame = pd.DataFrame(rows, columns=["dataset", "subject", "is_human", "condition", "image_id", "category", "response"])
+                response = "cat" if ok else "dog"
+                rows.append(("colour", subject, subject != "m", condition, f"{condition}{k}", "cat", response))
+    columns = ["dataset", "subject", "is_human", "condition", "image_id", "category", "response"]
+    frame = pd.DataFrame(rows, columns=columns)
     frame["correct"] = frame["response"] == frame["category"]
     return frame
 
