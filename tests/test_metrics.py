@@ -718,3 +718,25 @@ def test_bootstrap_shape_bias_is_one_stratum_of_images():
     # with a dataset name, rows of other datasets are left out
     mixed = pd.concat([frame, make_trials([("m", "0", "airplane1-bicycle2.png", "airplane", "bicycle")], "edge")])
     pd.testing.assert_frame_equal(M.bootstrap_shape_bias(mixed, n_boot=50, seed=3), reference)
+
+
+def test_never_presented_categories_count_as_no_confusion():
+    cat, dog, bird = CATEGORIES.index("cat"), CATEGORIES.index("dog"), CATEGORIES.index("bird")
+    a, b = np.eye(16), np.eye(16)
+    a[[cat, dog], cat] = 0.5
+    b[[cat, bird], cat] = [0.6, 0.4]
+    b[[dog, cat], dog] = [0.9, 0.1]
+    a_unseen = a.copy()
+    a_unseen[:, bird] = np.nan  # bird never presented to a: its column shows no confusion (zeros)
+    a_zero = a.copy()
+    a_zero[:, bird] = 0.0
+    assert M.confusion_similarity(a_unseen, b) == pytest.approx(M.confusion_similarity(a_zero, b))
+    assert np.isfinite(M.confusion_similarity(a_unseen, b))
+
+
+def test_categorical_groups_without_trials_get_no_row():
+    rows = [("b", "0", "i1", "cat", "dog"), ("a", "0", "i1", "cat", "cat")]
+    frame = make_trials(rows, dataset="edge")
+    frame["subject"] = pd.Categorical(frame["subject"], categories=["a", "b", "never"])
+    keys, counts = M.confusion_counts(frame)
+    assert keys["subject"].tolist() == ["a", "b"] and counts.shape[0] == 2
