@@ -38,7 +38,7 @@ def explorer_chart(
     datasets: Sequence[str] | None = None,
     dataset: str | None = None,
     size: int = 112,
-    width: int = 300,
+    width: int = 240,
 ) -> alt.VConcatChart:
     """The explorer as one Vega-Lite chart: three dropdowns (dataset, category, image number), the stimulus, and
     one row per decision maker who saw it (its answer as text, the square coloured by
@@ -84,15 +84,16 @@ def explorer_chart(
     colours = alt.Scale(domain=list(EXPLORER_ANSWER_COLORS), range=list(EXPLORER_ANSWER_COLORS.values()))
     rows = alt.Chart(table).transform_filter(chosen)
     y = alt.Y("subject:N", sort=alt.EncodingSortField("rank", order="ascending"), title="decision maker",
-              axis=alt.Axis(labelLimit=180))  # fmt: skip
+              axis=alt.Axis(labelLimit=150))  # fmt: skip
     tooltip = [alt.Tooltip("subject:N", title="decision maker"), alt.Tooltip("training:N", title="training"),
                alt.Tooltip("response:N", title="answer"), alt.Tooltip("answer:N", title="counts as")]  # fmt: skip
     mark = rows.mark_square(size=120).encode(
-        x=alt.value(8), y=y, color=alt.Color("answer:N", scale=colours, title="answer"), tooltip=tooltip
+        x=alt.value(8), y=y, color=alt.Color("answer:N", scale=colours, title="answer", legend=alt.Legend(orient="bottom")),
+        tooltip=tooltip
     )
     text = rows.mark_text(align="left", dx=18, fontSize=12).encode(x=alt.value(0), y=y, text="response:N",
                                                                     tooltip=tooltip)  # fmt: skip
-    answered = alt.layer(mark, text).properties(width=width - 120, height=alt.Step(16))
+    answered = alt.layer(mark, text).properties(width=max(80, width - 140), height=alt.Step(16))
     return (
         alt.vconcat(stimulus, answered, spacing=4)
         .add_params(p_dataset, p_category, p_number)
