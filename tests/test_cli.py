@@ -178,7 +178,8 @@ def test_os_errors_name_the_file_and_interrupts_exit_130(capsys, monkeypatch, tm
     monkeypatch.setattr(benchmark, "benchmark_table", no_permission)
     code, _, err = _run(capsys, "benchmark", "--datasets", "edge")
     line = _one_error_line(err)
-    assert code == 1 and line.startswith(f"humanlike: error: benchmark: {tmp_path / 'cache.parquet'}: Permission denied")
+    assert code == 1
+    assert line.startswith(f"humanlike: error: benchmark: {tmp_path / 'cache.parquet'}: Permission denied")
     monkeypatch.setattr(benchmark, "benchmark_table", interrupted)
     code, _, err = _run(capsys, "benchmark", "--datasets", "edge")
     assert code == 130 and _one_error_line(err) == "humanlike: error: interrupted"

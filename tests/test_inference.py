@@ -544,7 +544,7 @@ def test_changed_finished_output_is_not_reported_finished(tmp_path):
     assert path.read_text() == text  # recomputed: the same results again
     sidecar = tmp_path / "probabilities" / "edge" / "edge_squeezenet1_1_session-1.csv"
     sidecar.unlink()
-    with pytest.raises(DataFileError, match=f"{sidecar}: missing, though .* records it as finished; rerun with --force"):
+    with pytest.raises(DataFileError, match=f"{sidecar}: missing, though .* records it as finished; rerun with"):
         evaluate("squeezenet1_1", **kwargs)
 
 

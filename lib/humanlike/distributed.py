@@ -153,7 +153,8 @@ def run_on_dask(models: Sequence[tuple[str, str]], options: Options, address: st
                 outcomes[name] = outcome
                 bar.update(1)
                 state = "ok" if outcome.ok else f"failed: {outcome.why()}"
-                bar.write(f"{name}: {len(outcome.done)}/{len(outcome.datasets)} datasets done, {state}", file=sys.stderr)
+                done = f"{len(outcome.done)}/{len(outcome.datasets)}"
+                bar.write(f"{name}: {done} datasets done, {state}", file=sys.stderr)
         finally:
             bar.close()
     return [outcomes[name] for _, name in models]
