@@ -48,8 +48,11 @@ def test_model_colors_follow_training_type():
     assert list(colours) == ["resnet50", "humans", "simclr-resnet50x1", "bagnet33", "nobody-knows-me"]
     assert colours["humans"] == charts.TRAINING_COLORS["human"]
     assert colours["simclr-resnet50x1"] == charts.TRAINING_COLORS["self-supervised"]
-    assert colours["nobody-knows-me"] == charts.TRAINING_COLORS["unknown"]
-    assert colours["resnet50"] != colours["bagnet33"]  # two supervised models: two shades
+    # bagnet33 and an unknown model are not the paper's: two light greys (issue 9, "the paper's view first")
+    assert colours["nobody-knows-me"] != colours["bagnet33"]
+    assert {colours["nobody-knows-me"][1:3], colours["bagnet33"][1:3]} <= {f"{v:02X}" for v in range(0x70, 0xD0)}
+    assert colours["bagnet33"][1:3] == colours["bagnet33"][3:5] == colours["bagnet33"][5:7]  # a grey
+    assert colours["resnet50"] == charts.TRAINING_COLORS["supervised"]  # the one supervised model of the paper
 
 
 def test_decision_maker_order_puts_humans_first():
@@ -177,3 +180,130 @@ def test_analysis_notebook_documents_its_parameters(source, tmp_path, caplog):
     for name in REQUIRED_PARAMETERS:
         assert name in parameters, f"{source.name}: parameter {name!r} missing"
         assert parameters[name]["help"].strip(), f"{source.name}: parameter {name!r} has no help comment"
+
+
+# ------------------------------------------------------------------------------------------- issue 9: axes, data, paper
+def _levels_frame() -> pd.DataFrame:
+    # Two datasets whose labels overlap with opposite orders: "a" runs 0, 30, 60 and "b" runs 60, 30, 0 (as
+    # contrast runs from high to low values). Rows shuffled, so that no order comes from the row order.
+    rows = []
+    for dataset, labels in {"a": ["0", "30", "60"], "b": ["60", "30", "0"]}.items():
+        for strength, label in enumerate(labels):
+            for subject in ("humans", "resnet50"):
+                rows.append(dict(dataset=dataset, subject=subject, label=label, strength=strength, condition=label,
+                                 parameter="p", accuracy=0.9 - 0.2 * strength, ci_low=0.5, ci_high=0.95))  # fmt: skip
+    return pd.DataFrame(rows).sample(frac=1, random_state=3).reset_index(drop=True)
+
+
+def _x_ticks(svg: str, title: str) -> list[str]:
+    """The x axis' tick labels in drawing order: the texts after the group labelled 'X-axis', up to its title."""
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg[svg.index('aria-label="X-axis') :])
+    return texts[: texts.index(title)]
+
+
+@pytest.mark.parametrize(("picked", "expected"), [("a", ["0", "30", "60"]), ("b", ["60", "30", "0"])])
+def test_distortion_axis_follows_the_datasets_own_order(picked, expected):
+    chart = charts.distortion_chart(_levels_frame(), dropdown_value=picked, x_title="level")
+    domain = chart.to_dict()["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert set(domain) == {"expr"}, "an explicit per-dataset domain, not a data-driven sort"
+    assert _x_ticks(_render(chart), "level") == expected
+
+
+def test_level_domain_per_dataset_and_without_dropdown():
+    frame = _levels_frame()
+    expr = charts.level_domain(frame, "label", "strength", "dataset").to_dict()["expr"]
+    table = json.loads(expr[: expr.rindex("[pick_dataset]")])
+    assert table == {"a": ["0", "30", "60"], "b": ["60", "30", "0"]}
+    one = frame[frame["dataset"] == "b"]
+    assert charts.level_domain(one, "label", "strength", "dataset") == ["60", "30", "0"]
+    assert charts.level_domain(one, "label", "strength", None) == ["60", "30", "0"]
+
+
+def test_consistency_level_chart_axis_is_explicit():
+    frame = _levels_frame().rename(columns={"strength": "level", "accuracy": "error_consistency",
+                                            "ci_low": "low", "ci_high": "high"}).assign(comparison="x", n_pairs=3)  # fmt: skip
+    chart = charts.consistency_level_chart(frame, value="b")
+    assert _x_ticks(_render(chart), "condition (undistorted first, strongest distortion last)") == ["60", "30", "0"]
+
+
+def _tooltips(spec) -> list[dict]:
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "tooltip" and isinstance(value, list):
+                found += value
+            else:
+                found += _tooltips(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _tooltips(value)
+    return found
+
+
+def test_tooltips_have_readable_titles():
+    gap = pd.DataFrame({"dataset": ["a", "b"], "subject_a": ["resnet50"] * 2, "points": [-11.0, 3.25]})
+    heat = charts.heatmap(gap, x="dataset", y="subject_a", value="points", dropdown=None, domain=(-60, 60),
+                          value_title="points vs. humans")  # fmt: skip
+    tips = _tooltips(heat.to_dict())
+    titles = {t["field"]: t.get("title") for t in tips}
+    assert titles == {"subject_a": "decision maker", "dataset": "dataset", "points": "points vs. humans"}
+    assert {t["field"]: t.get("format") for t in tips}["points"] == "+.1f"  # -11.0 shows as -11.0, not -11.000
+    for chart in (charts.distortion_chart(_levels_frame()), charts.bar_chart(_frame(), x="subject", y="accuracy")):
+        for tip in _tooltips(chart.to_dict()):
+            assert tip.get("title") and "_" not in tip["title"], tip
+
+
+def test_paper_models_first_and_the_others_grey():
+    names = ["swag-vit-b16-in1k", "bagnet33", "simclr-resnet50x1", "resnet50", "humans", "my-model"]
+    assert charts.decision_maker_order(names) == [
+        "humans", "resnet50", "simclr-resnet50x1", "bagnet33", "swag-vit-b16-in1k", "my-model"
+    ]  # fmt: skip  (the paper's models by training type, then the others by training type: unknown last)
+    groups = charts.colour_groups(names)
+    assert groups["resnet50"] == "supervised" and groups["simclr-resnet50x1"] == "self-supervised"
+    assert {groups[n] for n in ("swag-vit-b16-in1k", "bagnet33", "my-model")} == {charts.OTHER_MODELS}
+    colours = charts.model_colors(names)
+    for name in ("swag-vit-b16-in1k", "bagnet33", "my-model"):
+        r, g, b = (int(colours[name][i : i + 2], 16) for i in (1, 3, 5))
+        assert r == g == b and r >= 0x70, (name, colours[name])  # grey, never near black
+    assert "not in the paper" in charts.colour_key()._repr_html_()
+
+
+def test_chart_table_is_the_embedded_rows_and_confusions_unpack():
+    frame = _frame()
+    assert charts.chart_table(charts.bar_chart(frame, x="subject", y="accuracy")).shape == frame.shape
+    cells = pd.DataFrame([dict(dataset="d", subject=s, category=c, response=r, proportion=0.25, n=1)
+                          for s in ("humans", "resnet50") for c in "ab" for r in "ab" if (s, c, r) != ("humans", "b", "a")])  # fmt: skip
+    table = charts.chart_table(charts.confusion_heatmap(cells, rows=["a", "b"], columns=["a", "b"]))
+    # 2 decision makers x 4 cells, less the one cell humans never had: 7 rows, the columns of the long table.
+    assert len(table) == 7
+    assert list(table.columns) == ["dataset", "subject", "category", "response", "proportion", "n"]
+    merged = table.merge(cells, on=["dataset", "subject", "category", "response"], suffixes=("", "_given"))
+    assert len(merged) == 7 and (merged["proportion"] == merged["proportion_given"]).all()
+
+
+def test_to_html_writes_the_csv_and_links_it_only_in_a_book_build(tmp_path, monkeypatch):
+    chart = charts.bar_chart(_frame(), x="subject", y="accuracy")
+    monkeypatch.delenv(charts.DATA_DIR_ENV, raising=False)
+    assert "Download data" not in charts.to_html(chart)
+    monkeypatch.setenv(charts.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.setenv(charts.CHAPTER_ENV, "07_test")
+    html = charts.to_html(chart)
+    href = re.search(r'<a href="(data/07_test-chart-\d+\.csv)" download="[^"]+"', html).group(1)
+    written = tmp_path / href
+    assert [p.name for p in written.parent.iterdir()] == [written.name]  # no temporary file left behind
+    table = pd.read_csv(written)
+    assert list(table.columns) == list(_frame().columns) and len(table) == len(_frame())
+
+
+def test_figure_numbers_and_caption(monkeypatch):
+    monkeypatch.delenv(charts.DATA_DIR_ENV, raising=False)
+    monkeypatch.setenv(charts.CHAPTER_ENV, "03_image_errors")
+    chart = charts.bar_chart(_frame(), x="subject", y="accuracy")
+    first = charts.figure(chart, "Accuracy <per> model. Whiskers: 95% bootstrap intervals.")
+    second = charts.figure(chart, "Again.")
+    chapter, n = first.number.split(".")
+    assert chapter == "3" and second.number == f"3.{int(n) + 1}"
+    html = first._repr_mimebundle_()["text/html"]
+    assert html.startswith(f'<figure class="humanlike-figure" id="figure-3-{n}">')
+    assert f"Figure 3.{n}.</span> Accuracy &lt;per&gt; model. Whiskers" in html
+    assert charts.figure(chart, "x", number="A.1").number == "A.1"

@@ -48,6 +48,7 @@ STATIC = ASSETS / "static"
 EXTRA = ASSETS / "extra"
 HTML = BUILD / "html"
 WORK = BUILD / "notebooks"  # intermediate, unexecuted .ipynb
+CHART_DATA = CHAPTERS / "data"  # the charts' CSV files, written while the chapters run; served as chapters/data/
 KERNEL_NAME = "humanlike"
 MAX_PAGE_BYTES = 5_000_000
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -212,6 +213,12 @@ def _execute(source: str, parameters: dict, timeout: int | None = None) -> tuple
         os.dup2(captured.fileno(), 2)
         try:
             notebook = to_ipynb(src)
+            # The kernel inherits these: humanlike.charts writes each chart's rows to CHART_DATA/<stem>-chart-<k>.csv
+            # and links them; the chapter's old files go first, so that none is stale.
+            for old in CHART_DATA.glob(f"{src.stem}-*.csv"):
+                old.unlink()
+            os.environ["HUMANLIKE_CHART_DATA"] = str(CHART_DATA)
+            os.environ["HUMANLIKE_CHAPTER"] = src.stem
             pm.execute_notebook(
                 str(notebook),
                 str(output),
@@ -416,6 +423,12 @@ def build_html(strict: bool = True) -> None:
     warnings = [ln for ln in (done.stdout + done.stderr).splitlines() if "WARNING" in ln]
     for line in warnings:
         log(f"  {line}")
+    # The charts' "Download data (CSV)" links point to data/<file> beside the chapter's page.
+    served = HTML / "chapters" / "data"
+    if served.exists():
+        shutil.rmtree(served)
+    if CHART_DATA.is_dir():
+        shutil.copytree(CHART_DATA, served, ignore=shutil.ignore_patterns(".*"))
     too_big = [(p, p.stat().st_size) for p in HTML.rglob("*.html") if p.stat().st_size > MAX_PAGE_BYTES]
     if too_big:
         listing = ", ".join(f"{p.relative_to(ROOT)} ({n / 1e6:.1f} MB)" for p, n in too_big)

@@ -11,7 +11,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, TRAINING_COLORS, TRAINING_ORDER, _tooltip, with_dropdown
+from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, _tooltip, color_encoding, colour_groups, with_dropdown
 
 __all__ = ["benchmark_scatter"]
 
@@ -28,23 +28,31 @@ def benchmark_scatter(
     height: int = DEFAULT_HEIGHT,
 ) -> alt.LayerChart:
     """One point per decision maker: ``x`` against ``y`` (default: accuracy against error consistency), coloured by
-    training type, with a ``scope`` dropdown (all datasets or one dataset). Names in ``highlight`` (e.g. your own
-    model) are labelled on the plot; hover any point for its name and numbers.
+    training type (models the paper did not have in grey, :func:`colour_groups`), with a ``scope`` dropdown (all
+    datasets or one dataset). Names in ``highlight`` (e.g. your own model) are labelled on the plot, to the left
+    of points in the right third of the scope's range so that no label runs into the legend (below the plot);
+    hover any point for its name and numbers.
 
     table: :func:`humanlike.results.benchmark_scopes` (columns scope, model, training and the metrics).
     """
-    trainings = [t for t in TRAINING_ORDER if t in set(table["training"])]
-    colour = alt.Color(
-        "training:N",
-        title="training",
-        scale=alt.Scale(domain=trainings, range=[TRAINING_COLORS[t] for t in trainings]),
+    groups = colour_groups(table["model"], dict(zip(table["model"].astype(str), table["training"])))
+    data = table.assign(
+        colour=table["model"].astype(str).map(groups),
+        label=table["model"].where(table["model"].isin(list(highlight)), ""),
     )
-    pick = alt.selection_point(fields=["training"], bind="legend", name="legend_pick")
+    # Labels of points in the right third of their scope's x range go to the left of the point.
+    lo = data.groupby("scope")[x].transform("min")
+    span = (data.groupby("scope")[x].transform("max") - lo).replace(0, 1)
+    data["label_left"] = ((data[x] - lo) / span > 0.66).fillna(False)
+    colour = color_encoding("colour", data["colour"], title="training", by="training").legend(
+        alt.Legend(orient="bottom", direction="horizontal", columns=2, symbolOpacity=1, labelLimit=220)
+    )
+    pick = alt.selection_point(fields=["colour"], bind="legend", name="legend_pick")
     tips = _tooltip(
         [("model", "N", None), ("training", "N", None), (x, "Q", ".3f"), (y, "Q", ".3f"), ("mean_rank", "Q", ".2f"),
-         ("n_datasets", "Q", None)]
+         ("n_datasets", "Q", None)],
+        {x: x_title, y: y_title},
     )  # fmt: skip
-    data = table.assign(label=table["model"].where(table["model"].isin(list(highlight)), ""))
     base = alt.Chart().encode(
         x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),
         y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)),
@@ -54,8 +62,10 @@ def benchmark_scatter(
         .encode(color=colour, tooltip=tips, opacity=alt.condition(pick, alt.value(0.95), alt.value(0.15)))
         .add_params(pick)
     )
-    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(text="label:N")
-    chart = alt.layer(points, labels, data=data).properties(width=width, height=height)
+    right = base.transform_filter("!datum.label_left").mark_text(align="left", dx=7, dy=-7, fontSize=11)
+    left = base.transform_filter("datum.label_left").mark_text(align="right", dx=-7, dy=-7, fontSize=11)
+    labels = [layer.encode(text="label:N") for layer in (right, left)]
+    chart = alt.layer(points, *labels, data=data).properties(width=width, height=height)
     options = list(dict.fromkeys(table["scope"]))
     return with_dropdown(chart, data, "scope", options=options, value=dropdown_value, label="datasets")
 

@@ -14,7 +14,17 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .common import DEFAULT_WIDTH, HUMANS, _options, _tooltip, color_encoding, decision_maker_order, dropdown, with_dropdown
+from .common import (
+    DEFAULT_WIDTH,
+    HUMANS,
+    REFERENCE_COLOR,
+    _options,
+    _tooltip,
+    color_encoding,
+    decision_maker_order,
+    dropdown,
+    with_dropdown,
+)
 
 __all__ = ["confusion_heatmap", "similarity_chart"]
 
@@ -69,12 +79,15 @@ def confusion_heatmap(
     s_param = dropdown(
         f"pick_{subject}", s_opts, value=subject_value if subject_value in s_opts else None, label="decision maker"
     )
+    # How the packed records unpack into the tidy rows drawn (humanlike.charts.render.chart_table, for the CSV).
+    grid = {"keys": [dataset, subject], "row": row, "column": column, "rows": rows, "columns": columns,
+            "fields": {"v": value, **({"c": count} if count else {})}}  # fmt: skip
     n_cols = len(columns)
     row_expr = f"{json.dumps(rows)}[floor((datum.cell - 1) / {n_cols})]"
     col_expr = f"{json.dumps(columns)}[(datum.cell - 1) % {n_cols}]"
     flat = ["v", "c"] if count else ["v"]
-    tips = _tooltip([(subject, "N", None), (column, "N", None), (row, "N", None), ("v", "Q", ".3f")])
-    tips[-1] = alt.Tooltip("v:Q", title=value_title, format=".3f")
+    tips = _tooltip([(subject, "N", None), (column, "N", None), (row, "N", None), ("v", "Q", ".3f")],
+                    {column: x_title, row: y_title, "v": value_title})  # fmt: skip
     if count:
         tips.append(alt.Tooltip("c:Q", title="answers"))
     rect = (
@@ -95,7 +108,7 @@ def confusion_heatmap(
         .transform_window(cell="row_number()")
         .transform_calculate(**{row: row_expr, column: col_expr})
         .transform_filter("isValid(datum.v)")
-        .properties(width=width, height=height)
+        .properties(width=width, height=height, usermeta={"humanlike": {"grid": grid}})
     )
 
 
@@ -141,14 +154,14 @@ def similarity_chart(
     )
     line = (
         alt.Chart()
-        .mark_rule(color="#555", strokeDash=[4, 4])
+        .mark_rule(color=REFERENCE_COLOR, strokeDash=[4, 4])
         .encode(x=alt.X(f"{value}:Q", scale=scale, title=x_title))
         .transform_filter(is_ceiling)
     )
     offset = alt.YOffset(f"{comparison}:N", sort=kinds)
     whisker = (
         alt.Chart()
-        .mark_rule(color="#333")
+        .mark_rule()  # the theme's rule colour
         .encode(x=alt.X(f"{lower}:Q", scale=scale, title=x_title), x2=f"{upper}:Q", y=y, yOffset=offset)
     )
     dots = (

@@ -49,6 +49,8 @@ and one module of figures per chapter (:mod:`.noise_robustness`, :mod:`.category
 from __future__ import annotations
 
 import colorsys
+import functools
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,7 +68,17 @@ __all__ = [
     "DEFAULT_WIDTH",
     "DEFAULT_HEIGHT",
     "DECISION_MAKER_COLUMNS",
+    "OTHER_MODELS",
+    "OTHER_COLOR",
+    "FIELD_TITLES",
     "training_of",
+    "paper_models",
+    "in_paper",
+    "colour_groups",
+    "colour_key",
+    "field_title",
+    "level_domain",
+    "REFERENCE_COLOR",
     "decision_maker_order",
     "model_colors",
     "color_encoding",
@@ -78,25 +90,128 @@ __all__ = [
 ]
 
 #: Fixed colours by training type (Okabe-Ito, colour-blind safe), in :data:`TRAINING_ORDER`. ``unknown``: a
-#: model without metadata.
+#: model without metadata (a light grey, like every model the paper did not have).
 TRAINING_COLORS: dict[str, str] = {
     "human": "#D55E00",
     "supervised": "#0072B2",
     "self-supervised": "#009E73",
     "weakly-supervised": "#CC79A7",
-    "unknown": "#7F7F7F",
+    "unknown": "#9A9A9A",  # also the grey of the models the paper did not have (OTHER_COLOR)
 }
 assert tuple(TRAINING_COLORS) == TRAINING_ORDER  # one colour per training type, in legend order
 
+#: Models the paper did not have (SWAG, BagNet, efficientnet, third-party evaluations, your own models) are drawn
+#: in shades of this grey and listed after the paper's models, so that charts open on the paper's view: its
+#: models and the humans. Their training type stays in the tooltips and tables.
+OTHER_MODELS = "not in the paper"
+OTHER_COLOR = TRAINING_COLORS["unknown"]
+
+#: Human-readable titles of the tables' columns, for tooltips and legends (a column not listed keeps its name
+#: with ``_`` as spaces).
+FIELD_TITLES: dict[str, str] = {
+    "subject": "decision maker",
+    "subject_a": "decision maker",
+    "subject_b": "compared with",
+    "model": "model",
+    "training": "training",
+    "training_data": "training data",
+    "dataset": "dataset",
+    "condition": "condition",
+    "label": "level",
+    "parameter": "parameter",
+    "accuracy": "accuracy",
+    "ood_accuracy": "OOD accuracy",
+    "ci_low": "95% interval from",
+    "ci_high": "95% interval to",
+    "low": "lowest pair",
+    "high": "highest pair",
+    "min": "lowest",
+    "max": "highest",
+    "mean": "mean",
+    "interval": "95% interval",
+    "clear": "interval excludes 0",
+    "points": "points vs. humans",
+    "error_consistency": "error consistency κ",
+    "observed_consistency": "observed consistency",
+    "accuracy_difference": "accuracy difference",
+    "similarity": "confusion similarity",
+    "comparison": "compared with",
+    "kind": "pair",
+    "partner": "partner",
+    "n_trials": "trials",
+    "n_pairs": "pairs",
+    "n_conditions": "conditions",
+    "n_datasets": "datasets",
+    "n_shape": "shape decisions",
+    "n_texture": "texture decisions",
+    "shape_bias": "shape bias",
+    "mean_rank": "mean rank",
+    "source": "source",
+    "pipeline": "pipeline",
+    "category": "category",
+    "response": "response",
+    "proportion": "proportion of answers",
+    "n": "answers",
+    "group": "models from",
+    "scope": "datasets",
+    "entropy": "response entropy",
+}
+
+
+def field_title(field: str) -> str:
+    """The readable title of a column (:data:`FIELD_TITLES`, else the name with spaces for ``_``)."""
+    return FIELD_TITLES.get(field, field.replace("_", " "))
+
 DEFAULT_WIDTH = 420  # leaves room for a legend of model names in the book's text column
 DEFAULT_HEIGHT = 300
+#: Dashed reference lines (chance, zero, half): a mid grey, visible on light and dark pages alike.
+REFERENCE_COLOR = "#8C8C8C"
 
 
 # ----------------------------------------------------------------------------------------- colours
-def decision_maker_order(names: Iterable[str]) -> list[str]:
-    """Sort decision makers: humans first, then by training type (:data:`TRAINING_ORDER`), then by name."""
-    kinds = training_of(names)
-    return sorted(kinds, key=lambda n: (TRAINING_ORDER.index(kinds[n]), n != HUMANS, natural_key(n)))
+@functools.lru_cache(maxsize=1)
+def paper_models() -> frozenset[str]:
+    """The names of the paper's 32 models (:data:`humanlike.models.PAPER_ZOO`; imported on first use, since
+    :mod:`humanlike.models` loads torch)."""
+    from ..models import PAPER_ZOO
+
+    return frozenset(PAPER_ZOO)
+
+
+def in_paper(names: Iterable[str], training: Mapping[str, str] | None = None) -> dict[str, bool]:
+    """Whether each decision maker belongs to the paper's view: the human observers (pooled or single) and the
+    paper's models (:func:`paper_models`). ``training``: known training types by name (default
+    :func:`training_of`); a name of type ``human`` counts as human."""
+    names = list(dict.fromkeys(str(n) for n in names))
+    kinds = training_of(names) if training is None else {n: training.get(n, "unknown") for n in names}
+    paper = paper_models()
+    return {n: kinds[n] == "human" or n in paper for n in names}
+
+
+def colour_groups(names: Iterable[str], training: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The colour group of each decision maker: its training type when it is human or one of the paper's models,
+    else :data:`OTHER_MODELS` (drawn grey)."""
+    names = list(dict.fromkeys(str(n) for n in names))
+    kinds = training_of(names) if training is None else {n: training.get(n, "unknown") for n in names}
+    paper = in_paper(names, kinds)
+    return {n: kinds[n] if paper[n] else OTHER_MODELS for n in names}
+
+
+def _group_rank(group: str) -> int:
+    order = [*TRAINING_ORDER, OTHER_MODELS]
+    return order.index(group) if group in order else len(order)
+
+
+def decision_maker_order(names: Iterable[str], training: Mapping[str, str] | None = None) -> list[str]:
+    """Sort decision makers: humans first, then the paper's models by training type (:data:`TRAINING_ORDER`),
+    then the models the paper did not have, each group by name."""
+    names = list(dict.fromkeys(str(n) for n in names))
+    kinds = training_of(names) if training is None else {n: training.get(n, "unknown") for n in names}
+    groups = colour_groups(names, kinds)
+    return sorted(
+        names,
+        key=lambda n: (_group_rank(groups[n]), _group_rank(kinds[n]), n != HUMANS, natural_key(n)),
+    )
 
 
 def _shades(base: str, k: int) -> list[str]:
@@ -117,8 +232,17 @@ def _shades(base: str, k: int) -> list[str]:
 
 
 
+def _greys(k: int) -> list[str]:
+    """``k`` greys from mid to light (:data:`OTHER_COLOR` itself when ``k == 1``)."""
+    if k <= 1:
+        return [OTHER_COLOR] * k
+    values = [round(255 * (0.45 + 0.33 * i / (k - 1))) for i in range(k)]
+    return ["#{0:02X}{0:02X}{0:02X}".format(v) for v in values]
+
+
 def model_colors(names: Iterable[str], training: Mapping[str, str] | None = None) -> dict[str, str]:
-    """One colour per decision maker: the colour of its training type, in shades when a type has several members.
+    """One colour per decision maker: the colour of its training type, in shades when a type has several members;
+    models the paper did not have (:func:`in_paper`) in shades of grey (:data:`OTHER_COLOR`).
 
     ``humans`` (all observers pooled) always gets the human colour itself; single observers get shades of it.
     ``training``: the training type by name when it is known already (e.g. third-party models); default
@@ -128,11 +252,15 @@ def model_colors(names: Iterable[str], training: Mapping[str, str] | None = None
     (``alt.Scale(domain=list(c), range=list(c.values()))``) or call :func:`color_encoding`.
     """
     names = list(dict.fromkeys(names))
-    kinds = training_of(names) if training is None else {n: training.get(n, "unknown") for n in names}
+    types = training_of(names) if training is None else {n: training.get(n, "unknown") for n in names}
+    kinds = colour_groups(names, types)
     colours: dict[str, str] = {}
-    for kind in TRAINING_ORDER:
+    for kind in (*TRAINING_ORDER, OTHER_MODELS):
         members = [n for n in names if kinds[n] == kind and n != HUMANS]
-        shades = _shades(TRAINING_COLORS[kind], len(members)) if members else []
+        if kind == OTHER_MODELS:  # light greys only (never near black), so that they stay in the background
+            shades = _greys(len(members))
+        else:
+            shades = _shades(TRAINING_COLORS[kind], len(members)) if members else []
         if kind == "human" and HUMANS in kinds and members:  # keep the base colour for the pooled humans
             extra = _shades(TRAINING_COLORS[kind], len(members) + 1)
             shades = [c for c in extra if c != TRAINING_COLORS[kind]][: len(members)]
@@ -147,12 +275,13 @@ def color_encoding(field: str, values: Iterable[str], *, title: str | None = Non
 
     by="model":    ``field`` holds decision-maker names; colours from :func:`model_colors`, legend in
                    :func:`decision_maker_order`.
-    by="training": ``field`` holds training types; colours from :data:`TRAINING_COLORS`.
+    by="training": ``field`` holds training types or colour groups (:func:`colour_groups`); colours from
+                   :data:`TRAINING_COLORS`, :data:`OTHER_MODELS` grey.
     """
     values = list(dict.fromkeys(str(v) for v in values))
     if by == "training":
-        domain = [t for t in TRAINING_ORDER if t in values] + [v for v in values if v not in TRAINING_COLORS]
-        rng = [TRAINING_COLORS.get(t, TRAINING_COLORS["unknown"]) for t in domain]
+        domain = sorted(values, key=_group_rank)
+        rng = [TRAINING_COLORS.get(t, OTHER_COLOR) for t in domain]
     elif by == "model":
         domain = decision_maker_order(values)
         colours = model_colors(domain)
@@ -161,7 +290,7 @@ def color_encoding(field: str, values: Iterable[str], *, title: str | None = Non
         raise ValueError(f"by must be 'model' or 'training', not {by!r}")
     return alt.Color(
         f"{field}:N",
-        title=title or field,
+        title=title or field_title(field),
         scale=alt.Scale(domain=domain, range=rng),
         sort=domain,
         legend=alt.Legend(labelLimit=190, symbolOpacity=1),
@@ -241,18 +370,30 @@ def _titled_with_dropdown(
     return chart
 
 
-def _tooltip(fields: Sequence[tuple[str, str, str | None]]) -> list[alt.Tooltip]:
-    return [alt.Tooltip(f"{f}:{t}", format=fmt) if fmt else alt.Tooltip(f"{f}:{t}") for f, t, fmt in fields]
+def _tooltip(fields: Sequence[tuple[str, str, str | None]], titles: Mapping[str, str] | None = None) -> list[alt.Tooltip]:
+    """Tooltip entries ``(field, type letter, d3 format or None)`` with readable titles (:func:`field_title`,
+    overridden by ``titles``)."""
+    titles = dict(titles or {})
+    out = []
+    for f, t, fmt in fields:
+        title = titles.get(f) or field_title(f)
+        out.append(alt.Tooltip(f"{f}:{t}", format=fmt, title=title) if fmt else alt.Tooltip(f"{f}:{t}", title=title))
+    return out
 
 
 def _value_tooltip(
-    keys: Sequence[tuple[str, str, str | None]], value: str, lower: str | None, upper: str | None, extra: Sequence[str]
+    keys: Sequence[tuple[str, str, str | None]],
+    value: str,
+    lower: str | None,
+    upper: str | None,
+    extra: Sequence[str],
+    titles: Mapping[str, str] | None = None,
 ) -> list[alt.Tooltip]:
     """Tooltip of a builder: its key fields, the value, the interval if any, then the caller's extra columns."""
     fields = [*keys, (value, "Q", ".3f")]
     if lower and upper:
         fields += [(lower, "Q", ".3f"), (upper, "Q", ".3f")]
-    return _tooltip([*fields, *((t, "N", None) for t in extra)])
+    return _tooltip([*fields, *((t, "N", None) for t in extra)], titles)
 
 
 def _type(data: pd.DataFrame, column: str, given: str | None) -> str:
@@ -298,14 +439,16 @@ def line_chart(
     Clicking a legend entry highlights that decision maker (shift-click for several).
     """
     xt = _type(data, x, x_type)
-    x_enc = alt.X(f"{x}:{xt}", title=x_title or x, sort=list(x_sort) if x_sort is not None else None)
+    x_enc = alt.X(f"{x}:{xt}", title=x_title or field_title(x), sort=list(x_sort) if x_sort is not None else None)
     if x_scale is not None:
         x_enc = x_enc.scale(x_scale)
     y_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
-    y_enc = alt.Y(f"{y}:Q", title=y_title or y, scale=y_scale)
+    y_enc = alt.Y(f"{y}:Q", title=y_title or field_title(y), scale=y_scale)
     col = color_encoding(color, data[color], by=color_by)
     pick = alt.selection_point(fields=[color], bind="legend", name="legend_pick")
-    tips = _value_tooltip([(color, "N", None), (x, xt, None)], y, lower, upper, tooltip)
+    tips = _value_tooltip(
+        [(color, "N", None), (x, xt, None)], y, lower, upper, tooltip, {x: x_title or "", y: y_title or ""}
+    )
 
     base = alt.Chart().encode(x=x_enc, color=col)
     layers = []
@@ -366,10 +509,11 @@ def bar_chart(
     cat_ch, val_ch = ("y", "x") if horizontal else ("x", "y")
     channel = {"x": alt.X, "y": alt.Y}
     val_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
-    cat_enc = channel[cat_ch](f"{x}:N", title=x_title or x, sort=sort_arg)
-    tips = _value_tooltip([(x, "N", None)], y, lower, upper, tooltip)
+    cat_enc = channel[cat_ch](f"{x}:N", title=x_title or field_title(x), sort=sort_arg)
+    tips = _value_tooltip([(x, "N", None)], y, lower, upper, tooltip, {x: x_title or "", y: y_title or ""})
 
-    enc: dict[str, Any] = {cat_ch: cat_enc, val_ch: channel[val_ch](f"{y}:Q", title=y_title or y, scale=val_scale)}
+    y_title = y_title or field_title(y)
+    enc: dict[str, Any] = {cat_ch: cat_enc, val_ch: channel[val_ch](f"{y}:Q", title=y_title, scale=val_scale)}
     if color:
         col = color_encoding(color, data[color], by=color_by)
         enc["color"] = col.legend(None) if color == x else col
@@ -377,14 +521,14 @@ def bar_chart(
     if lower and upper:
         layers.append(
             alt.Chart()
-            .mark_rule(color="black")
+            .mark_rule()  # the theme's rule colour: black on light pages, light grey in dark mode
             .encode(
-                **{cat_ch: cat_enc, val_ch: channel[val_ch](f"{lower}:Q", title=y_title or y, scale=val_scale)},
+                **{cat_ch: cat_enc, val_ch: channel[val_ch](f"{lower}:Q", title=y_title, scale=val_scale)},
                 **{f"{val_ch}2": f"{upper}:Q"},
             )
         )
     if reference is not None:
-        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555").encode(**{val_ch: alt.datum(reference)}))
+        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color=REFERENCE_COLOR).encode(**{val_ch: alt.datum(reference)}))
     size = {"width": width, "height": height}
     chart = alt.layer(*layers, data=data).properties(**size)
     return _titled_with_dropdown(chart, data, title, dropdown, dropdown_options, dropdown_value)
@@ -407,6 +551,7 @@ def heatmap(
     domain: tuple[float, float] | None = None,
     scheme: str = "viridis",
     text_format: str | None = None,
+    value_format: str | None = None,
     title: str | None = None,
     tooltip: Sequence[str] = (),
     width: int = 360,
@@ -419,18 +564,25 @@ def heatmap(
     domain:     fixed colour domain, e.g. ``(0, 1)``, so that options stay comparable when the dropdown changes.
     scheme:     a Vega colour scheme; a diverging one (``"redblue"``) suits signed values.
     text_format: a d3 format (e.g. ``".2f"``) to print the value in each cell; ``None`` prints nothing.
+    value_format: the d3 format of the value in the tooltip (default ``".3f"``, ``"+.1f"`` when ``domain`` spans
+                more than 2, e.g. accuracy points).
     dropdown:   as in :func:`line_chart` (default: one matrix per ``subject``).
     """
     scale = alt.Scale(scheme=scheme, domain=list(domain)) if domain else alt.Scale(scheme=scheme)
-    tips = _tooltip([(y, "N", None), (x, "N", None), (value, "Q", ".3f")] + [(t, "N", None) for t in tooltip])
+    if value_format is None:
+        value_format = "+.1f" if domain and max(abs(domain[0]), abs(domain[1])) > 2 else ".3f"
+    tips = _tooltip(
+        [(y, "N", None), (x, "N", None), (value, "Q", value_format)] + [(t, "N", None) for t in tooltip],
+        {x: x_title or "", y: y_title or "", value: value_title or ""},
+    )
     enc = {
-        "x": alt.X(f"{x}:N", title=x_title or x, sort=list(x_sort) if x_sort is not None else None),
-        "y": alt.Y(f"{y}:N", title=y_title or y, sort=list(y_sort) if y_sort is not None else None),
+        "x": alt.X(f"{x}:N", title=x_title or field_title(x), sort=list(x_sort) if x_sort is not None else None),
+        "y": alt.Y(f"{y}:N", title=y_title or field_title(y), sort=list(y_sort) if y_sort is not None else None),
     }
     layers = [
         alt.Chart()
         .mark_rect()
-        .encode(**enc, color=alt.Color(f"{value}:Q", title=value_title or value, scale=scale), tooltip=tips)
+        .encode(**enc, color=alt.Color(f"{value}:Q", title=value_title or field_title(value), scale=scale), tooltip=tips)
     ]
     if text_format:
         mid = (domain[0] + domain[1]) / 2 if domain else float(data[value].median())
@@ -458,14 +610,72 @@ def _rounded(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
 
 
 def _label_colors(names: Sequence[str], training: Mapping[str, str]) -> dict[str, Any]:
-    """Axis ``labelColor`` that paints each decision maker's name in the colour of its training type."""
+    """Axis ``labelColor`` that paints each decision maker's name in the colour of its group (training type; grey
+    for models the paper did not have, :func:`colour_groups`)."""
     groups: dict[str, list[str]] = {}
+    kinds = colour_groups(names, {n: training.get(n, "unknown") for n in names})
     for name in names:
-        groups.setdefault(training.get(name, "unknown"), []).append(name)
+        groups.setdefault(kinds[str(name)], []).append(name)
     conditions = [
-        {"test": f"indexof({json.dumps(members)}, datum.value) >= 0", "value": TRAINING_COLORS.get(kind, "#000")}
+        {"test": f"indexof({json.dumps(members)}, datum.value) >= 0", "value": TRAINING_COLORS.get(kind, OTHER_COLOR)}
         for kind, members in groups.items()
     ]
-    return {"condition": conditions, "value": "#000000"}
+    return {"condition": conditions, "value": OTHER_COLOR}
 
 
+
+
+# ----------------------------------------------------------------------------------------- the colour key
+#: What each colour stands for, in :func:`colour_key`.
+_KEY_TEXT: dict[str, str] = {
+    "human": "human observers (all observers pooled: the line or point labelled humans; single observers in shades)",
+    "supervised": "supervised models of the paper (ImageNet labels)",
+    "self-supervised": "self-supervised models of the paper (trained without labels, then a linear read-out)",
+    "weakly-supervised": "weakly-supervised models of the paper",
+    OTHER_MODELS: "models the paper did not have (SWAG, BagNet, efficientnet, third-party evaluations, your own "
+    "models): grey, listed last; their training type is in the tooltips",
+}
+
+
+def colour_key(groups: Sequence[str] | None = None) -> Any:
+    """The book's colour key as HTML (``IPython.display.HTML``): one swatch per colour group, and a sentence on
+    shades and greys. ``groups`` limits it to these groups (default: human, supervised, self-supervised and
+    :data:`OTHER_MODELS`, the groups of the paper's view)."""
+    from IPython.display import HTML
+
+    shown = list(groups) if groups is not None else ["human", "supervised", "self-supervised", OTHER_MODELS]
+    items = []
+    for group in shown:
+        colour = TRAINING_COLORS.get(group, OTHER_COLOR)
+        text = _KEY_TEXT.get(group, group)
+        items.append(
+            f"<li><span class='humanlike-swatch' style='background:{colour}'></span> "
+            f"<strong>{html.escape(group)}</strong>: {html.escape(text)}</li>"
+        )
+    note = (
+        "Every chart of the book uses these colours. Several models of one kind get shades of the kind's colour; "
+        "legends list humans first, then the paper's models by training type, then the others."
+    )
+    return HTML(f"<div class='humanlike-colour-key'><ul>{''.join(items)}</ul><p>{note}</p></div>")
+
+
+# ----------------------------------------------------------------------------------------- ordered level axes
+def level_domain(data: pd.DataFrame, label: str, order: str, dropdown: str | None) -> list[Any] | alt.ExprRef:
+    """The domain of an ordinal level axis: the labels of the conditions in ``order`` (ascending), per value of the
+    ``dropdown`` column when there is one (a Vega expression that picks the list of the dataset chosen).
+
+    Why not ``sort=EncodingSortField(order)``: in a layered chart Vega unions the domains of the layers through
+    incremental ``min`` aggregates over modified tuples, which keep stale values when the dropdown filter swaps
+    the data (labels such as "0" or "30" occur in several datasets with different ranks); after a few switches
+    the axis came out as 0, 30, 90, 60, ... An explicit domain has no such state.
+    """
+    ordered = data.sort_values(order, kind="stable")
+
+    def labels(frame: pd.DataFrame) -> list[Any]:
+        return [v.item() if hasattr(v, "item") else v for v in pd.unique(frame[label])]
+
+    if not dropdown or dropdown not in data.columns or data[dropdown].nunique() <= 1:
+        return labels(ordered)
+    lists = {str(key): labels(group) for key, group in ordered.groupby(dropdown, sort=False)}
+    table = json.dumps(lists, separators=(",", ":"), default=str)
+    return alt.ExprRef(f"{table}[{_safe_name(f'pick_{dropdown}')}] || []")

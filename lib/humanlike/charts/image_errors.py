@@ -21,6 +21,7 @@ from .common import (
     _tooltip,
     color_encoding,
     decision_maker_order,
+    level_domain,
     model_colors,
     with_dropdown,
 )
@@ -137,9 +138,9 @@ def consistency_level_chart(
     tick = "label" if "label" in data.columns else "condition"
     x = alt.X(
         f"{tick}:O",
-        sort=alt.EncodingSortField(field="level", op="min"),
+        scale=alt.Scale(domain=level_domain(data, tick, "level", "dataset")),  # the dataset's own order, always
         title="condition (undistorted first, strongest distortion last)",
-        axis=alt.Axis(labelAngle=0),
+        axis=alt.Axis(labelAngle=0, labelOverlap=True),
     )
     y_scale = alt.Scale(domain=[-0.2, 1])
     tips = _tooltip(
@@ -173,7 +174,10 @@ def consistency_level_chart(
         .add_params(pick)
     )
     zero = alt.Chart().mark_rule(color="#999", strokeDash=[3, 3]).encode(y=alt.datum(0))
-    chart = alt.layer(band, lines, zero, data=data).properties(width=width, height=height)
+    levels = {"label": tick, "order": "level", "by": "dataset"}  # for tests/test_book_charts.py
+    chart = alt.layer(band, lines, zero, data=data).properties(
+        width=width, height=height, usermeta={"humanlike": {"levels": levels}}
+    )
     return with_dropdown(chart, data, "dataset", options=datasets, value=value)
 
 

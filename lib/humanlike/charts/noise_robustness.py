@@ -11,7 +11,16 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, HUMANS, _value_tooltip, color_encoding, with_dropdown
+from .common import (
+    DEFAULT_HEIGHT,
+    DEFAULT_WIDTH,
+    HUMANS,
+    REFERENCE_COLOR,
+    _value_tooltip,
+    color_encoding,
+    level_domain,
+    with_dropdown,
+)
 
 __all__ = ["distortion_chart"]
 
@@ -41,20 +50,24 @@ def distortion_chart(
 
     data:      tidy frame, one row per (dropdown value, decision maker, condition), e.g.
                :func:`humanlike.results.accuracy_by_level`.
-    x, order:  the tick label of a condition and the column that orders them (ordinal axis sorted by ``order``
-               within the dataset shown, so that each dataset keeps its own labels and direction).
+    x, order:  the tick label of a condition and the column that orders them: the axis lists the labels of the
+               dataset shown in ``order`` (:func:`level_domain`), so that each dataset keeps its own labels and
+               direction whatever was picked before.
     lower/upper: an interval; drawn as a band for ``band_for`` (e.g. the range over human observers) always,
                and for other decision makers only while they are selected in the legend (click; shift-click).
     parameter: a column naming what the level measures; shown above the plot for the dataset picked.
     reference: a dashed horizontal line (e.g. chance, 1/16).
     """
     x_enc = alt.X(
-        f"{x}:O", sort=alt.EncodingSortField(field=order, op="min"), title=x_title, axis=alt.Axis(labelAngle=0)
+        f"{x}:O",
+        scale=alt.Scale(domain=level_domain(data, x, order, dropdown)),
+        title=x_title,
+        axis=alt.Axis(labelAngle=0, labelOverlap=True),
     )
     y_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
     col = color_encoding(color, data[color], by="model", title="decision maker")
     pick = alt.selection_point(fields=[color], bind="legend", name="legend_pick")
-    tips = _value_tooltip([(color, "N", None), (x, "O", None)], y, lower, upper, tooltip)
+    tips = _value_tooltip([(color, "N", None), (x, "O", None)], y, lower, upper, tooltip, {y: y_title or ""})
     base = alt.Chart().encode(x=x_enc, color=col)
     layers = []
     if lower and upper:
@@ -75,15 +88,19 @@ def distortion_chart(
         .add_params(pick)
     )
     if reference is not None:
-        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555").encode(y=alt.datum(reference)))
+        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color=REFERENCE_COLOR).encode(y=alt.datum(reference)))
     if parameter:
         layers.append(
             alt.Chart()
             .transform_aggregate(groupby=[parameter], n="count()")
-            .mark_text(align="left", baseline="bottom", dy=-6, fontStyle="italic", color="#333")
+            .mark_text(align="left", baseline="bottom", dy=-6, fontStyle="italic")  # the theme's text colour
             .encode(x=alt.value(0), y=alt.value(0), text=f"{parameter}:N")
         )
-    chart = alt.layer(*layers, data=data).properties(width=width, height=height)
+    # usermeta names the level axis (label, order, dropdown column): tests/test_book_charts.py checks its order.
+    levels = {"label": x, "order": order, "by": dropdown}
+    chart = alt.layer(*layers, data=data).properties(
+        width=width, height=height, usermeta={"humanlike": {"levels": levels}}
+    )
     if dropdown:
         chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
     return chart

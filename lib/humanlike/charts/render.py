@@ -1,7 +1,23 @@
 """Rendering for the static book: a chart becomes a ``<div>`` plus a small ``<script>`` that calls the page's
 global ``vegaEmbed`` with the spec inline (:func:`to_html`). Importing :mod:`humanlike.charts` registers and
 enables the Altair renderer ``"humanlike"`` (:func:`enable`), so a chart that ends a notebook cell renders the
-same way; :func:`show` displays a chart from anywhere in a cell.
+same way; :func:`show` displays a chart from anywhere in a cell, :func:`figure` with a numbered caption.
+
+On the page (the script of :data:`_TEMPLATE`):
+
+* **theme**: the chart follows pydata-sphinx-theme's ``html[data-theme]``: Vega's ``dark`` theme on the page's
+  own background in dark mode, and it is drawn again when the reader switches the theme;
+* **width**: a chart is drawn at its designed width; when that is wider than its container (a phone, a narrow
+  window), it is drawn again to fit: single and layered views take the container's width (``width: "container"``,
+  ``autosize: fit-x``) and concatenated panels shrink, with legends below the plot. Dropdown choices survive
+  every redraw.
+
+**Data to take away**: when the environment variable ``HUMANLIKE_CHART_DATA`` names a folder (set by
+``tools/build_book.py`` while it executes a chapter, with ``HUMANLIKE_CHAPTER`` the chapter's file stem), every
+chart's tidy rows (:func:`chart_table`) are written there as ``<chapter>-chart-<k>.csv`` (k counts the charts
+of the notebook, so names are stable between builds; atomic write), and the chart gets a "Download data (CSV)"
+link to ``data/<file>`` (the build copies the folder next to the chapter's page). Without it, nothing is written
+and no link is shown (e.g. in JupyterLab).
 """
 
 from __future__ import annotations
@@ -9,14 +25,30 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import re
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import altair as alt
+import pandas as pd
 
 from ..text import html_text
 
-__all__ = ["MAX_CHART_BYTES", "EMBED_OPTIONS", "to_html", "show", "enable"]
+__all__ = [
+    "MAX_CHART_BYTES",
+    "EMBED_OPTIONS",
+    "DATA_DIR_ENV",
+    "CHAPTER_ENV",
+    "chart_table",
+    "to_html",
+    "show",
+    "figure",
+    "Figure",
+    "enable",
+]
 
 #: Largest spec (JSON bytes, data included) that :func:`to_html` accepts; keeps each page small.
 MAX_CHART_BYTES = 1_500_000
@@ -25,33 +57,136 @@ EMBED_OPTIONS: dict[str, Any] = {
     "renderer": "svg",
     "actions": {"export": True, "source": False, "compiled": False, "editor": False},
 }
+#: Folder for the charts' CSV files (set by the book build; unset: no files, no download links).
+DATA_DIR_ENV = "HUMANLIKE_CHART_DATA"
+#: The executed notebook's file stem (e.g. ``01_noise_robustness``): prefix of the CSV names and, by its leading
+#: number, the chapter number of the figures (Figure 1.1, 1.2, ...).
+CHAPTER_ENV = "HUMANLIKE_CHAPTER"
+#: Where the page finds the CSV files, relative to the chapter's page.
+DATA_HREF = "data"
 
 _counter = itertools.count(1)
+_chart_numbers = itertools.count(1)  # charts of this notebook (kernel): names of their CSV files
+_figure_numbers = itertools.count(1)  # figures of this notebook: "Figure <chapter>.<n>"
 
-_TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="1"></div>
+_TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="1"{data_attr}></div>
 <script type="text/javascript">
 (function () {{
   var spec = {spec};
   var options = {options};
   var el = document.getElementById("{div_id}");
+  var view = null, drawnWidth = -1, drawnTheme = null, busy = false, pending = false;
+  el.humanlikeSpec = spec;
   function fail(message) {{
     el.setAttribute("data-error", String(message));
     el.innerHTML = '<p class="humanlike-chart-error"></p>';
     el.firstChild.textContent = String(message);
   }}
-  function render() {{
-    window.vegaEmbed(el, spec, options).then(function (result) {{ el.humanlikeView = result.view; }})
-      .catch(function (err) {{ fail(err); console.error(err); }});
+  function theme() {{ return document.documentElement.getAttribute("data-theme") === "dark" ? "dark" : "light"; }}
+  function copy(x) {{ return JSON.parse(JSON.stringify(x)); }}
+  function keepChoices(s) {{
+    // the reader's dropdown choices (bound parameters) become the initial values of the redrawn chart
+    if (!view) {{ return; }}
+    (s.params || []).forEach(function (p) {{
+      if (p.bind && p.bind !== "legend" && !p.select) {{ try {{ p.value = view.signal(p.name); }} catch (e) {{}} }}
+    }});
   }}
-  if (typeof window.vegaEmbed === "function") {{ render(); }}
+  function shrink(s, by) {{
+    // concatenated panels: narrower by the overflow (a fixed number of pixels for each panel of a row)
+    ["vconcat", "concat"].forEach(function (k) {{ (s[k] || []).forEach(function (p) {{ shrink(p, by); }}); }});
+    (s.hconcat || []).forEach(function (p) {{ shrink(p, by / s.hconcat.length); }});
+    if (typeof s.width === "number") {{ s.width = Math.max(80, Math.floor(s.width - by)); }}
+  }}
+  function clampLabels(node, most) {{
+    // long names (axis and legend labels) are cut to a share of the width (the tooltip keeps them whole)
+    if (Array.isArray(node)) {{ node.forEach(function (n) {{ clampLabels(n, most); }}); return; }}
+    if (!node || typeof node !== "object") {{ return; }}
+    Object.keys(node).forEach(function (k) {{
+      if (k === "labelLimit" && typeof node[k] === "number") {{ node[k] = Math.min(node[k], most); }}
+      else if (k !== "datasets" && k !== "data") {{ clampLabels(node[k], most); }}
+    }});
+  }}
+  function legendsBelow(s) {{
+    s.config = s.config || {{}};
+    // below the plot, one legend under the other (not side by side, which would widen the chart again)
+    s.config.legend = Object.assign({{}}, s.config.legend, {{orient: "bottom", direction: "vertical",
+      layout: {{bottom: {{anchor: "start", direction: "vertical"}}}}}});
+  }}
+  function build(fit) {{
+    var s = copy(spec);
+    keepChoices(s);
+    var o = copy(options);
+    if (theme() === "dark") {{
+      var bg = getComputedStyle(document.documentElement).getPropertyValue("--pst-color-background").trim();
+      o.theme = "dark";
+      o.tooltip = {{theme: "dark"}};
+      o.config = {{background: bg || "#14181e", rule: {{color: "#cfcfcf"}}, text: {{color: "#dddddd"}},
+                  view: {{stroke: "#555"}}}};
+    }}
+    if (fit > 0) {{
+      legendsBelow(s);
+      var most = Math.max(90, Math.floor(el.clientWidth * 0.4));
+      clampLabels(s, most);
+      s.config.axis = Object.assign({{labelLimit: most}}, s.config.axis);
+      s.config.legend.labelLimit = Math.min(s.config.legend.labelLimit || most, most);
+      if (s.vconcat || s.hconcat || s.concat) {{ shrink(s, fit); }}
+      else {{ s.width = "container"; s.autosize = {{type: "fit-x", contains: "padding"}}; }}
+    }}
+    return [s, o];
+  }}
+  function overflow() {{
+    var svg = el.querySelector("svg.marks, canvas.marks, svg, canvas");
+    return svg ? Math.ceil(svg.getBoundingClientRect().width - el.clientWidth) : 0;
+  }}
+  function draw(fit) {{
+    var so = build(fit);
+    if (fit > 0 && !(so[0].vconcat || so[0].hconcat || so[0].concat)) {{ el.classList.add("humanlike-fit"); }}
+    else {{ el.classList.remove("humanlike-fit"); }}
+    return embed(so[0], so[1]);
+  }}
+  function embed(spec, options) {{
+    if (view) {{ view.finalize(); view = null; }}  // the old view's listeners and timers go first
+    return window.vegaEmbed(el, spec, options).then(function (result) {{
+      view = result.view; el.humanlikeView = view;
+    }});
+  }}
+  function render() {{
+    if (busy) {{ pending = true; return; }}  // drawn again when the current drawing is done
+    busy = true; pending = false;
+    drawnWidth = el.clientWidth; drawnTheme = theme();
+    el.setAttribute("data-theme", drawnTheme);
+    el.setAttribute("data-drawn", "0");
+    draw(0).then(function () {{
+      var extra = overflow();
+      if (extra > 1) {{ return draw(extra + 4).then(function () {{
+        var left = overflow();  // concatenated panels: one more step if legends or labels still stick out
+        if (left > 1 && (spec.vconcat || spec.hconcat || spec.concat)) {{ return draw(extra + left + 8); }}
+      }}); }}
+    }}).then(function () {{
+      busy = false; el.setAttribute("data-drawn", "1");
+      if (pending) {{ render(); }}
+    }})
+      .catch(function (err) {{ busy = false; fail(err); console.error(err); }});
+  }}
+  function start() {{
+    render();
+    var timer = null;
+    window.addEventListener("resize", function () {{
+      clearTimeout(timer);
+      timer = setTimeout(function () {{ if (el.clientWidth !== drawnWidth) {{ render(); }} }}, 200);
+    }});
+    new MutationObserver(function () {{ if (theme() !== drawnTheme) {{ render(); }} }})
+      .observe(document.documentElement, {{attributes: true, attributeFilter: ["data-theme"]}});
+  }}
+  if (typeof window.vegaEmbed === "function") {{ start(); }}
   else {{
     window.addEventListener("load", function () {{
-      if (typeof window.vegaEmbed === "function") {{ render(); }}
+      if (typeof window.vegaEmbed === "function") {{ start(); }}
       else {{ fail("This chart needs the page's vega-embed script (open it in the built book)."); }}
     }});
   }}
 }})();
-</script>"""
+</script>{download}"""
 
 
 def _spec_dict(chart: alt.TopLevelMixin | Mapping[str, Any]) -> dict[str, Any]:
@@ -66,8 +201,106 @@ def _script_json(obj: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _datasets(spec: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
+    """The inline data of a spec (top level and every sub-view), in order of appearance, each once."""
+    named = spec.get("datasets", {})
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            data = node.get("data")
+            if isinstance(data, Mapping):
+                if "name" in data and data["name"] in named:
+                    found.setdefault(data["name"], named[data["name"]])
+                elif isinstance(data.get("values"), list):
+                    found.setdefault(f"values-{len(found)}", data["values"])
+            for key, value in node.items():
+                if key not in ("data", "datasets"):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    return list(found.values())
+
+
+def _unpack_grid(records: list[dict[str, Any]], grid: Mapping[str, Any]) -> pd.DataFrame:
+    """Packed matrices (one record per key holding row-major arrays) as tidy rows; empty cells left out."""
+    cells = [(r, c) for r in grid["rows"] for c in grid["columns"]]
+    rows = []
+    for record in records:
+        arrays = {name: record.get(short) or [None] * len(cells) for short, name in grid["fields"].items()}
+        values = arrays[grid["fields"]["v"]]
+        for i, (r, c) in enumerate(cells):
+            if values[i] is None:
+                continue
+            row = {key: record.get(key) for key in grid["keys"]}
+            row.update({grid["column"]: c, grid["row"]: r})
+            row.update({name: array[i] for name, array in arrays.items()})
+            rows.append(row)
+    columns = [*grid["keys"], grid["column"], grid["row"], *grid["fields"].values()]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def chart_table(chart: alt.TopLevelMixin | Mapping[str, Any]) -> pd.DataFrame:
+    """The tidy rows a chart draws: its inline data (all datasets of the spec stacked, duplicates dropped), or, for
+    a chart that embeds packed matrices (``usermeta.humanlike.grid``, e.g. :func:`confusion_heatmap`), the
+    unpacked cells."""
+    spec = _spec_dict(chart)
+    sets = _datasets(spec)
+    grid = (spec.get("usermeta") or {}).get("humanlike", {}).get("grid")
+    if grid and sets:
+        return _unpack_grid(sets[0], grid)
+    # Layers without data of their own (a reference line) hold Altair's placeholder [{}]: not rows of the chart.
+    frames = [pd.DataFrame.from_records(values) for values in sets if any(values)]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True, sort=False)
+    hashable = table.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+    return table[~hashable.duplicated()].reset_index(drop=True)
+
+
+def _write_csv(table: pd.DataFrame, target: Path) -> None:
+    """Write atomically: a temporary file in the same folder, then os.replace."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            table.to_csv(handle, index=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _chapter() -> str:
+    stem = os.environ.get(CHAPTER_ENV, "").strip()
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", stem) or "chart"
+
+
+def _download(spec: Mapping[str, Any]) -> str:
+    """Write the chart's CSV when the build asks for it (:data:`DATA_DIR_ENV`); the link to it, else ""."""
+    folder = os.environ.get(DATA_DIR_ENV)
+    if not folder:
+        return ""
+    name = f"{_chapter()}-chart-{next(_chart_numbers)}.csv"
+    table = chart_table(spec)
+    if table.empty:
+        return ""
+    _write_csv(table, Path(folder) / name)
+    href = f"{DATA_HREF}/{name}"
+    return (
+        f'\n<p class="humanlike-download"><a href="{html_text(href)}" download="{html_text(name)}" '
+        f'type="text/csv">Download data (CSV)</a> <span class="humanlike-download-size">'
+        f"({len(table):,} rows)</span></p>"
+    )
+
+
 def to_html(chart: alt.TopLevelMixin | Mapping[str, Any], *, div_id: str | None = None) -> str:
-    """The HTML fragment that draws ``chart`` with the page's global ``vegaEmbed``.
+    """The HTML fragment that draws ``chart`` with the page's global ``vegaEmbed`` (followed by its "Download data
+    (CSV)" link when the book build asks for the data, see :data:`DATA_DIR_ENV`).
 
     Raises ``ValueError`` if the spec (data included) exceeds :data:`MAX_CHART_BYTES`: aggregate first.
     """
@@ -81,13 +314,63 @@ def to_html(chart: alt.TopLevelMixin | Mapping[str, Any], *, div_id: str | None 
     if div_id is None:
         digest = hashlib.sha1(text.encode()).hexdigest()[:10]
         div_id = f"hl-chart-{digest}-{next(_counter)}"
-    return _TEMPLATE.format(div_id=html_text(div_id), spec=text, options=_script_json(EMBED_OPTIONS))
+    download = _download(spec)
+    data_attr = ""
+    if download:
+        href = re.search(r'href="([^"]+)"', download)[1]
+        data_attr = f' data-csv="{href}"'
+    return _TEMPLATE.format(
+        div_id=html_text(div_id), spec=text, options=_script_json(EMBED_OPTIONS), download=download,
+        data_attr=data_attr,
+    )
 
 
-def _mimebundle(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
+class Figure:
+    """A chart with a numbered caption (:func:`figure`); displays as ``<figure>`` in the book."""
+
+    def __init__(self, chart: alt.TopLevelMixin | Mapping[str, Any], caption: str, number: str) -> None:
+        self.spec = _spec_dict(chart)
+        self.caption = caption
+        self.number = number
+
+    @property
+    def anchor(self) -> str:
+        return "figure-" + re.sub(r"[^0-9A-Za-z]+", "-", self.number).strip("-")
+
+    def to_html(self) -> str:
+        return (
+            f'<figure class="humanlike-figure" id="{html_text(self.anchor)}">\n{to_html(self.spec)}\n'
+            f'<figcaption><span class="humanlike-figure-number">Figure {html_text(self.number)}.</span> '
+            f"{html_text(self.caption)}</figcaption>\n</figure>"
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = _mimebundle(self.spec, html=self.to_html())
+        bundle["text/plain"] = f"<Figure {self.number}: {self.caption}>"
+        return bundle
+
+
+def figure(chart: alt.TopLevelMixin | Mapping[str, Any], caption: str, *, number: str | None = None) -> Figure:
+    """``chart`` with a numbered caption, for the end of a notebook cell: "Figure <chapter>.<n>. <caption>".
+
+    caption: what is shown, and what the whiskers or bands mean (plain text; escaped).
+    number:  default: the chapter's number (from :data:`CHAPTER_ENV`, e.g. ``01_noise_robustness`` -> 1, the
+             introduction 0) and the count of figures in this notebook so far ("1.2"); outside a book build (no
+             chapter) just the count.
+    The figure's anchor is ``figure-<chapter>-<n>`` (e.g. ``#figure-1-2``).
+    """
+    if number is None:
+        count = next(_figure_numbers)
+        match = re.match(r"(\d+)_", _chapter())
+        number = f"{int(match[1])}.{count}" if match else str(count)
+    return Figure(chart, caption, str(number))
+
+
+def _mimebundle(spec: dict[str, Any], html: str | None = None, **_: Any) -> dict[str, Any]:
+    """The chart for a notebook: ``text/html`` for the book, Vega-Lite JSON for JupyterLab."""
     major = alt.SCHEMA_VERSION.lstrip("v").split(".")[0]
     return {
-        "text/html": to_html(spec),
+        "text/html": to_html(spec) if html is None else html,
         f"application/vnd.vegalite.v{major}+json": spec,
         "text/plain": "<Altair chart>",
     }

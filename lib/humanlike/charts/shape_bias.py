@@ -16,15 +16,20 @@ import altair as alt
 import pandas as pd
 
 from ..data import CATEGORIES
+from ..results.shape_bias import PANELS
 from ..text import html_text
 from .common import (
     DEFAULT_WIDTH,
     HUMANS,
+    OTHER_MODELS,
+    REFERENCE_COLOR,
     TRAINING_COLORS,
     TRAINING_ORDER,
     _rounded,
     _safe_name,
     _tooltip,
+    color_encoding,
+    colour_groups,
     decision_maker_order,
     model_colors,
     natural_key,
@@ -49,13 +54,14 @@ def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatCha
         row=lambda f: f["subject"].where(f["kind"] != "observer", HUMANS),
         training_data=lambda f: f["training_data"].fillna("-"),
     )
-    trainings = [t for t in TRAINING_ORDER if t in set(data["training"])]
+    # Colour: the training type of the humans and the paper's models; grey for models the paper did not have
+    # (third-party evaluations included, whatever their name).
+    groups = colour_groups(data["row"], dict(zip(data["row"].astype(str), data["training"])))
+    third_party = data["panel"] != PANELS[0]
+    data["colour"] = data["row"].astype(str).map(groups).where(~third_party | (data["training"] == "human"), OTHER_MODELS)
     sources = list(dict.fromkeys(data["source"]))
-    colour = alt.Color(
-        "training:N",
-        title="training",
-        scale=alt.Scale(domain=trainings, range=[TRAINING_COLORS[t] for t in trainings]),
-        legend=alt.Legend(orient="bottom", direction="vertical"),
+    colour = color_encoding("colour", data["colour"], title="training", by="training").legend(
+        alt.Legend(orient="bottom", direction="vertical", symbolOpacity=1)
     )
     marks = itertools.cycle(("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge"))
     shape = alt.Shape(
@@ -87,7 +93,7 @@ def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatCha
             x=alt.X("shape_bias:Q", scale=x_scale, title="shape bias (fraction of shape decisions)"),
             y=y, color=colour, shape=shape, tooltip=tips,
         )  # fmt: skip
-        half = alt.Chart().mark_rule(color="#999", strokeDash=[3, 3]).encode(x=alt.datum(0.5))
+        half = alt.Chart().mark_rule(color=REFERENCE_COLOR, strokeDash=[3, 3]).encode(x=alt.datum(0.5))
         layer = alt.layer(half, observers, whisker, points).properties(
             width=width, height=alt.Step(16), title=panel
         )
