@@ -392,3 +392,20 @@ def test_shape_bias_table_order_and_the_is_human_column(trials):
     # without the column, the name pattern decides
     unnamed = B.shape_bias_table(trials[trials["dataset"] == "cue-conflict"].drop(columns="is_human"))
     pd.testing.assert_frame_equal(unnamed, table)
+
+
+def test_shape_bias_table_breaks_ties_by_name():
+    t = []
+    for subject, response in {"zeta": "airplane", "alpha": "airplane", "mid": "bicycle"}.items():
+        t.append({"dataset": "cue-conflict", "subject": subject, "is_human": False, "condition": "0",
+                  "image_id": "airplane1-bicycle2.png", "category": "airplane", "response": response})  # fmt: skip
+    table = B.shape_bias_table(pd.DataFrame(t))
+    # alpha and zeta: shape bias 1 (tied, by name); mid: 0; no observers, so no humans row
+    assert table["model"].tolist() == ["alpha", "zeta", "mid"]
+
+
+def test_ood_trials_of_a_single_excluded_condition_is_empty():
+    only_cr = pd.DataFrame(rows("m", "colour", "cr", {"j1": 1, "j2": 0}))
+    assert B.ood_trials(only_cr).empty
+    only_bw = pd.DataFrame(rows("m", "colour", "bw", {"j1": 1}))
+    assert len(B.ood_trials(only_bw)) == 1

@@ -740,3 +740,38 @@ def test_categorical_groups_without_trials_get_no_row():
     frame["subject"] = pd.Categorical(frame["subject"], categories=["a", "b", "never"])
     keys, counts = M.confusion_counts(frame)
     assert keys["subject"].tolist() == ["a", "b"] and counts.shape[0] == 2
+
+
+def test_accuracy_and_shape_bias_groups_are_sorted_and_observed():
+    frame = make_trials(
+        [("b", "bw", "i1", "cat", "cat"), ("a", "bw", "i1", "cat", "dog"), ("a", "bw", "i2", "dog", "dog")]
+    )
+    out = M.accuracy(frame, by="subject")
+    assert out["subject"].tolist() == ["a", "b"] and out["accuracy"].tolist() == [0.5, 1.0]
+    assert out["n_correct"].dtype.kind == "i" and out["n_trials"].dtype.kind == "i"
+    frame["subject"] = pd.Categorical(frame["subject"], categories=["b", "a", "never"])
+    assert len(M.accuracy(frame, by="subject")) == 2  # no row for a category without trials
+    cue = cue_conflict_trials()
+    cue = cue.iloc[::-1]  # subject-02 first
+    shape = M.shape_bias(cue)
+    assert shape["subject"].tolist() == ["m", "subject-01", "subject-02"]
+    cue = cue.assign(subject=pd.Categorical(cue["subject"], categories=["subject-02", "m", "subject-01", "never"]))
+    assert len(M.shape_bias(cue)) == 3
+
+
+def test_bootstrap_accuracy_per_condition():
+    frame = two_dataset_trials()
+    frame["condition"] = np.where(frame["image_id"] < "i06", "c1", "c2")
+    out = M.bootstrap_accuracy(frame, per="condition", n_boot=30, seed=2)
+    columns = ["subject", "dataset", "condition", "accuracy", "ci_low", "ci_high", "n_boot", "level"]
+    assert list(out.columns) == columns
+    assert out.index.tolist() == list(range(3 * 2 * 2))
+    # blocks sorted by dataset, then condition; subjects sorted within each
+    assert out["dataset"].tolist() == ["edge"] * 6 + ["sketch"] * 6
+    assert out["condition"].tolist() == (["c1"] * 3 + ["c2"] * 3) * 2
+    plain = M.accuracy(frame).set_index(["subject", "dataset", "condition"])["accuracy"]
+    for row in out.itertuples():
+        assert row.accuracy == pytest.approx(plain[(row.subject, row.dataset, row.condition)])
+        assert row.ci_low <= row.accuracy <= row.ci_high
+    with pytest.raises(ValueError, match="per"):
+        M.bootstrap_accuracy(frame, per="image")
