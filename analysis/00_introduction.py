@@ -129,7 +129,7 @@ from humanlike.charts.explorer import explorer_chart
 from humanlike.explorer import Explorer
 from humanlike.models import PAPER_ZOO
 from humanlike.results import explorer as explore
-from humanlike.results.verdicts import data_reconciliation, key_text, verdicts
+from humanlike.results.verdicts import data_reconciliation, key_text, partial_models_note, verdicts
 from humanlike.text import html_text, md
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
@@ -142,12 +142,8 @@ explorer_images = params.positive_int("explorer_images", explorer_images, maximu
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
 shown = results.ordered_datasets(trials["dataset"])
-partial = data.coverage(trials, mirror=None) if (~trials["is_human"]).any() else None
-partial = None if partial is None or not partial["partial"].any() else partial[partial["partial"]]
-if partial is not None:
-    display(Markdown(md("**Partial models.** {items}.", items="; ".join(
-        f"{r.model} covers {r.n_images} of {r.n_dataset_images} images of {r.dataset}"
-        for r in partial.itertuples()))))
+if note := partial_models_note(trials):
+    display(Markdown(note))
 
 # %% [markdown]
 # ## Verdicts

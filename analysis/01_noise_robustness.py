@@ -57,6 +57,12 @@ ood = results.ood_accuracy(trials, n_boot=bootstrap, seed=seed)
 shown_models = charts.decision_maker_order(ood.loc[ood["subject"] != results.HUMANS, "subject"].unique())
 gap = results.ood_accuracy_difference(trials, results.robustness_pairs(shown_models), n_boot=bootstrap, seed=seed)
 
+# %% tags=["remove-input"]
+# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+from humanlike.results.verdicts import partial_models_note
+
+Markdown(partial_models_note(trials))
+
 # %% [markdown]
 # ## What the current data say
 #

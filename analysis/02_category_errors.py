@@ -36,6 +36,7 @@ extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-d
 datasets: "list or None" = None  # datasets to include, e.g. sketch and uniform-noise; None: all 17
 bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals of the confusion similarity
 seed: int = 0  # random seed of the bootstrap
+compare: list = ["resnet50", "simclr-resnet50x1"]  # the two models whose confusion matrices are shown beside the humans' (model names)
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown
@@ -46,6 +47,7 @@ from humanlike.text import md
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
 )
+compare = params.model_names("compare", compare, extra_dirs) or []
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
@@ -55,6 +57,12 @@ confusions = results.confusion_matrices(trials)
 similarity = results.confusion_similarity_summary(trials, n_boot=bootstrap, seed=seed)
 pairs = results.confusion_similarity_matrix(trials)
 entropy = results.response_entropy_table(trials)
+
+# %% tags=["remove-input"]
+# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+from humanlike.results.verdicts import partial_models_note
+
+Markdown(partial_models_note(trials))
 
 # %% [markdown]
 # ## What the current data say
@@ -84,6 +92,22 @@ if f["simclr_tested"]:
         "observers' on {simclr_nearer} of {simclr_n} datasets (median correlation {simclr_median_resnet50:.2f} "
         "with ResNet-50, {simclr_median_humans:.2f} with humans).", **f))
 Markdown("\n\n".join(lines))
+
+# %% [markdown]
+# ## Humans and two models side by side
+#
+# As in the paper's figure: the confusion matrices of all human observers pooled and of two models (the
+# `compare` parameter chooses them), for the dataset picked. Columns: the presented category; rows: the answer;
+# each column sums to 1. The same square-root colour scale in every panel; hover for proportions and counts.
+
+# %% tags=["hide-input"]
+panels = [results.HUMANS, *[m for m in compare if m in set(confusions["subject"])]]
+if len(panels) > 1:
+    display(charts.confusion_panels(confusions, subjects=panels, rows=metrics.RESPONSES, columns=data.CATEGORIES,
+                                    dataset_options=shown, dataset_value=start))
+else:
+    display(Markdown(md("*None of the models in `compare` ({names}) is among the data shown.*",
+                        names=", ".join(compare))))
 
 # %% [markdown]
 # ## Confusion matrices
@@ -162,3 +186,26 @@ charts.bar_chart(
     tooltip=["n_responses"],
     height=max(160, 16 * entropy["subject"].nunique()),
 )
+
+# %% [markdown]
+# ## Response entropy across distortion levels
+#
+# The paper's entropy plots: for the twelve parametric datasets, the entropy of each decision maker's answers at
+# every distortion level, from the undistorted images (left) to the strongest distortion (right). Orange band: the
+# range over human observers, line: their mean; click a model in the legend to see its 95% bootstrap interval
+# (images resampled within each level; the `bootstrap` parameter). Dashed line: 4 bits, all categories answered
+# equally often. Humans keep spreading their answers as images get harder; a network that collapses onto a few
+# categories drops towards 0.
+
+# %% tags=["hide-input"]
+if any(d in data.PARAMETRIC_DATASETS for d in shown):
+    by_level = results.entropy_by_level(trials, n_boot=bootstrap, seed=seed)
+    levels_shown = [d for d in shown if d in data.PARAMETRIC_DATASETS]
+    display(charts.distortion_chart(
+        by_level, y="entropy", y_domain=(0, 4), reference=4.0, y_title="response entropy (bits)",
+        dropdown_options=levels_shown,
+        dropdown_value="uniform-noise" if "uniform-noise" in levels_shown else None,
+        tooltip=["condition", "interval"],
+    ))
+else:
+    display(Markdown("*None of the twelve parametric datasets is among the chosen datasets.*"))

@@ -57,6 +57,12 @@ intervals = results.consistency_intervals(trials, n_boot=bootstrap, seed=seed)
 ceiling = results.ceiling_comparison(intervals)
 facts = results.consistency_findings(summary, ceiling)
 
+# %% tags=["remove-input"]
+# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+from humanlike.results.verdicts import partial_models_note
+
+Markdown(partial_models_note(trials))
+
 # %% [markdown]
 # ## What the current data say
 #
@@ -143,20 +149,47 @@ ceiling.set_index("dataset")[list(columns)].rename(columns=columns).round(3)
 #
 # The twelve parametric datasets distort images in steps (here all conditions, from the undistorted image to the
 # strongest distortion). For every condition: each model's mean $\kappa$ with the human observers, and the mean
-# $\kappa$ between observers (`humans`, dashed, with the band from the least to the most consistent pair). As a
-# distortion grows, accuracies approach chance and $\kappa$ approaches 0 for everyone; the question is how
-# far below the human band the models stay before that.
+# $\kappa$ between observers (`humans`, with the orange band from the least to the most consistent pair). Click a
+# model in the legend to highlight it and show its 95% bootstrap interval (images resampled within the level; the
+# mean over observers is taken in every resample). As a distortion grows, accuracies approach chance and $\kappa$
+# approaches 0 for everyone; the question is how far below the human band the models stay before that.
 
 # %% tags=["hide-input"]
-levels = results.consistency_by_level(trials, datasets=parametric)
+levels = results.consistency_level_intervals(trials, datasets=parametric, n_boot=bootstrap, seed=seed)
 if levels.empty:
     display(Markdown("*None of the twelve parametric datasets is among the chosen datasets.*"))
 else:
     display(
-        charts.consistency_level_chart(
-            levels, datasets=parametric, value="uniform-noise" if "uniform-noise" in parametric else None
+        charts.distortion_chart(
+            levels, order="level", y="error_consistency", y_domain=(-0.2, 1), reference=0.0,
+            y_title="error consistency κ with human observers", dropdown_options=parametric,
+            dropdown_value="uniform-noise" if "uniform-noise" in parametric else None,
+            tooltip=["condition", "interval"],
         )
     )
+
+# %% [markdown]
+# **Where κ says little.** When an observer is right on (nearly) every image of a condition, or wrong on (nearly)
+# every one, the agreement expected from the accuracies alone equals the observed agreement and $\kappa$ is forced
+# towards 0, whoever the partner is. The conditions of this build where some decision maker's accuracy lies
+# within 5 points of 0 or 1:
+
+# %% tags=["remove-input"]
+degenerate = results.degenerate_kappa(trials, datasets=parametric)
+if degenerate.empty:
+    text = "None: every decision maker's accuracy lies between 5% and 95% in every condition shown."
+else:
+    per_dataset = [
+        md("{dataset} at {levels}", dataset=dataset, levels=", ".join(
+            f"{label} ({n})" for label, n in zip(group["label"], group["n_degenerate"])))
+        for dataset, group in degenerate.groupby("dataset", sort=False)
+    ]
+    text = md("{n} conditions (number of decision makers affected in brackets): ", n=len(degenerate)) + "; ".join(
+        per_dataset) + ". Read the models' κ at those levels with care" + (
+        md("; there even the human observers' mean accuracy is that extreme: {which}.", which=", ".join(
+            f"{r.dataset} {r.label}" for r in degenerate[degenerate["humans_degenerate"]].itertuples()))
+        if degenerate["humans_degenerate"].any() else ".")
+Markdown(text)
 
 # %% [markdown]
 # ## Take-away

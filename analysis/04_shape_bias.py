@@ -59,6 +59,12 @@ others = data.load_third_party(datasets=["cue-conflict"]) if third_party else No
 table = results.shape_bias_intervals(cue, others, n_boot=bootstrap, seed=seed)
 summary = results.shape_bias_summary(table)
 
+# %% tags=["remove-input"]
+# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+from humanlike.results.verdicts import partial_models_note
+
+Markdown(partial_models_note(trials))
+
 # %% [markdown]
 # ## Some of the stimuli
 #
@@ -115,7 +121,7 @@ Markdown(" ".join(text))
 # source and pipeline. Dashed line: as many shape as texture decisions.
 
 # %% tags=["hide-input"]
-charts.shape_bias_chart(table)
+charts.shape_bias_chart(results.name_stylized(table))
 
 # %% [markdown]
 # The numbers behind the chart, grouped:
@@ -129,10 +135,14 @@ summary.set_index(["panel", "kind", "training", "training_data"]).drop(columns=[
 # As in the original figures {cite}`geirhos2019imagenet,geirhos2020surprising`: for each shape category, the
 # fraction of shape decisions of each decision maker (humans: diamonds), and each decision maker's overall shape
 # bias as a vertical line. Pick the group of models in the dropdown (the model-vs-human data, or one third-party
-# source); click a legend entry to highlight one decision maker.
+# source); click a legend entry to highlight one decision maker. Left: one cue-conflict stimulus of each shape
+# category from the data, drawn with the `seed` parameter (hover for its name). Networks trained on
+# Stylized-ImageNet carry "(trained on Stylized-ImageNet)" in their names.
 
 # %% tags=["hide-input"]
-charts.shape_category_chart(categories, table)
+charts.shape_category_pictures(
+    results.name_stylized(categories, table), results.name_stylized(table), results.category_pictures(cue, seed=seed)
+)
 
 # %% tags=["remove-input"]
 Markdown(

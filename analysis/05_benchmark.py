@@ -94,6 +94,12 @@ headers = {"accuracy_difference": "accuracy diff. ↓", "observed_consistency": 
            "error_consistency": "error consistency ↑", "mean_rank": "mean rank ↓", "ood_accuracy": "OOD accuracy ↑",
            "n_datasets": "datasets"}
 
+# %% tags=["remove-input"]
+# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+from humanlike.results.verdicts import partial_models_note
+
+Markdown(partial_models_note(trials))
+
 # %% [markdown]
 # ## Most human-like behaviour
 #

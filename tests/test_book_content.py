@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pytest
 import vl_convert as vlc
@@ -303,3 +304,165 @@ def test_introduction_verdicts_zoo_and_explorer(tmp_path):
     assert any("remove-cell" in cell.get("metadata", {}).get("tags", []) and "Explorer(" in "".join(cell["source"])
                for cell in notebook["cells"])  # fmt: skip
 
+
+
+# ------------------------------------------------------------------------------------------- new figures
+def _noise_trials(answers: dict[tuple[str, str], list[str]]) -> pd.DataFrame:
+    """uniform-noise trials: (subject, condition) -> responses to images i0, i1, ... (all of category cat)."""
+    rows = []
+    for (subject, condition), responses in answers.items():
+        for i, response in enumerate(responses):
+            rows.append({"dataset": "uniform-noise", "subject": subject, "is_human": subject.startswith("subject-"),
+                         "condition": condition, "category": "cat", "response": response, "image_id": f"i{i}",
+                         "correct": response == "cat"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_entropy_by_level_by_hand():
+    from humanlike import results
+
+    trials = _noise_trials({
+        ("m", "0.00"): ["cat", "cat", "dog", "dog"],  # two answers, equally often: 1 bit
+        ("m", "0.90"): ["cat", "cat", "cat", "cat"],  # one answer: 0 bits
+        ("subject-01", "0.00"): ["cat", "dog", "bear", "bird"],  # four answers: 2 bits
+        ("subject-02", "0.00"): ["cat", "cat", "cat", "cat"],  # 0 bits
+        ("subject-01", "0.90"): ["cat", "cat", "na", "na"],  # na left out: one answer, 0 bits
+    })  # fmt: skip
+    table = results.entropy_by_level(trials, n_boot=200, seed=1).set_index(["subject", "condition"])
+    assert table.loc[("m", "0.00"), "entropy"] == pytest.approx(1.0)
+    assert 0 <= table.loc[("m", "0.00"), "ci_low"] <= 1.0 <= table.loc[("m", "0.00"), "ci_high"] + 1e-12
+    assert table.loc[("m", "0.90"), ["entropy", "ci_low", "ci_high"]].tolist() == [0, 0, 0]
+    humans = table.loc[("humans", "0.00")]
+    # mean of 2 and 0 bits over the two observers; the interval is their range
+    assert (humans["entropy"], humans["ci_low"], humans["ci_high"]) == (1.0, 0.0, 2.0)
+    assert humans["interval"] == "range over observers" and humans["n_observers"] == 2
+    assert table.loc[("humans", "0.90"), "entropy"] == 0
+    assert list(table.xs("m", level="subject")["strength"]) == [0, 7]  # ordered by distortion strength
+
+
+def test_consistency_level_intervals_agree_with_consistency_by_level(trials):
+    from humanlike import results
+
+    noise = trials[trials["dataset"] == "uniform-noise"]
+    noise = noise[noise["is_human"] | noise["subject"].isin(["resnet50", "simclr-resnet50x1"])]
+    table = results.consistency_level_intervals(noise, datasets=["uniform-noise"], n_boot=50, seed=0)
+    plain = results.consistency_by_level(noise, datasets=["uniform-noise"])
+    merged = table.merge(plain, on=["dataset", "condition", "subject"], suffixes=("", "_plain"))
+    assert len(merged) == len(plain) == len(table) == 3 * 8
+    # The mean over observers is the same number, with or without the bootstrap around it.
+    np.testing.assert_allclose(merged["error_consistency"], merged["error_consistency_plain"], atol=1e-9)
+    models = table[table["subject"] != "humans"]
+    assert (models["ci_low"] <= models["error_consistency"] + 1e-9).all()
+    assert (models["error_consistency"] <= models["ci_high"] + 1e-9).all()
+    assert list(table[table["subject"] == "resnet50"]["level"]) == list(range(8))
+
+
+def test_degenerate_kappa_by_hand():
+    from humanlike import results
+
+    trials = _noise_trials({
+        ("m", "0.00"): ["cat"] * 4,  # accuracy 1: degenerate
+        ("subject-01", "0.00"): ["cat", "cat", "dog", "dog"],  # 0.5
+        ("m", "0.90"): ["cat", "cat", "cat", "dog"],  # 0.75
+        ("subject-01", "0.90"): ["cat", "dog", "dog", "dog"],  # 0.25
+    })  # fmt: skip
+    table = results.degenerate_kappa(trials)
+    assert list(table["condition"]) == ["0.00"] and table.loc[0, "who"] == "m"
+    assert (table.loc[0, "n_degenerate"], table.loc[0, "n_subjects"], table.loc[0, "humans_degenerate"]) == (1, 2, False)
+    # With a margin of 0.3 both accuracies of 0.9 (0.75 >= 0.7 and 0.25 <= 0.3) count too.
+    wide = results.degenerate_kappa(trials, margin=0.3).set_index("condition")
+    assert wide.loc["0.90", "who"] == "m, 1 observer(s)" and bool(wide.loc["0.90", "humans_degenerate"])
+    with pytest.raises(ValueError):
+        results.degenerate_kappa(trials, margin=0.5)
+    balanced = _noise_trials({("m", "0.00"): ["cat", "dog"], ("subject-01", "0.00"): ["dog", "cat"]})
+    assert results.degenerate_kappa(balanced).empty
+
+
+def test_partial_models_note_and_stylized_names():
+    coverage = pd.DataFrame({"model": ["a<b", "full"], "dataset": ["edge", "edge"], "n_images": [80, 160],
+                             "n_dataset_images": [160, 160], "partial": [True, False]})  # fmt: skip
+    note = V.partial_models_note(pd.DataFrame({"is_human": [False]}), coverage)
+    assert note.startswith("**Partial models:**") and "a&lt;b covers 80 of 160 images of edge" in note
+    assert "full" not in note
+    assert V.partial_models_note(pd.DataFrame({"is_human": [False]}), coverage[~coverage["partial"]]) == ""
+
+    from humanlike import results
+
+    table = pd.DataFrame({"subject": ["resnet50_train_60_epochs [rgeirhos]", "resnet50"],
+                          "training_data": ["Stylized-ImageNet", "ImageNet-1k"]})  # fmt: skip
+    named = results.name_stylized(table)
+    assert list(named["subject"]) == ["resnet50_train_60_epochs [rgeirhos] (trained on Stylized-ImageNet)", "resnet50"]
+    categories = pd.DataFrame({"subject": ["resnet50", "resnet50_train_60_epochs [rgeirhos]"]})
+    assert results.name_stylized(categories, table)["subject"].str.contains("Stylized").tolist() == [False, True]
+
+
+def test_partial_models_note_on_a_partial_file(tmp_path, mirror):
+    from humanlike import data
+
+    source = mirror / "raw-data" / "edge" / "edge_resnet50_session-1.csv"
+    rows = source.read_text().splitlines()
+    target = tmp_path / "raw-data" / "edge" / "edge_half-model_session-1.csv"
+    target.parent.mkdir(parents=True)
+    target.write_text("\n".join(rows[: 1 + 80]) + "\n")  # header and the first 80 of 160 trials
+    trials = data.load_trials(datasets=["edge"], models=["half-model"], extra_dirs=[tmp_path])
+    note = V.partial_models_note(trials)
+    assert "half\\-model covers 80 of 160 images of edge" in note
+
+
+def test_confusion_panels_side_by_side():
+    from humanlike import charts, data, metrics, results
+
+    trials = pd.DataFrame({
+        "dataset": ["sketch"] * 4 + ["edge"] * 2,
+        "subject": ["subject-01", "subject-01", "resnet50", "resnet50", "subject-01", "resnet50"],
+        "is_human": [True, True, False, False, True, False],
+        "category": ["cat", "dog", "cat", "dog", "cat", "cat"],
+        "response": ["cat", "cat", "knife", "dog", "cat", "cat"],
+    })  # fmt: skip
+    table = results.confusion_matrices(trials)
+    chart = charts.confusion_panels(table, subjects=["humans", "resnet50", "not-there"], rows=metrics.RESPONSES,
+                                    columns=data.CATEGORIES, dataset_value="sketch")  # fmt: skip
+    spec = chart.to_dict()
+    assert len(spec["hconcat"]) == 2 and [p["title"] for p in spec["hconcat"]] == ["humans", "resnet50"]
+    assert {p["name"]: p["value"] for p in spec["params"]} == {"pick_panels_dataset": "sketch"}
+    sketch = _svg(chart)
+    assert sketch.count("<path") > 16
+    spec["params"][0]["value"] = "edge"
+    assert vlc.vegalite_to_svg(spec, vl_version=VL) != sketch
+    with pytest.raises(ValueError):
+        charts.confusion_panels(table, subjects=["nobody"], rows=metrics.RESPONSES, columns=data.CATEGORIES)
+
+
+def test_shape_category_pictures_one_image_per_category(mirror):
+    from humanlike import charts, data, results
+
+    cue = data.load_trials(datasets=["cue-conflict"], models=["resnet50"])
+    pictures = results.category_pictures(cue, size=24, seed=3)
+    assert list(pictures["category"]) == list(data.CATEGORIES)
+    assert pictures["thumbnail"].str.startswith("data:image/jpeg;base64,").all()
+    # each picture is a cue-conflict image of its own shape category with another texture
+    assert all(i.startswith(c) and not i.split("-")[1].startswith(c) for c, i in zip(pictures["category"],
+                                                                                    pictures["image_id"]))
+    table = results.shape_bias_intervals(cue, n_boot=20)
+    chart = charts.shape_category_pictures(results.shape_bias_categories(cue), table, pictures)
+    svg = _svg(chart)
+    assert svg.count("<image") == 16
+    broken = results.category_pictures(cue, fetch=lambda path: (_ for _ in ()).throw(OSError("gone")))
+    assert (broken["thumbnail"] == "").all()
+
+
+@pytest.mark.parametrize(
+    "chapter, parameters, expected",
+    [
+        ("02", {"models": '["resnet50", "simclr-*"]', "datasets": '["uniform-noise", "edge"]', "bootstrap": 10},
+         ["pick_panels_dataset", "range over observers"]),  # side-by-side panels; entropy by level
+        ("03", {"models": '["resnet50"]', "datasets": '["contrast", "edge"]', "bootstrap": 10},
+         ["error consistency κ with human observers", "conditions (number of decision makers affected"]),
+        ("04", {"models": '["resnet50"]', "bootstrap": 10, "third_party": "False"},
+         ["data:image/jpeg;base64", "shape category"]),  # the per-category pictures
+    ],
+)
+def test_chapters_show_the_new_figures(chapter, parameters, expected, tmp_path):
+    text = json.dumps(_execute(chapter, parameters, tmp_path), ensure_ascii=False)
+    for piece in expected:
+        assert piece in text, piece

@@ -26,7 +26,7 @@ from .common import (
     with_dropdown,
 )
 
-__all__ = ["confusion_heatmap", "similarity_chart"]
+__all__ = ["confusion_heatmap", "similarity_chart", "confusion_panels"]
 
 def confusion_heatmap(
     data: pd.DataFrame,
@@ -184,3 +184,73 @@ def similarity_chart(
     return chart
 
 
+def confusion_panels(
+    data: pd.DataFrame,
+    *,
+    subjects: Sequence[str],
+    rows: Sequence[str],
+    columns: Sequence[str],
+    dataset_options: Sequence[Any] | None = None,
+    dataset_value: Any = None,
+    scale_type: str = "sqrt",
+    scheme: str = "viridis",
+    panel_size: int = 170,
+) -> alt.HConcatChart:
+    """Confusion matrices of several decision makers side by side (e.g. humans and two models), for the dataset
+    picked in one dropdown; the same fixed colour scale (0 to 1, square root) in every panel.
+
+    data: :func:`humanlike.results.confusion_matrices` (columns ``dataset, subject, response, category,
+    proportion, n``). ``subjects``: the panels, left to right; names without rows in ``data`` are left out.
+    Embedded packed like :func:`confusion_heatmap` (one record per dataset and decision maker).
+    """
+    rows, columns = [str(r) for r in rows], [str(c) for c in columns]
+    shown = [s for s in subjects if s in set(data["subject"].astype(str))]
+    if not shown:
+        raise ValueError(f"none of {list(subjects)} has a confusion matrix")
+    frame = data[data["subject"].astype(str).isin(shown)]
+    index = pd.MultiIndex.from_product([rows, columns])
+    packed = []
+    for (d, s), group in frame.groupby(["dataset", "subject"], sort=False):
+        grid = group.assign(response=group["response"].astype(str), category=group["category"].astype(str))
+        grid = grid.set_index(["response", "category"])
+        packed.append({"dataset": d, "subject": s,
+                       "v": [None if pd.isna(v) else float(v) for v in grid["proportion"].reindex(index).round(4)],
+                       "c": [None if pd.isna(v) else int(v) for v in grid["n"].reindex(index)]})  # fmt: skip
+    packed = pd.DataFrame(packed)
+    options = _options(packed, "dataset", dataset_options)
+    param = dropdown("pick_panels_dataset", options, value=dataset_value if dataset_value in options else None,
+                     label="dataset")  # fmt: skip
+    n_cols = len(columns)
+    colour = alt.Color("v:Q", title="proportion of answers",
+                       scale=alt.Scale(type=scale_type, domain=[0, 1], scheme=scheme),
+                       legend=alt.Legend(orient="bottom", gradientLength=160))  # fmt: skip
+    tips = _tooltip([("subject", "N", None), ("category", "N", None), ("response", "N", None), ("v", "Q", ".3f")],
+                    {"category": "presented category", "response": "response", "v": "proportion of answers"})
+    tips.append(alt.Tooltip("c:Q", title="answers"))
+    panels = []
+    for i, name in enumerate(shown):
+        panels.append(
+            alt.Chart()
+            .transform_filter((alt.datum.dataset == param) & (alt.datum.subject == name))
+            .transform_flatten(["v", "c"])
+            .transform_window(cell="row_number()")
+            .transform_calculate(response=f"{json.dumps(rows)}[floor((datum.cell - 1) / {n_cols})]",
+                                 category=f"{json.dumps(columns)}[(datum.cell - 1) % {n_cols}]")  # fmt: skip
+            .transform_filter("isValid(datum.v)")
+            .mark_rect()
+            .encode(
+                x=alt.X("category:N", sort=columns, title="presented category", axis=alt.Axis(labelAngle=-60)),
+                y=alt.Y("response:N", sort=rows, title="response" if i == 0 else None,
+                        axis=alt.Axis() if i == 0 else alt.Axis(labels=False, ticks=False)),  # fmt: skip
+                color=colour,
+                tooltip=tips,
+            )
+            .properties(title=name, width=panel_size, height=panel_size)
+        )
+    grid = {"keys": ["dataset", "subject"], "row": "response", "column": "category", "rows": rows,
+            "columns": columns, "fields": {"v": "proportion", "c": "n"}}  # fmt: skip
+    return (
+        alt.hconcat(*panels, data=packed, spacing=6)
+        .add_params(param)
+        .properties(usermeta={"humanlike": {"grid": grid}})
+    )

@@ -36,7 +36,8 @@ from .common import (
     with_dropdown,
 )
 
-__all__ = ["ANSWER_COLORS", "shape_bias_chart", "shape_category_chart", "stimulus_gallery"]
+__all__ = ["ANSWER_COLORS", "shape_bias_chart", "shape_category_chart", "shape_category_pictures",
+           "stimulus_gallery"]
 
 #: Colours of the answers to a cue-conflict image in :func:`stimulus_gallery` (Okabe-Ito, unused elsewhere).
 ANSWER_COLORS: dict[str, str] = {"shape": "#56B4E9", "texture": "#E69F00", "other": "#D9D9D9"}
@@ -256,3 +257,27 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
     )
 
 
+def shape_category_pictures(
+    categories: pd.DataFrame,
+    overall: pd.DataFrame | None,
+    pictures: pd.DataFrame,
+    *,
+    value: str | None = None,
+    row_height: int = 30,
+    width: int = 360,
+) -> alt.HConcatChart:
+    """:func:`shape_category_chart` with a picture per category on the left of its rows: ``pictures`` from
+    :func:`humanlike.results.category_pictures` (``category``, ``thumbnail`` as a ``data:`` URI). Rows are
+    ``row_height`` pixels, so that the pictures stay recognisable; the two views share the category axis."""
+    chart = shape_category_chart(categories, overall, value=value, width=width, height=row_height * len(CATEGORIES))
+    icons = (
+        alt.Chart(pictures[pictures["thumbnail"] != ""][["category", "image_id", "thumbnail"]])
+        .mark_image(width=row_height - 2, height=row_height - 2)
+        .encode(
+            y=alt.Y("category:N", sort=list(CATEGORIES), title=None, axis=None),  # the chart names them
+            url="thumbnail:N",
+            tooltip=[alt.Tooltip("category:N", title="shape category"), alt.Tooltip("image_id:N", title="example")],
+        )
+        .properties(width=row_height, height=row_height * len(CATEGORIES))
+    )
+    return alt.hconcat(icons, chart, spacing=2).resolve_scale(y="shared")

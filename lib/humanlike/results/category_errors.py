@@ -36,6 +36,7 @@ __all__ = [
     "confusion_findings",
     "response_entropy_table",
     "category_findings",
+    "entropy_by_level",
 ]
 
 
@@ -273,3 +274,60 @@ def category_findings(similarity: pd.DataFrame, pairs: pd.DataFrame) -> dict[str
             simclr_median_humans=float(both[HUMANS].median()),
         )
     return facts
+
+
+def entropy_by_level(
+    trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+) -> pd.DataFrame:
+    """Response entropy (:func:`humanlike.metrics.response_entropy`, bits over the 16 categories) per distortion
+    level of the parametric datasets, as in the paper's entropy-against-distortion plots.
+
+    Models: entropy per condition with a percentile bootstrap interval (images resampled with replacement within
+    each dataset x condition, :func:`humanlike.metrics.bootstrap_weights`; numpy ``default_rng(seed)``).
+    Humans: one row ``humans`` per condition, the mean entropy over the observers, with the range over observers
+    (min, max) as its interval. ``na`` answers are left out. Columns as :func:`accuracy_by_level` with
+    ``entropy`` for ``accuracy``: ``dataset, subject, training, condition, parameter, strength, distortion, label,
+    entropy, ci_low, ci_high, interval, n_observers``.
+    """
+    from .common import DISTORTIONS, distortion_levels
+
+    trials = trials[trials["dataset"].isin(list(DISTORTIONS)) & trials["response"].isin(list(data.CATEGORIES))]
+    if trials.empty:
+        raise ValueError("no answered trials of a parametric dataset")
+    humans = set(observer_names(trials))
+    code = {c: i for i, c in enumerate(data.CATEGORIES)}
+    rng = np.random.default_rng(seed)
+    rows = []
+    for (dataset, condition), block in trials.groupby(["dataset", "condition"], sort=True):
+        images = np.array(sorted(block["image_id"].unique()))
+        subjects = np.array(sorted(block["subject"].astype(str).unique()))
+        onehot = np.zeros((len(images), len(subjects), len(data.CATEGORIES)))
+        onehot[np.searchsorted(images, block["image_id"].to_numpy()),
+               np.searchsorted(subjects, block["subject"].astype(str).to_numpy()),
+               block["response"].map(code).to_numpy()] = 1  # fmt: skip
+        weights = metrics.bootstrap_weights(rng, len(images), n_boot)
+        counts = np.concatenate([onehot.sum(axis=0)[None], np.einsum("bi,isc->bsc", weights, onehot)])
+        q = metrics.divide(counts, counts.sum(axis=2, keepdims=True))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entropy = -np.where(q > 0, q * np.log2(np.where(q > 0, q, 1.0)), 0.0).sum(axis=2) + 0.0
+        low, high = metrics.percentile_interval(entropy[1:], level)
+        human = np.array([s in humans for s in subjects])
+        for j in np.flatnonzero(~human):
+            rows.append({"dataset": dataset, "condition": condition, "subject": subjects[j], "entropy": entropy[0, j],
+                         "ci_low": low[j], "ci_high": high[j], "interval": f"{level:.0%} bootstrap interval",
+                         "n_observers": np.nan})  # fmt: skip
+        if human.any():
+            values = entropy[0, human]
+            rows.append({"dataset": dataset, "condition": condition, "subject": HUMANS, "entropy": values.mean(),
+                         "ci_low": values.min(), "ci_high": values.max(), "interval": "range over observers",
+                         "n_observers": int(human.sum())})  # fmt: skip
+    out = pd.DataFrame(rows)
+    levels = pd.concat([distortion_levels(d, c) for d, c in out.groupby("dataset")["condition"].unique().items()])
+    out = out.merge(levels, on=["dataset", "condition"], how="left", validate="many_to_one")
+    out["training"] = training_types(out["subject"])
+    out["_human"] = out["subject"] != HUMANS
+    out = sort_by_dataset(out, "_human", "subject", "strength")
+    return out[
+        ["dataset", "subject", "training", "condition", "parameter", "strength", "distortion", "label", "entropy",
+         "ci_low", "ci_high", "interval", "n_observers"]
+    ].reset_index(drop=True)  # fmt: skip

@@ -30,6 +30,9 @@ __all__ = [
     "SIMILAR_KAPPA",
     "kappa_by_kind",
     "consistency_findings",
+    "consistency_level_intervals",
+    "DEGENERATE_MARGIN",
+    "degenerate_kappa",
 ]
 
 
@@ -335,3 +338,84 @@ def consistency_findings(
             "models_agree_on_most": bool(len(means) and agree > majority * len(means)),
         }
     )
+
+
+def consistency_level_intervals(
+    trials: pd.DataFrame,
+    datasets: Sequence[str] = data.PARAMETRIC_DATASETS,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Each model's mean error consistency with the human observers per distortion level, with a percentile
+    bootstrap interval of that mean (images resampled within each dataset x condition;
+    :func:`humanlike.metrics.bootstrap_error_consistency` with ``average_b``, so the mean is taken inside every
+    replicate); and ``humans``: the mean kappa between pairs of observers with the range over pairs
+    (:func:`consistency_by_level`). Columns: ``dataset, condition, level, label, parameter, subject, training,
+    error_consistency, ci_low, ci_high, interval``.
+    """
+    columns = ["dataset", "condition", "level", "label", "parameter", "subject", "training", "error_consistency",
+               "ci_low", "ci_high", "interval"]  # fmt: skip
+    selected = trials[trials["dataset"].isin(list(datasets))]
+    humans, models = observer_names(selected), model_names(selected)
+    if selected.empty or not humans:
+        return pd.DataFrame(columns=columns)
+    ceiling = consistency_by_level(selected, datasets)
+    ceiling = ceiling[ceiling["subject"] == HUMANS].rename(columns={"low": "ci_low", "high": "ci_high"})
+    ceiling = ceiling.assign(interval="range over pairs of observers")
+    frames = [ceiling]
+    if models:
+        # One "dataset" per condition: the bootstrap then averages kappa over that condition only.
+        keyed = selected.assign(dataset=selected["dataset"].astype(str) + "\x00" + selected["condition"].astype(str))
+        boot = metrics.bootstrap_error_consistency(keyed, models, humans, n_boot=n_boot, seed=seed, level=level,
+                                                   average_b=True)  # fmt: skip
+        split = boot["dataset"].str.split("\x00", n=1, expand=True)
+        boot = boot.assign(dataset=split[0], condition=split[1]).rename(columns={"subject_a": "subject"})
+        boot = boot.drop(columns=["subject_b", "n_boot", "level"])
+        boot = boot.join(condition_levels(boot))
+        boot["training"] = boot["subject"].map(training_of(boot["subject"]))
+        frames.append(boot.assign(interval=f"{level:.0%} bootstrap interval"))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["dataset", "level", "subject"], ignore_index=True)[columns]
+
+
+#: A decision maker whose accuracy in a condition is at most this or at least 1 minus this makes kappa degenerate
+#: there: with accuracy p1 = 1 (or 0) the expected agreement equals the observed one, c_exp = c_obs, so kappa is 0
+#: whatever the other observer does; close to it, kappa rests on a handful of errors (or hits).
+DEGENERATE_MARGIN = 0.05
+
+
+def degenerate_kappa(
+    trials: pd.DataFrame, datasets: Sequence[str] | None = None, *, margin: float = DEGENERATE_MARGIN
+) -> pd.DataFrame:
+    """The conditions where error consistency is degenerate: some decision maker's accuracy is within ``margin``
+    of 0 or 1 (see :data:`DEGENERATE_MARGIN`). One row per dataset and condition that has such decision makers:
+    ``dataset, condition, level, label, n_degenerate`` (how many), ``n_subjects``, ``humans_degenerate`` (the
+    observers' mean accuracy itself is that extreme), ``who`` (names, ``, ``-joined; observers counted, not
+    named). Empty when no condition is degenerate.
+    """
+    columns = ["dataset", "condition", "level", "label", "n_degenerate", "n_subjects", "humans_degenerate", "who"]
+    if not 0 <= margin < 0.5:
+        raise ValueError(f"margin must be in [0, 0.5), not {margin}")
+    selected = trials if datasets is None else trials[trials["dataset"].isin(list(datasets))]
+    if selected.empty:
+        return pd.DataFrame(columns=columns)
+    acc = metrics.accuracy(selected, by=["dataset", "condition", "subject"])
+    acc["is_human"] = acc["subject"].isin(observer_names(selected))
+    acc["degenerate"] = (acc["accuracy"] <= margin) | (acc["accuracy"] >= 1 - margin)
+    rows = []
+    for (dataset, condition), group in acc.groupby(["dataset", "condition"], sort=False):
+        bad = group[group["degenerate"]]
+        if bad.empty:
+            continue
+        human_mean = group.loc[group["is_human"], "accuracy"].mean()
+        observers = int(bad["is_human"].sum())
+        who = list(bad.loc[~bad["is_human"], "subject"]) + ([f"{observers} observer(s)"] if observers else [])
+        rows.append({"dataset": dataset, "condition": condition, "n_degenerate": len(bad), "n_subjects": len(group),
+                     "humans_degenerate": bool(human_mean <= margin or human_mean >= 1 - margin),
+                     "who": ", ".join(who)})  # fmt: skip
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(rows)
+    out = out.join(condition_levels(out)[["level", "label"]])
+    return sort_by_dataset(out, "level")[columns].reset_index(drop=True)

@@ -32,6 +32,9 @@ __all__ = [
     "third_party_overview",
     "shape_bias_findings",
     "stimulus_thumbnails",
+    "STYLIZED_SUFFIX",
+    "name_stylized",
+    "category_pictures",
 ]
 
 #: ``source`` of the decision makers of the public model-vs-human raw data (humans and the toolbox's models).
@@ -304,3 +307,43 @@ def _thumbnail(path: Any, size: int) -> str:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=82)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+#: Appended to the names of networks trained on Stylized-ImageNet (their files only say "train_60_epochs").
+STYLIZED_SUFFIX = " (trained on Stylized-ImageNet)"
+
+
+def name_stylized(frame: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``frame`` with the Stylized-ImageNet-trained networks named as such in ``subject`` (``STYLIZED_SUFFIX``
+    appended). Which they are comes from ``training_data`` of ``table`` (:func:`shape_bias_intervals`; default
+    ``frame`` itself), so :func:`shape_bias_categories`, which has no such column, can be renamed with the
+    intervals table."""
+    source = frame if table is None else table
+    stylized = set(source.loc[source["training_data"].astype(str) == "Stylized-ImageNet", "subject"].astype(str))
+    names = frame["subject"].astype(str)
+    return frame.assign(subject=names.where(~names.isin(stylized), names + STYLIZED_SUFFIX))
+
+
+def category_pictures(
+    trials: pd.DataFrame, *, size: int = 40, seed: int = 0, fetch: Callable[[str], Any] | None = None
+) -> pd.DataFrame:
+    """One example cue-conflict stimulus per shape category, as a small JPEG ``data:`` URI, for the per-category
+    chart (charts never read files). The image is drawn with ``numpy.random.default_rng(seed)`` among the
+    category's images whose shape and texture differ and that human observers saw. ``fetch`` as in
+    :func:`stimulus_thumbnails`; an image that cannot be read gets ``thumbnail`` "".
+    Columns: ``category, image_id, thumbnail``.
+    """
+    fetch = fetch or data.fetch
+    cue = trials[(trials["dataset"] == "cue-conflict") & trials["is_human"].astype(bool)]
+    informative = metrics.shape_texture_decisions(cue)["informative"]
+    seen = cue[informative][["category", "image_id"]].drop_duplicates().sort_values(["category", "image_id"])
+    rng = np.random.default_rng(seed)
+    rows = []
+    for category, group in seen.groupby("category", sort=True):
+        image = str(group["image_id"].iloc[int(rng.integers(len(group)))])
+        try:
+            uri = _thumbnail(fetch(f"datasets/cue-conflict/{category}/{image}"), size)
+        except (DataFileError, OSError):
+            uri = ""
+        rows.append({"category": category, "image_id": image, "thumbnail": uri})
+    return pd.DataFrame(rows, columns=["category", "image_id", "thumbnail"])

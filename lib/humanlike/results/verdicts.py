@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import metrics
+from .. import data, metrics
 from .category_errors import TO_HUMANS, TO_MODELS
 from .common import ALL_DATASETS, HUMANS, MAJORITY, SIMCLR, SUPERVISED, direction
 from .noise_robustness import NOISE
@@ -45,6 +45,7 @@ __all__ = [
     "PAPER_DATASETS",
     "PAPER_TRIALS",
     "data_reconciliation",
+    "partial_models_note",
 ]
 
 #: The four verdict values, from best to worst support, then "cannot tell".
@@ -391,3 +392,25 @@ def data_reconciliation(trials: pd.DataFrame, later: Iterable[str] = LATER_DATAS
         "paper_trials": PAPER_TRIALS,
     }
 
+
+def partial_models_note(trials: pd.DataFrame, coverage: pd.DataFrame | None = None) -> str:
+    """One line of Markdown naming the models that cover only part of a dataset's images (issue 8, rule 3), e.g.
+    ``**Partial models:** my-model covers 640 of 1280 images of cue-conflict.``; "" when no model is partial.
+
+    ``coverage``: :func:`humanlike.data.coverage` of ``trials`` (computed when not given). Names are escaped.
+    """
+    from ..text import md
+
+    if coverage is None:
+        if trials["is_human"].astype(bool).all():
+            return ""
+        coverage = data.coverage(trials)
+    partial = coverage[coverage["partial"].astype(bool)]
+    if partial.empty:
+        return ""
+    items = "; ".join(
+        md("{model} covers {n:,} of {total:,} images of {dataset}", model=str(r.model), n=int(r.n_images),
+           total=int(r.n_dataset_images), dataset=str(r.dataset))
+        for r in partial.itertuples()
+    )
+    return f"**Partial models:** {items}. Their numbers rest on those images only."
