@@ -227,6 +227,11 @@ class TrialFile:
 
 
 def _published_files() -> list[TrialFile]:
+    return list(_published_files_cached())
+
+
+@cache
+def _published_files_cached() -> tuple[TrialFile, ...]:
     files = []
     for path in registry().index:
         parts = path.split("/")
@@ -238,7 +243,7 @@ def _published_files() -> list[TrialFile]:
         elif name.startswith(parts[1] + "_") and name.endswith("_session-1.csv"):
             model = name[len(parts[1]) + 1 : -len("_session-1.csv")]
             files.append(TrialFile(parts[1], model, False, path))
-    return files
+    return tuple(files)
 
 
 def _extra_files(extra_dir: Path) -> list[TrialFile]:

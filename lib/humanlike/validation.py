@@ -18,28 +18,24 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .data import CATEGORIES, DATASETS, TrialFile, _published_files, _third_party_files, registry
+from .data import CATEGORIES, DATASETS, TrialFile, registry
 from .errors import DataFileError
-from .names import check_model_name
+from .names import check_model_name, taken_names
 from .trials_cache import note, warn
 
 _MODEL_SUFFIX = "_session-1.csv"
 _CATEGORIES = pa.array(CATEGORIES, pa.large_string())
 
 
-@cache
 def _taken_names() -> dict[str, str]:
-    """Model names the tool already gives to something: name -> what it is."""
-    taken = {f.subject: "a third-party model" for f, _source, _folder in _third_party_files(DATASETS)}
-    taken.update({f.subject: "a published model" for f in _published_files() if not f.is_human})
-    return taken
+    """Model names the tool already gives to something: name -> what it is (:func:`humanlike.names.taken_names`)."""
+    return taken_names()
 
 
 def model_name_from_file(path: Path, dataset: str) -> str:
@@ -53,7 +49,7 @@ def model_name_from_file(path: Path, dataset: str) -> str:
     if model in _taken_names():
         raise DataFileError(
             f"{path}: model name {model!r} is taken by {_taken_names()[model]}; rename the file "
-            f"(e.g. {prefix}{model}-mine{_MODEL_SUFFIX})"
+            f"(e.g. {prefix}{model}-rerun{_MODEL_SUFFIX})"
         )
     return model
 
@@ -69,13 +65,13 @@ def scan_extra_dir(extra_dir: str | os.PathLike) -> list[TrialFile]:
     if not root.is_dir():
         raise DataFileError(f"{extra_dir}: not a model-results directory (expected {root}/<dataset>/*.csv)")
     files = []
-    for entry in sorted(root.iterdir()):
+    for entry in sorted(root.iterdir(), key=lambda p: p.name):
         if not entry.is_dir():
             warn(f"{entry}: stray file in an extra dir, ignored (trial files go in {root}/<dataset>/)")
             continue
         if entry.name not in DATASETS:
             raise DataFileError(f"{entry}: unknown dataset {entry.name!r}")
-        for path in sorted(entry.iterdir()):
+        for path in sorted(entry.iterdir(), key=lambda p: p.name):
             if not (path.suffix == ".csv" and path.is_file()):
                 warn(f"{path}: stray file in an extra dir, ignored (not a trials CSV)")
                 continue
