@@ -123,7 +123,7 @@ def _one_error_line(err: str) -> str:
         (["evaluate", "--model", "resnet18", "--device", "tpu"], "argument --device: invalid choice: 'tpu'"),
         (["evaluate", "--models", "resnet18", "squeezenet1_1", "--name", "x"], "--name: names one model"),
         (["evaluate", "--models", "resnet18", "resnet5"], "unknown model 'resnet5'"),
-        (["evaluate", "--model", "resnet18", "--name", "<b>x</b>"], "--name '<b>x</b>': use letters, digits"),
+        (["evaluate", "--model", "resnet18", "--name", "<b>x</b>"], "--name: bad model name '<b>x</b>': use letters, digits"),
         (["evaluate", "--models", "resnet18", "torchvision:resnet18"], "would both be written as 'resnet18'"),
         (["evaluate", "--model", "resnet18", "--datasets", "edge", "fog"], "unknown dataset(s) 'fog'"),
         (["evaluate", "--model", "resnet18", "--dask", "nowhere"], "--dask 'nowhere': expected the address"),
@@ -215,19 +215,19 @@ def test_failing_models_do_not_stop_the_others(capsys, tmp_path, monkeypatch, mi
     assert table[0].split() == ["model", "done", "new", "failed"]
     assert table[1].split()[:4] == ["broken", "0/2", "0", "python:cli_user_models:broken:"]
     assert table[1].endswith("your model factory raised ValueError: checkpoint has 999 classes")
-    assert table[2].split() == ["squeezenet1_1", "2/2", "2"]
+    assert table[2].split() == ["squeezenet1_1-rerun", "2/2", "2"]
     first_edge = mirror / "datasets" / "edge" / "airplane" / "airplane1.png"
     assert table[3].split()[:3] == ["nan_net", "0/2", "0"] and f"edge: nan_net: the model gave NaN" in table[3]
     assert f"first for image {first_edge};" in table[3] and "silhouette: nan_net:" in table[3]
     errors = [line for line in err.splitlines() if line.startswith("humanlike: error: ")]
     assert [line.split()[2] for line in errors] == ["broken:", "nan_net:"] and "Traceback" not in err
     written = sorted(p.relative_to(out / "raw-data").as_posix() for p in (out / "raw-data").rglob("*.csv"))
-    assert written == ["edge/edge_squeezenet1_1_session-1.csv", "silhouette/silhouette_squeezenet1_1_session-1.csv"]
+    assert written == ["edge/edge_squeezenet1_1-rerun_session-1.csv", "silhouette/silhouette_squeezenet1_1-rerun_session-1.csv"]
 
     # resumable: the finished pairs are skipped (files untouched), the failing models are tried again
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     code, stdout, _ = _run(capsys, *argv)
-    assert code == 1 and stdout.splitlines()[2].split() == ["squeezenet1_1", "2/2", "0"]
+    assert code == 1 and stdout.splitlines()[2].split() == ["squeezenet1_1-rerun", "2/2", "0"]
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
 
 
@@ -244,14 +244,16 @@ def test_zoo_paper_dispatches_the_papers_32_models(capsys, tmp_path, monkeypatch
 
     monkeypatch.setattr(runs, "evaluate_model", record)
     code, stdout, err = _run(capsys, "evaluate", "--zoo", "paper", "--datasets", "edge", "--out", str(tmp_path))
-    names = [*models.TORCHVISION_ZOO, "InsDis", "MoCo", "MoCoV2", "PIRL", "InfoMin",
-             "simclr-resnet50x1", "simclr-resnet50x2", "simclr-resnet50x4"]
+    # a rerun of a model the data already name (published or third-party) is <name>-rerun (README)
+    taken = {"alexnet", "squeezenet1_1", "densenet121", "resnet50", "resnet101", "resnet152", "simclr-resnet50x1"}
+    names = [f"{n}-rerun" if n in taken else n for n in (*models.TORCHVISION_ZOO, "InsDis", "MoCo", "MoCoV2", "PIRL",
+             "InfoMin", "simclr-resnet50x1", "simclr-resnet50x2", "simclr-resnet50x4")]
     assert sorted(name for _, name, _, _ in seen) == sorted(names) and len(seen) == 32
     assert {(d, o) for _, _, d, o in seen} == {(("edge",), str(tmp_path))}
     assert code == 1 and len(stdout.splitlines()) == 33
     assert [line for line in stdout.splitlines() if "simulated" in line][0].split()[:3] == ["MoCo", "0/1", "0"]
     assert [line for line in err.splitlines() if "error" in line] == ["humanlike: error: MoCo: simulated failure"]
-    assert "[1/32] alexnet" in err  # progress, one line per model
+    assert "[1/32] alexnet-rerun" in err  # progress, one line per model
 
 
 def test_a_python_spec_that_cannot_be_imported_is_a_usage_error(capsys, tmp_path):

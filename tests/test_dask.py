@@ -54,7 +54,7 @@ def test_local_cluster_writes_the_files_of_a_sequential_run(tmp_path, monkeypatc
     # the broken model fails on its own, the other two finish
     assert code == 1
     rows = [line.split()[:3] for line in stdout.splitlines()]
-    assert rows == [["model", "done", "new"], ["mobilenet_v3_small", "1/1", "1"], ["squeezenet1_1", "1/1", "1"],
+    assert rows == [["model", "done", "new"], ["mobilenet_v3_small", "1/1", "1"], ["squeezenet1_1-rerun", "1/1", "1"],
                     ["broken", "0/1", "0"]]  # fmt: skip
     assert stdout.splitlines()[3].endswith(
         "python:dask_user_models:broken: your model factory raised ValueError: checkpoint has 999 classes"
@@ -64,12 +64,12 @@ def test_local_cluster_writes_the_files_of_a_sequential_run(tmp_path, monkeypatc
     sequential, distributed = _files(tmp_path / "sequential"), _files(out)
     assert sorted(distributed) == sorted(sequential) == [
         "probabilities/edge/edge_mobilenet_v3_small_session-1.csv",
-        "probabilities/edge/edge_squeezenet1_1_session-1.csv",
+        "probabilities/edge/edge_squeezenet1_1-rerun_session-1.csv",
         "raw-data/edge/edge_mobilenet_v3_small_session-1.csv",
-        "raw-data/edge/edge_squeezenet1_1_session-1.csv",
+        "raw-data/edge/edge_squeezenet1_1-rerun_session-1.csv",
     ]
     assert distributed == sequential
-    for name in ("mobilenet_v3_small", "squeezenet1_1"):
+    for name in ("mobilenet_v3_small", "squeezenet1_1-rerun"):
         info = json.loads((out / "provenance" / "edge" / f"edge_{name}_session-1.json").read_text())
         assert info["n_images"] == 160 and info["random_weights"] is True
         assert info["torch_threads"] == max(1, cores // 2)  # the worker's share of the cores
@@ -102,7 +102,7 @@ def test_each_task_holds_one_gpu_where_workers_declare_them(tmp_path, monkeypatc
     ) as cluster:
         options = runs.Options(datasets=("edge",), out=str(tmp_path), progress=False)
         outcomes = runs.evaluate_models(specs, options, dask=cluster.scheduler_address)
-    assert [o.name for o in outcomes] == specs and all(o.ok for o in outcomes)
+    assert [o.name for o in outcomes] == ["resnet18", "squeezenet1_1-rerun", "alexnet-rerun", "vgg11_bn"] and all(o.ok for o in outcomes)
     assert len(spans) == 4
     for worker in {address for address, _, _ in spans}:
         mine = sorted((start, end) for address, start, end in spans if address == worker)

@@ -542,7 +542,7 @@ def test_changed_finished_output_is_not_reported_finished(tmp_path):
     assert "--force" in str(info.value)
     evaluate("squeezenet1_1", force=True, **kwargs)
     assert path.read_text() == text  # recomputed: the same results again
-    sidecar = tmp_path / "probabilities" / "edge" / "edge_squeezenet1_1_session-1.csv"
+    sidecar = tmp_path / "probabilities" / "edge" / "edge_squeezenet1_1-rerun_session-1.csv"
     sidecar.unlink()
     with pytest.raises(DataFileError, match=f"{sidecar}: missing, though .* records it as finished; rerun with"):
         evaluate("squeezenet1_1", **kwargs)
@@ -575,7 +575,7 @@ def test_a_failed_write_leaves_no_output_behind(tmp_path, monkeypatch):
     monkeypatch.setattr(outputs.os, "replace", fail_second)
     with pytest.raises(OSError, match="No space left"):
         evaluate("squeezenet1_1", datasets=["edge"], out=tmp_path, random_weights=True, limit=4, progress=False)
-    assert Path(calls[0]).name == "edge_squeezenet1_1_session-1.csv" and "probabilities" in Path(calls[0]).parts
+    assert Path(calls[0]).name == "edge_squeezenet1_1-rerun_session-1.csv" and "probabilities" in Path(calls[0]).parts
     assert _outputs(tmp_path) == []  # neither the sidecar nor any temporary file survives
 
 

@@ -53,7 +53,10 @@ def test_zoo_names_have_metadata():
 @pytest.mark.parametrize(
     "spec, name",
     [
-        ("resnet50", "resnet50"),
+        ("resnet50", "resnet50-rerun"),  # published (and third-party) name: a rerun never takes it
+        ("alexnet", "alexnet-rerun"),  # a third-party name
+        ("resnet18", "resnet18"),
+        ("torchvision:resnet50", "resnet50-rerun"),
         ("mocov2", "MoCoV2"),
         ("efficientnet-lite0", "efficientnet-lite0"),
         ("torchvision:vit_b_16", "vit_b_16"),
@@ -297,7 +300,7 @@ def test_paper_zoo_status_with_given_sources():
     status = zoo.paper_zoo_status(
         published={"resnet50"},
         third_party=["alexnet [harvard-visionlab]", "shufflenet-test [TizianThieringer]"],
-        own={"MoCoV2", "resnet50"},
+        own={"MoCoV2", "resnet50-rerun"},  # a rerun counts for its zoo model
     ).set_index("model")
     assert status.at["alexnet", "status"] == "third-party data (harvard-visionlab)"
     assert status.at["MoCoV2", "status"] == "your runs" and bool(status.at["MoCoV2", "own"])

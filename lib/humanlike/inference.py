@@ -56,6 +56,7 @@ from . import decisions
 from .errors import DataFileError, HumanlikeError, UnknownNameError
 from .loading import loader
 from .models import ImageTransform, Model, check_spec, default_name, file_sha256, load_model, state_dict_sha256
+from .names import check_user_model_name
 from .outputs import (  # noqa: F401 - output_paths, read_probabilities and RAW_COLUMNS are public here too
     RAW_COLUMNS,
     atomic_write,
@@ -72,7 +73,6 @@ from .outputs import (  # noqa: F401 - output_paths, read_probabilities and RAW_
 from .stimuli import StimulusSet, load_stimuli
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DECODERS = ("auto", "threads", "processes")
-_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
 
 
 # --------------------------------------------------------------------------------------------- small helpers
@@ -551,9 +551,9 @@ def evaluate_report(
     spec = model.spec if isinstance(model, Model) else check_spec(model)
     if isinstance(model, Model):
         random_weights = model.random_weights
+    where = "--name" if name is not None else f"model {spec}"
     name = name if name is not None else (model.name if isinstance(model, Model) else default_name(spec))
-    if not name or not set(name) <= _NAME_CHARS:
-        raise UnknownNameError(f"bad model name {name!r}: use letters, digits and . _ + - only")
+    check_user_model_name(name, where)  # the one naming rule (humanlike.names), before any model work
     torch_device = resolve_device(device)
     resolved_precision = resolve_precision(precision, torch_device)
     workers = default_workers(torch_device) if workers is None else workers

@@ -319,8 +319,11 @@ def canonical_spec(spec: str) -> str:
 
 
 def default_name(spec: str) -> str:
-    """The result name of a spec: ``resnet50`` -> resnet50, ``torchvision:vit_b_16`` -> vit_b_16,
-    ``timm:convnext_tiny.fb_in1k`` -> convnext_tiny.fb_in1k, ``python:pkg.mod:make_net`` -> make_net."""
+    """The result name of a spec: ``MoCoV2`` -> MoCoV2, ``torchvision:vit_b_16`` -> vit_b_16,
+    ``timm:convnext_tiny.fb_in1k`` -> convnext_tiny.fb_in1k, ``python:pkg.mod:make_net`` -> make_net.
+
+    A name the data already give to a published or third-party model gets ``-rerun`` (``resnet50`` ->
+    resnet50-rerun, :func:`humanlike.names.rerun_name`): a user's results never take a published model's name."""
     kind, _, rest = spec.partition(":")
     if not rest:
         name = _canonical_zoo_name(spec) or spec
@@ -328,7 +331,9 @@ def default_name(spec: str) -> str:
         name = rest.rpartition(":")[2].rpartition(".")[2] or rest
     else:
         name = rest
-    return re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-") or "model"
+    from .names import rerun_name
+
+    return rerun_name(re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-") or "model")
 
 
 def _seeded_init(build: Callable):

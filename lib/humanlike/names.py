@@ -2,12 +2,15 @@
 
 A model name is written into file names, CSV cells, chart labels and HTML pages, so it is limited to safe text:
 letters, digits and ``. _ + -`` (at least one character). Human observers are named by the data layer
-(``subject-NN``, pooled as ``humans``), so a model may not take those names either.
+(``subject-NN``, pooled as ``humans``), so a model may not take those names either; nor may a user's model take
+a name the data already give to a published or third-party model (:func:`taken_names`): a rerun of such a model
+is called ``<name>-rerun`` (:func:`rerun_name`), so it never merges with, or replaces, the published results.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .errors import HumanlikeError, UnknownNameError
 
@@ -19,6 +22,8 @@ _MODEL_NAME = re.compile(r"[A-Za-z0-9._+-]+")
 HUMANS = "humans"
 #: Names of single human observers.
 HUMAN_SUBJECT = re.compile(r"subject-\d+")
+#: Appended to the default name of a model whose plain name is taken (``resnet50`` -> ``resnet50-rerun``).
+RERUN_SUFFIX = "-rerun"
 
 
 def is_model_name(name: object) -> bool:
@@ -43,4 +48,32 @@ def check_model_name(name: object, where: str, error: type[HumanlikeError] = Unk
         raise error(f"{where}: bad model name {name!r}: use {MODEL_NAME_CHARS} only")
     if is_human_label(name):
         raise error(f"{where}: model name {name!r} is reserved for the human observers")
+    return name
+
+
+@cache
+def taken_names() -> dict[str, str]:
+    """Model names the data already give to something: name -> ``"a published model"`` or ``"a third-party
+    model"`` (the names in the published and third-party files the registry lists)."""
+    from .data import DATASETS, _published_files, _third_party_files
+
+    taken = {f.subject: "a third-party model" for f, _source, _folder in _third_party_files(DATASETS)}
+    taken.update({f.subject: "a published model" for f in _published_files() if not f.is_human})
+    return taken
+
+
+def rerun_name(name: str) -> str:
+    """The default result name of a model: ``name``, or ``<name>-rerun`` when ``name`` is taken (:func:`taken_names`)."""
+    return name + RERUN_SUFFIX if name in taken_names() else name
+
+
+def check_user_model_name(name: object, where: str, error: type[HumanlikeError] = UnknownNameError) -> str:
+    """:func:`check_model_name`, and the name may not be taken by a published or third-party model (one line,
+    suggesting ``<name>-rerun``)."""
+    check_model_name(name, where, error)
+    if name in taken_names():
+        raise error(
+            f"{where}: model name {name!r} is taken by {taken_names()[name]}; "
+            f"choose another, e.g. {name + RERUN_SUFFIX!r}"
+        )
     return name

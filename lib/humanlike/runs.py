@@ -123,13 +123,12 @@ def _names(specs: Sequence[str], names: Sequence[str] | None) -> list[str]:
 
     if names is not None and len(names) != len(specs):
         raise UnknownNameError(f"--name: {len(names)} name(s) for {len(specs)} model(s)")
-    chosen = list(names) if names is not None else [default_name(spec) for spec in specs]
-    from .inference import _NAME_CHARS
+    from .names import check_user_model_name
 
+    chosen = list(names) if names is not None else [default_name(spec) for spec in specs]
     seen: dict[str, str] = {}
     for spec, name in zip(specs, chosen):
-        if not name or not set(name) <= _NAME_CHARS:
-            raise UnknownNameError(f"--name {name!r}: use letters, digits and . _ + - only")
+        check_user_model_name(name, "--name" if names is not None else f"model {spec}")  # safe text, not humans/subject-NN, not a published/third-party name
         if name in seen:
             raise UnknownNameError(
                 f"--models: {seen[name]!r} and {spec!r} would both be written as {name!r}; evaluate them separately "

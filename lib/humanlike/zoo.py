@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import weights as _weights
 from .errors import UnknownNameError
+from .names import RERUN_SUFFIX
 from .models import EFFICIENTNET_LITE0, PAPER_ZOO, PYCONTRAST_FILES, SIMCLR_WIDTHS, TORCHVISION_ZOO, zoo_names
 
 ZOOS = ("paper", "all")
@@ -128,7 +129,8 @@ def paper_zoo_status(
                  :func:`humanlike.data.load_third_party` labels them) or as a mapping name -> sources (default:
                  :func:`third_party_models`). Only the same model counts: ``shufflenet-test`` (ShuffleNet v2 x1.0)
                  is not the paper's ``shufflenet_v2_x0_5``;
-    own:         model names from the user's own runs (extra dirs).
+    own:         model names from the user's own runs (extra dirs); ``<name>-rerun`` (the default name of a
+                 rerun of a published or third-party model, :func:`humanlike.names.rerun_name`) counts for ``<name>``.
 
     Columns: ``model, group`` (``paper`` or ``book``), ``training, architecture, published`` (bool),
     ``third_party`` (sources, ``;``-joined, or ""), ``own`` (bool), ``status`` (the sources present, ``; ``-joined,
@@ -141,6 +143,7 @@ def paper_zoo_status(
         third_party = {name: list(by) for name, by in third_party_models().items()}
     by_source = _third_party_map(third_party)
     own = set(own)
+    own |= {name.removesuffix(RERUN_SUFFIX) for name in own if name.endswith(RERUN_SUFFIX)}
     additions = [m for m in (*MODELS, EFFICIENTNET_LITE0) if m not in PAPER_ZOO]
     names = [*PAPER_ZOO, *additions]
     meta = model_metadata(names).set_index("model")
