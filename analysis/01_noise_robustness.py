@@ -30,6 +30,12 @@
 # models of the paper (InsDis, MoCo, MoCo v2, PIRL, InfoMin, SimCLR x2 and x4) are not in the public raw data, so
 # the first half of the claim, "self-supervised like supervised", rests here on models you add yourself (see
 # {ref}`add-your-own-models`). The SimCLR exception can be checked directly.
+#
+# **Third-party data.** One of the paper's supervised models, AlexNet, was evaluated on all 17 datasets by another
+# group with the model-vs-human toolbox itself (a fork by harvard-visionlab, torchvision weights). Its trials are
+# comparable and appear as `alexnet [harvard-visionlab]`, labelled by source and drawn grey like the other models
+# the published data do not hold (parameter `third_party`; `make paper` regenerates the whole zoo, see the
+# introduction).
 
 # %% tags=["parameters"]
 models: "list or None" = None  # decision makers to show: model names or fnmatch globs, e.g. resnet50 and simclr-*; None: all known models
@@ -37,6 +43,7 @@ extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-d
 datasets: "list or None" = None  # parametric datasets to include, e.g. uniform-noise and contrast; None: all 12
 bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
 seed: int = 0  # random seed of the bootstrap
+third_party: bool = True  # add other groups' evaluations of the paper's models made with the model-vs-human toolbox (AlexNet), labelled by source
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown
@@ -48,9 +55,16 @@ models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed,
     allowed_datasets=data.PARAMETRIC_DATASETS, why="has no distortion levels (a nonparametric dataset)",
 )
+third_party = params.boolean("third_party", third_party)
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets or data.PARAMETRIC_DATASETS, models=models, extra_dirs=extra_dirs)
+if third_party:  # other groups' toolbox runs of the paper's models, by source
+    import pandas as pd
+
+    from humanlike.results.third_party import paper_models_third_party
+
+    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
 shown = results.ordered_datasets(trials["dataset"])
 by_level = results.accuracy_by_level(trials, n_boot=bootstrap, seed=seed)
 ood = results.ood_accuracy(trials, n_boot=bootstrap, seed=seed)

@@ -29,6 +29,12 @@
 # observers; the **human ceiling** is the mean similarity between pairs of observers, so both are computed on
 # single observers' matrices and are comparable. As in {doc}`01_noise_robustness`, the self-supervised side of the
 # public data is SimCLR (ResNet-50 x1) only.
+#
+# **Third-party data.** One of the paper's supervised models, AlexNet, was evaluated on all 17 datasets by another
+# group with the model-vs-human toolbox itself (a fork by harvard-visionlab, torchvision weights). Its trials are
+# comparable and appear as `alexnet [harvard-visionlab]`, labelled by source and drawn grey like the other models
+# the published data do not hold (parameter `third_party`; `make paper` regenerates the whole zoo, see the
+# introduction).
 
 # %% tags=["parameters"]
 models: "list or None" = None  # decision makers to show: model names or fnmatch globs, e.g. resnet50 and simclr-*; None: all known models
@@ -36,6 +42,7 @@ extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-d
 datasets: "list or None" = None  # datasets to include, e.g. sketch and uniform-noise; None: all 17
 bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals of the confusion similarity
 seed: int = 0  # random seed of the bootstrap
+third_party: bool = True  # add other groups' evaluations of the paper's models made with the model-vs-human toolbox (AlexNet), labelled by source
 compare: list = ["resnet50", "simclr-resnet50x1"]  # the two models whose confusion matrices are shown beside the humans' (model names)
 
 # %% tags=["hide-input"]
@@ -47,10 +54,17 @@ from humanlike.text import md
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
 )
+third_party = params.boolean("third_party", third_party)
 compare = params.model_names("compare", compare, extra_dirs) or []
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
+if third_party:  # other groups' toolbox runs of the paper's models, by source
+    import pandas as pd
+
+    from humanlike.results.third_party import paper_models_third_party
+
+    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
 shown = results.ordered_datasets(trials["dataset"])
 start = "uniform-noise" if "uniform-noise" in shown else shown[0]
 confusions = results.confusion_matrices(trials)

@@ -28,6 +28,12 @@
 # **The paper's claim** {cite}`geirhos2020surprising`: human observers agree with each other well above chance;
 # networks agree with each other, *supervised and self-supervised alike*; but networks of either kind agree with
 # humans only a little. Self-supervised training does not make image-level errors more human-like.
+#
+# **Third-party data.** One of the paper's supervised models, AlexNet, was evaluated on all 17 datasets by another
+# group with the model-vs-human toolbox itself (a fork by harvard-visionlab, torchvision weights). Its trials are
+# comparable and appear as `alexnet [harvard-visionlab]`, labelled by source and drawn grey like the other models
+# the published data do not hold (parameter `third_party`; `make paper` regenerates the whole zoo, see the
+# introduction).
 
 # %% tags=["parameters"]
 models: "list or None" = None  # decision makers to show: list of model names or fnmatch globs, e.g. resnet50 and simclr-*; None: all known models
@@ -35,6 +41,7 @@ extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-d
 datasets: "list or None" = None  # datasets to include, e.g. cue-conflict and uniform-noise; None: all 17
 bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
 seed: int = 0  # random seed of the bootstrap
+third_party: bool = True  # add other groups' evaluations of the paper's models made with the model-vs-human toolbox (AlexNet), labelled by source
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown
@@ -45,9 +52,16 @@ from humanlike.text import md
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
 )
+third_party = params.boolean("third_party", third_party)
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
+if third_party:  # other groups' toolbox runs of the paper's models, by source
+    import pandas as pd
+
+    from humanlike.results.third_party import paper_models_third_party
+
+    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
 shown = results.ordered_datasets(trials["dataset"])
 nonparametric = [d for d in data.NONPARAMETRIC_DATASETS if d in shown]
 parametric = [d for d in data.PARAMETRIC_DATASETS if d in shown]
