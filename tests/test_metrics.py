@@ -775,3 +775,30 @@ def test_bootstrap_accuracy_per_condition():
         assert row.ci_low <= row.accuracy <= row.ci_high
     with pytest.raises(ValueError, match="per"):
         M.bootstrap_accuracy(frame, per="image")
+
+
+def test_consistency_selected_pairs_and_an_empty_table():
+    frame = two_dataset_trials()
+    out = M.consistency(frame, ["a"], ["b", "subject-01"])
+    assert set(out["subject_a"]) == {"a"} and set(out["subject_b"]) == {"b", "subject-01"} and len(out) == 4
+    empty = M.consistency(frame.iloc[:0])
+    assert list(empty.columns) == ["dataset", "condition", "subject_a", "subject_b", "n_trials",
+                                   *M.CONSISTENCY_COLUMNS]  # fmt: skip
+    empty = M.consistency(frame.iloc[:0], per="dataset")
+    assert list(empty.columns) == ["dataset", "subject_a", "subject_b", "n_trials", "n_conditions",
+                                   *M.CONSISTENCY_COLUMNS]  # fmt: skip
+
+
+def test_shape_texture_decisions_columns_and_index():
+    cue = cue_conflict_trials().set_index(pd.Index(range(100, 110)))
+    out = M.shape_texture_decisions(cue)
+    assert list(out.columns) == ["texture", "informative", "is_shape", "is_texture"]
+    assert out.index.tolist() == list(range(100, 110))
+    assert out["texture"].tolist()[:3] == ["bicycle", "chair", "cat"]
+
+
+def test_bootstrap_shape_bias_without_pooling():
+    out = M.bootstrap_shape_bias(cue_conflict_trials(), n_boot=20, pool_humans=False)
+    assert out["subject"].tolist() == ["m", "subject-01", "subject-02"]
+    assert list(out.columns) == ["subject", "shape_bias", "ci_low", "ci_high", "n_boot", "level"]
+    assert set(out["n_boot"]) == {20} and set(out["level"]) == {0.95}
