@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .names import HUMANS
 from .metrics import CorrectnessMatrix, divide, nanmean, correctness_matrix, pairwise_consistency
 
 #: Conditions left out of the benchmark, as raw CSV values (the ``condition`` column of the trial table).
@@ -47,8 +48,6 @@ EXCLUDED_CONDITIONS: dict[str, tuple[str, ...]] = {
     "uniform-noise": ("0.00", "0.60", "0.90"),
 }
 
-#: Name of the human reference row.
-HUMANS = "humans"
 
 #: The benchmark's metrics, in table order.
 METRICS: tuple[str, ...] = ("ood_accuracy", "accuracy_difference", "observed_consistency", "error_consistency")

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .data import CATEGORIES as data_categories
+
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
@@ -40,8 +42,8 @@ def _read_table() -> list[dict[str, str]]:
 #: One dict per row of the index table: ``category, imagenet_index, wnid, imagenet_name`` (207 rows).
 INDEX_TABLE: tuple[MappingProxyType, ...] = tuple(MappingProxyType(row) for row in _read_table())
 
-#: The 16 categories in sorted order: the column order of every probability array in this module.
-CATEGORIES: tuple[str, ...] = tuple(sorted({row["category"] for row in INDEX_TABLE}))
+#: The 16 categories (defined once, in :mod:`humanlike.data`): the column order of every probability array here.
+CATEGORIES: tuple[str, ...] = data_categories
 
 #: category -> the ImageNet class indices that belong to it (ascending).
 CATEGORY_INDICES: MappingProxyType = MappingProxyType(
@@ -56,8 +58,8 @@ def _check_table() -> None:
     indices = [int(row["imagenet_index"]) for row in INDEX_TABLE]
     if len(set(indices)) != len(indices) or not all(0 <= i < NUM_IMAGENET_CLASSES for i in indices):
         raise RuntimeError(f"{TABLE_RESOURCE}: ImageNet indices must be unique and in 0..999")  # pragma: no cover
-    if len(CATEGORIES) != 16:
-        raise RuntimeError(f"{TABLE_RESOURCE}: expected 16 categories, got {len(CATEGORIES)}")  # pragma: no cover
+    if sorted({row["category"] for row in INDEX_TABLE}) != list(CATEGORIES):
+        raise RuntimeError(f"{TABLE_RESOURCE}: its categories are not the 16 of humanlike.data")  # pragma: no cover
 
 
 _check_table()

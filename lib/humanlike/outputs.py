@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from . import decisions
+from .data import RAW_COLUMNS
 from .errors import DataFileError, HumanlikeError, UnknownNameError
 
-RAW_COLUMNS = ["subj", "session", "trial", "rt", "object_response", "category", "condition", "imagename"]
 
 
 def output_paths(out: str | os.PathLike, dataset: str, name: str) -> dict[str, Path]:
