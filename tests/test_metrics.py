@@ -654,6 +654,11 @@ def test_bootstrap_defaults_are_documented_ones():
     shape = M.bootstrap_shape_bias(cue)
     pd.testing.assert_frame_equal(shape, M.bootstrap_shape_bias(cue, n_boot=1000, seed=0, level=0.95, pool_humans=True))
     assert "humans" in set(shape["subject"]) and set(shape["n_boot"]) == {1000}
+    # 60 informative images: enough for the interval to depend on the seed
+    many = make_trials([("m", "0", f"cat{k}-dog{k}.png", "cat", "cat" if k % 3 else "dog") for k in range(60)],
+                       dataset="cue-conflict")  # fmt: skip
+    pd.testing.assert_frame_equal(M.bootstrap_shape_bias(many), M.bootstrap_shape_bias(many, seed=0))
+    assert not M.bootstrap_shape_bias(many).equals(M.bootstrap_shape_bias(many, seed=1))
 
 
 def test_bootstrap_error_consistency_pairs_and_datasets():
@@ -783,6 +788,10 @@ def test_consistency_selected_pairs_and_an_empty_table():
     frame = two_dataset_trials()
     out = M.consistency(frame, ["a"], ["b", "subject-01"])
     assert set(out["subject_a"]) == {"a"} and set(out["subject_b"]) == {"b", "subject-01"} and len(out) == 4
+    out = M.consistency(frame, ["a"], ["b"])  # subject-01 is on neither side
+    assert set(out["subject_b"]) == {"b"} and len(out) == 2
+    boot = M.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=10)
+    assert set(boot["subject_b"]) == {"b"} and len(boot) == 2
     empty = M.consistency(frame.iloc[:0])
     assert list(empty.columns) == ["dataset", "condition", "subject_a", "subject_b", "n_trials",
                                    *M.CONSISTENCY_COLUMNS]  # fmt: skip
