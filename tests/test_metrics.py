@@ -654,8 +654,8 @@ def test_bootstrap_defaults_are_documented_ones():
     shape = M.bootstrap_shape_bias(cue)
     pd.testing.assert_frame_equal(shape, M.bootstrap_shape_bias(cue, n_boot=1000, seed=0, level=0.95, pool_humans=True))
     assert "humans" in set(shape["subject"]) and set(shape["n_boot"]) == {1000}
-    # 60 informative images: enough for the interval to depend on the seed
-    many = make_trials([("m", "0", f"cat{k}-dog{k}.png", "cat", "cat" if k % 3 else "dog") for k in range(60)],
+    # 499 informative images: enough for the interval to depend on the seed
+    many = make_trials([("m", "0", f"cat{k}-dog{k}.png", "cat", "cat" if k % 3 else "dog") for k in range(499)],
                        dataset="cue-conflict")  # fmt: skip
     pd.testing.assert_frame_equal(M.bootstrap_shape_bias(many), M.bootstrap_shape_bias(many, seed=0))
     assert not M.bootstrap_shape_bias(many).equals(M.bootstrap_shape_bias(many, seed=1))
