@@ -177,13 +177,13 @@ VERDICT_CLASS = {"supported": "supported", "partly supported": "partly", "not su
                  "not testable with these data": "untestable"}
 HTML(
     "<table class='humanlike-verdicts' id='verdicts'><thead><tr><th>claim of the paper</th><th>verdict</th>"
-    "<th>key number (95% interval)</th><th>why</th><th>chapter</th></tr></thead><tbody>"
+    "<th>key number (95% interval) and why</th></tr></thead><tbody>"
     + "".join(
-        f"<tr class='verdict-{VERDICT_CLASS[r.verdict]}'><td>{html_text(r.claim)}</td>"
+        f"<tr class='verdict-{VERDICT_CLASS[r.verdict]}'><td>{html_text(r.claim)} "
+        f"(<a href='{html_text(r.chapter)}.html'>chapter {int(r.chapter.split('_', 1)[0])}</a>)</td>"
         f"<td><strong>{html_text(r.verdict)}</strong></td>"
-        f"<td>{html_text(r.key)}: {html_text(key_text(r.chapter, r.estimate, r.ci_low, r.ci_high))}</td>"
-        f"<td>{html_text(r.detail)}</td>"
-        f"<td><a href='{html_text(r.chapter)}.html'>{html_text(r.chapter.split('_', 1)[0])}</a></td></tr>"
+        f"<td>{html_text(r.key)}: <strong>{html_text(key_text(r.chapter, r.estimate, r.ci_low, r.ci_high))}</strong>"
+        f"<br><small>{html_text(r.detail)}</small></td></tr>"
         for r in verdict.itertuples()
     )
     + "</tbody></table>"

@@ -239,13 +239,15 @@ def confusion_panels(
             .transform_filter("isValid(datum.v)")
             .mark_rect()
             .encode(
-                x=alt.X("category:N", sort=columns, title="presented category", axis=alt.Axis(labelAngle=-60)),
-                y=alt.Y("response:N", sort=rows, title="response" if i == 0 else None,
-                        axis=alt.Axis() if i == 0 else alt.Axis(labels=False, ticks=False)),  # fmt: skip
+                # vertical labels and no repeated row axis: nothing sticks out sideways, so that the panels
+                # still fit a phone when the page narrows them
+                x=alt.X("category:N", sort=columns, title="presented category" if i == 0 else None,
+                        axis=alt.Axis(labelAngle=-90)),
+                y=alt.Y("response:N", sort=rows, title="response", axis=alt.Axis() if i == 0 else None),
                 color=colour,
                 tooltip=tips,
             )
-            .properties(title=name, width=panel_size, height=panel_size)
+            .properties(title=alt.TitleParams(name, fontSize=12), width=panel_size, height=panel_size)
         )
     grid = {"keys": ["dataset", "subject"], "row": "response", "column": "category", "rows": rows,
             "columns": columns, "fields": {"v": "proportion", "c": "n"}}  # fmt: skip

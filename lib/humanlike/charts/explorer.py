@@ -23,12 +23,12 @@ __all__ = ["EXPLORER_ANSWER_COLORS", "explorer_chart"]
 #: Colours of the answers: right (on cue-conflict: the shape) blue, the cue-conflict texture orange, anything else
 #: grey (the palette of the chapter 4 gallery).
 EXPLORER_ANSWER_COLORS: dict[str, str] = {
-    "correct": ANSWER_COLORS["shape"],
-    "shape": ANSWER_COLORS["shape"],
+    "right": ANSWER_COLORS["shape"],
     "texture": ANSWER_COLORS["texture"],
     "wrong": "#8C8C8C",
-    "other": "#8C8C8C",
 }
+#: How the ``answer`` values of :func:`humanlike.results.explorer.explorer_trials` are coloured.
+_COLOUR_OF = {"correct": "right", "shape": "right", "texture": "texture", "wrong": "wrong", "other": "wrong"}
 
 
 def explorer_chart(
@@ -38,7 +38,7 @@ def explorer_chart(
     datasets: Sequence[str] | None = None,
     dataset: str | None = None,
     size: int = 112,
-    width: int = 240,
+    width: int = 200,
 ) -> alt.VConcatChart:
     """The explorer as one Vega-Lite chart: three dropdowns (dataset, category, image number), the stimulus, and
     one row per decision maker who saw it (its answer as text, the square coloured by
@@ -63,12 +63,13 @@ def explorer_chart(
 
     order = decision_maker_order(answers["subject"].astype(str).unique())
     rank = {name: i for i, name in enumerate(order)}
-    table = answers.assign(rank=answers["subject"].astype(str).map(rank))[
-        ["dataset", "category", "number", "image_id", "subject", "training", "response", "answer", "rank"]
+    table = answers.assign(rank=answers["subject"].astype(str).map(rank), colour=answers["answer"].map(_COLOUR_OF))[
+        ["dataset", "category", "number", "image_id", "subject", "training", "response", "answer", "colour", "rank"]
     ]
     images = thumbnails[["dataset", "category", "number", "image_id", "texture", "thumbnail"]].copy()
+    # two short lines (the image, then its categories), so that the caption fits a phone's width
     images["caption"] = [
-        f"{i} (shape {c}, texture {t})" if t else f"{i} ({c})"
+        [str(i), f"shape {c}, texture {t}" if t else f"category {c}"]
         for i, c, t in zip(images["image_id"], images["category"], images["texture"])
     ]
 
@@ -79,7 +80,7 @@ def explorer_chart(
     caption = base.mark_text(align="left", baseline="top", fontSize=12).encode(
         x=alt.value(0), y=alt.value(size + 8), text="caption:N"
     )
-    stimulus = alt.layer(picture, caption).properties(width=width, height=size + 24)
+    stimulus = alt.layer(picture, caption).properties(width=width, height=size + 36)
 
     colours = alt.Scale(domain=list(EXPLORER_ANSWER_COLORS), range=list(EXPLORER_ANSWER_COLORS.values()))
     rows = alt.Chart(table).transform_filter(chosen)
@@ -88,7 +89,7 @@ def explorer_chart(
     tooltip = [alt.Tooltip("subject:N", title="decision maker"), alt.Tooltip("training:N", title="training"),
                alt.Tooltip("response:N", title="answer"), alt.Tooltip("answer:N", title="counts as")]  # fmt: skip
     mark = rows.mark_square(size=120).encode(
-        x=alt.value(8), y=y, color=alt.Color("answer:N", scale=colours, title="answer", legend=alt.Legend(orient="bottom")),
+        x=alt.value(8), y=y, color=alt.Color("colour:N", scale=colours, title="answer", legend=alt.Legend(orient="bottom")),
         tooltip=tooltip
     )
     text = rows.mark_text(align="left", dx=18, fontSize=12).encode(x=alt.value(0), y=y, text="response:N",
@@ -97,5 +98,6 @@ def explorer_chart(
     return (
         alt.vconcat(stimulus, answered, spacing=4)
         .add_params(p_dataset, p_category, p_number)
+        .configure_view(stroke=None)
         .properties(usermeta={"humanlike": {"explorer": True}})
     )

@@ -264,20 +264,25 @@ def shape_category_pictures(
     *,
     value: str | None = None,
     row_height: int = 30,
-    width: int = 360,
-) -> alt.HConcatChart:
-    """:func:`shape_category_chart` with a picture per category on the left of its rows: ``pictures`` from
-    :func:`humanlike.results.category_pictures` (``category``, ``thumbnail`` as a ``data:`` URI). Rows are
-    ``row_height`` pixels, so that the pictures stay recognisable; the two views share the category axis."""
+    width: int = DEFAULT_WIDTH,
+) -> alt.LayerChart:
+    """:func:`shape_category_chart` with a picture per category between the category names and the plot:
+    ``pictures`` from :func:`humanlike.results.category_pictures` (``category``, ``thumbnail`` as a ``data:``
+    URI). Rows are ``row_height`` pixels, so that the pictures stay recognisable. The pictures are one more layer
+    (with their own data, drawn just left of the plot), so the chart keeps a single view that narrows as a whole
+    on a small screen."""
     chart = shape_category_chart(categories, overall, value=value, width=width, height=row_height * len(CATEGORIES))
+    size = row_height - 4
     icons = (
         alt.Chart(pictures[pictures["thumbnail"] != ""][["category", "image_id", "thumbnail"]])
-        .mark_image(width=row_height - 2, height=row_height - 2)
+        .mark_image(width=size, height=size, align="right", baseline="middle")
         .encode(
-            y=alt.Y("category:N", sort=list(CATEGORIES), title=None, axis=None),  # the chart names them
+            y=alt.Y("category:N", sort=list(CATEGORIES), title=None),
+            x=alt.value(-4),
             url="thumbnail:N",
             tooltip=[alt.Tooltip("category:N", title="shape category"), alt.Tooltip("image_id:N", title="example")],
         )
-        .properties(width=row_height, height=row_height * len(CATEGORIES))
     )
-    return alt.hconcat(icons, chart, spacing=2).resolve_scale(y="shared")
+    chart.layer = [*chart.layer, icons]
+    # room for the pictures between the category names and the plot
+    return chart.configure_axisY(labelPadding=size + 10)
