@@ -242,8 +242,10 @@ def extract_archive(
                 tar.extractall(tmp, members=members, filter="data")
         except tarfile.FilterError as error:  # second line of defence
             raise StimuliError(f"{archive}: refusing to extract ({error})") from None
+        except tarfile.ReadError:  # its message lists every compression tried, on several lines
+            raise StimuliError(f"{archive}: not a readable tar.gz archive (not a tar file, or truncated)") from None
         except (tarfile.TarError, EOFError, OSError) as error:
-            raise StimuliError(f"{archive}: not a readable tar.gz archive ({error})") from None
+            raise StimuliError(f"{archive}: not a readable tar.gz archive ({' '.join(str(error).split())})") from None
         extracted = tmp / dataset
         if not extracted.is_dir():
             raise StimuliError(f"{archive}: no {dataset}/ folder inside")
