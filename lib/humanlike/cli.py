@@ -174,7 +174,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         mirror=str(args.mirror) if args.mirror is not None else None,
         force=args.force,
     )
-    outcomes = evaluate_models(specs, options, names=[args.name] if args.name else None, dask=args.dask)
+    outcomes = evaluate_models(specs, options, names=[args.name] if args.name is not None else None, dask=args.dask)
     sys.stdout.write(summary(outcomes))
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
