@@ -380,9 +380,12 @@ def _build_entry(source: Path, f: TrialFile):
     return _normalise(_read_raw(source, label), f, label)
 
 
-def _entry(f: TrialFile, store: DataStore, trials_cache):
+def _entry(f: TrialFile, store: DataStore, trials_cache, pending: list | None = None):
     """The normalised trials of one file as an Arrow table (:data:`humanlike.trials_cache.ENTRY_COLUMNS`), from
-    the trials cache if there, else built from the CSV and stored. Returns (table, the source file's path)."""
+    the trials cache if there, else built from the CSV and stored. Returns (table, the source file's path).
+
+    With ``pending`` (a user's files, whose checks against the dataset come after), a new entry is appended there
+    as ``(sha256, dataset, table)`` instead, to be stored once the file has passed: a refused file leaves no entry."""
     if f.local:
         source = Path(f.path)
         try:
@@ -395,7 +398,10 @@ def _entry(f: TrialFile, store: DataStore, trials_cache):
     table = trials_cache.get(sha256, f.dataset)
     if table is None:
         table = _build_entry(source, f)
-        trials_cache.put(sha256, f.dataset, table)
+        if pending is None:
+            trials_cache.put(sha256, f.dataset, table)
+        else:
+            pending.append((sha256, f.dataset, table))
     return table, str(source)
 
 
@@ -476,8 +482,11 @@ def load_trials(
         progress = tqdm(selected, desc="trial files", unit="file", leave=False, disable=None)
     tables = [_entry(f, store, trials_cache)[0] for f in progress]
     if extra:
-        extra_tables = [_entry(f, store, trials_cache) for f in extra]
+        pending: list = []
+        extra_tables = [_entry(f, store, trials_cache, pending) for f in extra]
         _check_extra(extra, extra_tables, store, trials_cache)
+        for sha256, dataset, table in pending:  # every user file passed: now they may be cached
+            trials_cache.put(sha256, dataset, table)
         tables += [table for table, _source in extra_tables]
     _verified_files().save()
     return _assemble(selected + extra, tables)
