@@ -174,12 +174,22 @@ else:
 # %% [markdown]
 # ## Explore single trials
 #
-# Pick an image to see every decision maker's answer (the `datasets` parameter chooses the datasets).
-#
-# ```{note}
-# This explorer is an ipywidgets widget and needs a live Python kernel: open `analysis/04_shape_bias.py` in
-# Jupyter to use it. In this static page it shows the selection it was saved with.
-# ```
+# Pick a dataset, a shape category and an image to see the stimulus and every decision maker's answer (blue: the
+# shape, orange: the texture, grey: anything else). It works in this static page, on a sample of images (two per
+# category, drawn with `seed`) of the datasets of the `datasets` parameter whose stimuli are public. Opened in
+# Jupyter with a live kernel, the notebook also offers an ipywidgets explorer over every image (the next cell,
+# left out of the static page, where it could not respond).
 
 # %% tags=["hide-input"]
+from humanlike.charts.explorer import explorer_chart
+from humanlike.results import explorer as explore
+
+sample = explore.explorer_trials(trials[trials["dataset"].isin(explored)], per_category=2, seed=seed)
+if sample.empty:
+    display(Markdown("*None of cue-conflict, edge or silhouette is among the datasets of the `datasets` parameter.*"))
+else:
+    display(explorer_chart(sample, explore.explorer_thumbnails(sample), datasets=explore.PUBLIC_STIMULI,
+                           dataset=explored[0]))
+
+# %% tags=["remove-cell"]
 Explorer(trials[trials["dataset"].isin(explored)], dataset=explored[0])
