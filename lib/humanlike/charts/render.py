@@ -75,7 +75,7 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
   var spec = {spec};
   var options = {options};
   var el = document.getElementById("{div_id}");
-  var view = null, drawnWidth = -1, drawnTheme = null, busy = false, pending = false;
+  var view = null, drawnWidth = -1, drawnTheme = null, busy = false, pending = false, fitted = null;
   el.humanlikeSpec = spec;
   function fail(message) {{
     el.setAttribute("data-error", String(message));
@@ -91,11 +91,20 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
       if (p.bind && p.bind !== "legend" && !p.select) {{ try {{ p.value = view.signal(p.name); }} catch (e) {{}} }}
     }});
   }}
+  function widthOf(p) {{ return typeof p.width === "number" ? p.width : 0; }}
   function shrink(s, by) {{
-    // concatenated panels: narrower by the overflow (a fixed number of pixels for each panel of a row)
+    // concatenated panels, narrower by the overflow: a row of panels shares it in proportion to their widths,
+    // or, where that would leave a panel under 100 px, becomes a column (e.g. confusion matrices side by side)
+    if (s.hconcat) {{
+      var total = s.hconcat.reduce(function (a, p) {{ return a + widthOf(p); }}, 0) || 1;
+      var tooSmall = s.hconcat.some(function (p) {{
+        return widthOf(p) >= 100 && widthOf(p) - by * widthOf(p) / total < 100;
+      }});
+      if (tooSmall) {{ s.vconcat = s.hconcat; delete s.hconcat; return; }}
+      s.hconcat.forEach(function (p) {{ shrink(p, by * widthOf(p) / total); }});
+    }}
     ["vconcat", "concat"].forEach(function (k) {{ (s[k] || []).forEach(function (p) {{ shrink(p, by); }}); }});
-    (s.hconcat || []).forEach(function (p) {{ shrink(p, by / s.hconcat.length); }});
-    if (typeof s.width === "number") {{ s.width = Math.max(80, Math.floor(s.width - by)); }}
+    if (typeof s.width === "number") {{ s.width = Math.max(Math.min(s.width, 80), Math.floor(s.width - by)); }}
   }}
   function clampLabels(node, most) {{
     // long names (axis and legend labels) are cut to a share of the width (the tooltip keeps them whole)
@@ -129,8 +138,10 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
       clampLabels(s, most);
       s.config.axis = Object.assign({{labelLimit: most}}, s.config.axis);
       s.config.legend.labelLimit = Math.min(s.config.legend.labelLimit || most, most);
-      if (s.vconcat || s.hconcat || s.concat) {{ shrink(s, fit); }}
-      else {{ s.width = "container"; s.autosize = {{type: "fit-x", contains: "padding"}}; }}
+      // free text (captions, labels on points) is cut with an ellipsis rather than run past the container
+      s.config.text = Object.assign({{limit: Math.max(90, el.clientWidth - 150)}}, s.config.text);
+      // concatenated panels shrink afterwards, by what still sticks out once the legends are below (render)
+      if (!(s.vconcat || s.hconcat || s.concat)) {{ s.width = "container"; s.autosize = {{type: "fit-x", contains: "padding"}}; }}
     }}
     return [s, o];
   }}
@@ -140,6 +151,7 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
   }}
   function draw(fit) {{
     var so = build(fit);
+    fitted = fit > 0 ? so : null;
     if (fit > 0 && !(so[0].vconcat || so[0].hconcat || so[0].concat)) {{ el.classList.add("humanlike-fit"); }}
     else {{ el.classList.remove("humanlike-fit"); }}
     return embed(so[0], so[1]);
@@ -158,10 +170,16 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
     el.setAttribute("data-drawn", "0");
     draw(0).then(function () {{
       var extra = overflow();
-      if (extra > 1) {{ return draw(extra + 4).then(function () {{
-        var left = overflow();  // concatenated panels: one more step if legends or labels still stick out
-        if (left > 1 && (spec.vconcat || spec.hconcat || spec.concat)) {{ return draw(extra + left + 8); }}
-      }}); }}
+      if (extra <= 1) {{ return; }}
+      function narrower() {{  // concatenated panels: shrink by what still sticks out (twice at most)
+        var left = overflow();
+        if (left > 1 && fitted && (fitted[0].vconcat || fitted[0].hconcat || fitted[0].concat)) {{
+          keepChoices(fitted[0]);
+          shrink(fitted[0], left + 4);
+          return embed(fitted[0], fitted[1]);
+        }}
+      }}
+      return draw(1).then(narrower).then(narrower);
     }}).then(function () {{
       busy = false; el.setAttribute("data-drawn", "1");
       if (pending) {{ render(); }}
