@@ -242,19 +242,20 @@ chart = charts.bar_chart(
     height=max(200, 16 * accuracy["subject"].nunique()),
     width=420,
 )
-chart
+charts.figure(
+    chart,
+    (
+        "Accuracy (16-class) of every decision maker on the dataset picked, all conditions pooled: each human"
+        " observer, all observers pooled (humans), then the models. Whiskers: 95% percentile bootstrap "
+        "intervals over images; dashed line: chance (1/16)."
+    ),
+)
 
 # %% [markdown]
 # The colours used throughout the book:
 
 # %% tags=["hide-input"]
-HTML(
-    " ".join(
-        f"<span style='display:inline-block;margin-right:1em'><span style='color:{colour}'>&#9632;</span> "
-        f"{html_text(kind)}</span>"
-        for kind, colour in charts.TRAINING_COLORS.items()
-    )
-)
+charts.colour_key()
 
 # %% [markdown]
 # ## The paper's models in this book
@@ -299,8 +300,14 @@ sample = explore.explorer_trials(trials, per_category=explorer_images, seed=seed
 if sample.empty:
     display(Markdown("*None of cue-conflict, edge or silhouette is among the chosen datasets.*"))
 else:
-    display(explorer_chart(sample, explore.explorer_thumbnails(sample),
-                           datasets=explore.PUBLIC_STIMULI, dataset="cue-conflict"))
+    display(charts.figure(
+        explorer_chart(sample, explore.explorer_thumbnails(sample),
+                       datasets=explore.PUBLIC_STIMULI, dataset="cue-conflict"),
+        (
+            "What every decision maker answered on the image picked (a sample of the cue-conflict, edge and "
+            "silhouette trials, embedded in the page)."
+        ),
+    ))
 
 # %% tags=["remove-cell"]
 Explorer(trials, dataset="cue-conflict" if "cue-conflict" in shown else None)

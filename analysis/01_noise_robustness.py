@@ -126,13 +126,20 @@ Markdown("\n\n".join(lines))
 # chance (1/16).
 
 # %% tags=["hide-input"]
-charts.distortion_chart(
-    by_level,
-    y_title="accuracy (16-class)",
-    reference=metrics.CHANCE,
-    dropdown_options=shown,
-    dropdown_value="uniform-noise" if "uniform-noise" in shown else None,
-    tooltip=["condition", "interval"],
+charts.figure(
+    charts.distortion_chart(
+        by_level,
+        y_title="accuracy (16-class)",
+        reference=metrics.CHANCE,
+        dropdown_options=shown,
+        dropdown_value="uniform-noise" if "uniform-noise" in shown else None,
+        tooltip=["condition", "interval"],
+    ),
+    (
+        "Accuracy at each distortion level of the dataset picked, undistorted on the left. Orange band: the "
+        "range of the human observers (line: their mean); the band of a model selected in the legend: its 95%"
+        " bootstrap interval over images. Dashed line: chance (1/16)."
+    ),
 )
 
 # %% [markdown]
@@ -143,20 +150,27 @@ charts.distortion_chart(
 # Whiskers: 95% bootstrap intervals over images.
 
 # %% tags=["hide-input"]
-charts.bar_chart(
-    ood,
-    x="subject",
-    y="ood_accuracy",
-    lower="ci_low",
-    upper="ci_high",
-    dropdown_options=[results.ALL_DATASETS, *shown],
-    dropdown_value="uniform-noise" if "uniform-noise" in shown else None,
-    reference=metrics.CHANCE,
-    horizontal=True,
-    x_title="decision maker",
-    y_title="OOD accuracy",
-    tooltip=["training", "n_conditions"],
-    height=max(160, 22 * ood["subject"].nunique()),
+charts.figure(
+    charts.bar_chart(
+        ood,
+        x="subject",
+        y="ood_accuracy",
+        lower="ci_low",
+        upper="ci_high",
+        dropdown_options=[results.ALL_DATASETS, *shown],
+        dropdown_value="uniform-noise" if "uniform-noise" in shown else None,
+        reference=metrics.CHANCE,
+        horizontal=True,
+        x_title="decision maker",
+        y_title="OOD accuracy",
+        tooltip=["training", "n_conditions"],
+        height=max(160, 22 * ood["subject"].nunique()),
+    ),
+    (
+        "OOD accuracy of every decision maker on the dataset picked (all datasets: the mean over the "
+        "parametric datasets shown). Whiskers: 95% bootstrap intervals over images; dashed line: chance "
+        "(1/16)."
+    ),
 )
 
 # %% [markdown]
@@ -166,22 +180,28 @@ charts.bar_chart(
 # blue: above). Hover for the paired 95% bootstrap interval; `clear` says whether it excludes zero.
 
 # %% tags=["hide-input"]
-charts.heatmap(
-    results.difference_cells(gap),
-    x="dataset",
-    y="subject_a",
-    value="points",
-    dropdown=None,
-    x_sort=shown,
-    y_sort=shown_models,
-    x_title="dataset",
-    y_title="model",
-    value_title="points vs. humans",
-    domain=(-60, 60),
-    scheme="redblue",
-    tooltip=["interval", "clear"],
-    height=22 * len(shown_models),
-    width=420,
+charts.figure(
+    charts.heatmap(
+        results.difference_cells(gap),
+        x="dataset",
+        y="subject_a",
+        value="points",
+        dropdown=None,
+        x_sort=shown,
+        y_sort=shown_models,
+        x_title="dataset",
+        y_title="model",
+        value_title="points vs. humans",
+        domain=(-60, 60),
+        scheme="redblue",
+        tooltip=["interval", "clear"],
+        height=22 * len(shown_models),
+        width=420,
+    ),
+    (
+        "OOD accuracy of each model minus the human mean, in accuracy points, per dataset (red: below humans,"
+        " blue: above). No whiskers: the tooltip gives the paired 95% bootstrap interval of each difference."
+    ),
 )
 
 # %% [markdown]

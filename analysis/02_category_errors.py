@@ -117,8 +117,14 @@ Markdown("\n\n".join(lines))
 # %% tags=["hide-input"]
 panels = [results.HUMANS, *[m for m in compare if m in set(confusions["subject"])]]
 if len(panels) > 1:
-    display(charts.confusion_panels(confusions, subjects=panels, rows=metrics.RESPONSES, columns=data.CATEGORIES,
-                                    dataset_options=shown, dataset_value=start))
+    display(charts.figure(
+        charts.confusion_panels(confusions, subjects=panels, rows=metrics.RESPONSES, columns=data.CATEGORIES,
+                                dataset_options=shown, dataset_value=start),
+        (
+            "Confusion matrices of the humans and two models side by side, for the dataset picked (same "
+            "square-root colour scale in every panel)."
+        ),
+    ))
 else:
     display(Markdown(md("*None of the models in `compare` ({names}) is among the data shown.*",
                         names=", ".join(compare))))
@@ -131,13 +137,19 @@ else:
 # colour scale is a square-root scale, so that rare confusions stay visible; hover for proportions and counts.
 
 # %% tags=["hide-input"]
-charts.confusion_heatmap(
-    confusions,
-    rows=metrics.RESPONSES,
-    columns=data.CATEGORIES,
-    dataset_options=shown,
-    dataset_value=start,
-    subject_value=results.HUMANS,
+charts.figure(
+    charts.confusion_heatmap(
+        confusions,
+        rows=metrics.RESPONSES,
+        columns=data.CATEGORIES,
+        dataset_options=shown,
+        dataset_value=start,
+        subject_value=results.HUMANS,
+    ),
+    (
+        "Confusion matrix of the dataset and decision maker picked: the proportion of answers (rows) for each"
+        " presented category (columns), each column summing to 1, on a square-root colour scale."
+    ),
 )
 
 # %% [markdown]
@@ -150,7 +162,15 @@ charts.confusion_heatmap(
 # and lowers or raises the correlations themselves).
 
 # %% tags=["hide-input"]
-charts.similarity_chart(similarity, dropdown_options=shown, dropdown_value=start)
+charts.figure(
+    charts.similarity_chart(similarity, dropdown_options=shown, dropdown_value=start),
+    (
+        "Confusion similarity with the human observers (round dots) and with the other models (squares) on "
+        "the dataset picked; top row: the human ceiling, the mean over pairs of observers, with the range of "
+        "those pairs as a grey band. Whiskers: 95% bootstrap intervals (normal intervals from the bootstrap "
+        "spread)."
+    ),
+)
 
 # %% [markdown]
 # The full matrix of confusion similarities between the models and the pooled human observers, for the dataset
@@ -158,23 +178,29 @@ charts.similarity_chart(similarity, dropdown_options=shown, dropdown_value=start
 # the *humans* row.
 
 # %% tags=["hide-input"]
-charts.heatmap(
-    pairs,
-    x="subject_a",
-    y="subject_b",
-    value="confusion_similarity",
-    dropdown="dataset",
-    dropdown_options=shown,
-    dropdown_value=start,
-    x_sort=charts.decision_maker_order(pairs["subject_a"].unique()),
-    y_sort=charts.decision_maker_order(pairs["subject_a"].unique()),
-    x_title="decision maker",
-    y_title="compared with",
-    value_title="similarity",
-    domain=(-1, 1),
-    text_format=".2f",
-    width=380,
-    height=380,
+charts.figure(
+    charts.heatmap(
+        pairs,
+        x="subject_a",
+        y="subject_b",
+        value="confusion_similarity",
+        dropdown="dataset",
+        dropdown_options=shown,
+        dropdown_value=start,
+        x_sort=charts.decision_maker_order(pairs["subject_a"].unique()),
+        y_sort=charts.decision_maker_order(pairs["subject_a"].unique()),
+        x_title="decision maker",
+        y_title="compared with",
+        value_title="similarity",
+        domain=(-1, 1),
+        text_format=".2f",
+        width=380,
+        height=380,
+    ),
+    (
+        "Confusion similarity of every pair of decision makers (models and the pooled humans) on the dataset "
+        "picked: the correlation of their off-diagonal confusion entries, from -1 to 1."
+    ),
 )
 
 # %% [markdown]
@@ -186,19 +212,25 @@ charts.heatmap(
 # *humans* pools their answers.
 
 # %% tags=["hide-input"]
-charts.bar_chart(
-    entropy,
-    x="subject",
-    y="entropy",
-    dropdown_options=shown,
-    dropdown_value=start,
-    y_domain=(0, 4),
-    reference=4.0,
-    horizontal=True,
-    x_title="decision maker",
-    y_title="response entropy (bits)",
-    tooltip=["n_responses"],
-    height=max(160, 16 * entropy["subject"].nunique()),
+charts.figure(
+    charts.bar_chart(
+        entropy,
+        x="subject",
+        y="entropy",
+        dropdown_options=shown,
+        dropdown_value=start,
+        y_domain=(0, 4),
+        reference=4.0,
+        horizontal=True,
+        x_title="decision maker",
+        y_title="response entropy (bits)",
+        tooltip=["n_responses"],
+        height=max(160, 16 * entropy["subject"].nunique()),
+    ),
+    (
+        "Response entropy of every decision maker on the dataset picked, in bits; dashed line: 4 bits, all 16"
+        " categories answered equally often. No whiskers: one value per decision maker."
+    ),
 )
 
 # %% [markdown]
@@ -215,11 +247,18 @@ charts.bar_chart(
 if any(d in data.PARAMETRIC_DATASETS for d in shown):
     by_level = results.entropy_by_level(trials, n_boot=bootstrap, seed=seed)
     levels_shown = [d for d in shown if d in data.PARAMETRIC_DATASETS]
-    display(charts.distortion_chart(
-        by_level, y="entropy", y_domain=(0, 4), reference=4.0, y_title="response entropy (bits)",
-        dropdown_options=levels_shown,
-        dropdown_value="uniform-noise" if "uniform-noise" in levels_shown else None,
-        tooltip=["condition", "interval"],
+    display(charts.figure(
+        charts.distortion_chart(
+    by_level, y="entropy", y_domain=(0, 4), reference=4.0, y_title="response entropy (bits)",
+    dropdown_options=levels_shown,
+    dropdown_value="uniform-noise" if "uniform-noise" in levels_shown else None,
+    tooltip=["condition", "interval"],
+),
+        (
+            "Response entropy (bits) at each distortion level of the dataset picked, undistorted on the left. "
+            "Orange band: the range of the human observers (line: their mean); the band of a model selected in "
+            "the legend: its 95% bootstrap interval (images resampled within each level). Dashed line: 4 bits."
+        ),
     ))
 else:
     display(Markdown("*None of the twelve parametric datasets is among the chosen datasets.*"))

@@ -124,7 +124,14 @@ matrix = results.error_consistency_matrix(trials, datasets=nonparametric, n_boot
 if matrix.empty:
     display(Markdown("*None of cue-conflict, edge, silhouette, sketch or stylized is among the chosen datasets.*"))
 else:
-    display(charts.consistency_matrix(matrix, datasets=nonparametric))
+    display(charts.figure(
+        charts.consistency_matrix(matrix, datasets=nonparametric),
+        (
+            "Error consistency κ of every pair of decision makers on the dataset picked, on a 0 to 1 colour scale"
+            " (negative values look like 0). No whiskers: the tooltip gives each κ's 95% bootstrap interval "
+            "and the number of images."
+        ),
+    ))
 
 # %% [markdown]
 # ## By kind of pair, all datasets
@@ -133,7 +140,13 @@ else:
 # consistent pair (line). Click a legend entry to highlight a kind of pair.
 
 # %% tags=["hide-input"]
-charts.pair_kind_chart(summary, datasets=shown)
+charts.figure(
+    charts.pair_kind_chart(summary, datasets=shown),
+    (
+        "Error consistency κ by kind of pair on every dataset: the point is the mean over pairs, the line the"
+        " range from the least to the most consistent pair (not an interval)."
+    ),
+)
 
 # %% [markdown]
 # ## Against the human ceiling, with bootstrap intervals
@@ -144,8 +157,15 @@ charts.pair_kind_chart(summary, datasets=shown)
 # interval over images); the top row shows the pairs of observers themselves.
 
 # %% tags=["hide-input"]
-charts.consistency_interval_chart(
-    intervals, datasets=shown, value="cue-conflict" if "cue-conflict" in shown else None
+charts.figure(
+    charts.consistency_interval_chart(
+        intervals, datasets=shown, value="cue-conflict" if "cue-conflict" in shown else None
+    ),
+    (
+        "Error consistency κ of each model with each human observer on the dataset picked (top row: pairs of "
+        "observers). Whiskers: 95% percentile bootstrap intervals over images; shaded band: the range of the "
+        "human pairs, dashed line: their mean."
+    ),
 )
 
 # %% [markdown]
@@ -174,11 +194,19 @@ if levels.empty:
     display(Markdown("*None of the twelve parametric datasets is among the chosen datasets.*"))
 else:
     display(
-        charts.distortion_chart(
-            levels, order="level", y="error_consistency", y_domain=(-0.2, 1), reference=0.0,
-            y_title="error consistency κ with human observers", dropdown_options=parametric,
-            dropdown_value="uniform-noise" if "uniform-noise" in parametric else None,
-            tooltip=["condition", "interval"],
+        charts.figure(
+            charts.distortion_chart(
+                levels, order="level", y="error_consistency", y_domain=(-0.2, 1), reference=0.0,
+                y_title="error consistency κ with human observers", dropdown_options=parametric,
+                dropdown_value="uniform-noise" if "uniform-noise" in parametric else None,
+                tooltip=["condition", "interval"],
+            ),
+            (
+                "Error consistency κ with the human observers at each condition of the dataset picked, undistorted "
+                "first: one line per model (its mean κ with the observers); humans: the mean κ between observers, "
+                "orange band from the least to the most consistent pair. The band of a model selected in the legend: "
+                "its 95% bootstrap interval (images resampled within the level). Dashed line: 0."
+            ),
         )
     )
 

@@ -121,7 +121,14 @@ Markdown(" ".join(text))
 # source and pipeline. Dashed line: as many shape as texture decisions.
 
 # %% tags=["hide-input"]
-charts.shape_bias_chart(results.name_stylized(table))
+charts.figure(
+    charts.shape_bias_chart(results.name_stylized(table)),
+    (
+        "Shape bias (the fraction of shape decisions among shape and texture decisions on cue-conflict "
+        "images) of every decision maker, sorted; open circles: single human observers. Whiskers: 95% "
+        "bootstrap intervals; dashed line: 0.5. Lower panel: third-party evaluations."
+    ),
+)
 
 # %% [markdown]
 # The numbers behind the chart, grouped:
@@ -140,8 +147,15 @@ summary.set_index(["panel", "kind", "training", "training_data"]).drop(columns=[
 # Stylized-ImageNet carry "(trained on Stylized-ImageNet)" in their names.
 
 # %% tags=["hide-input"]
-charts.shape_category_pictures(
-    results.name_stylized(categories, table), results.name_stylized(table), results.category_pictures(cue, seed=seed)
+charts.figure(
+    charts.shape_category_pictures(
+        results.name_stylized(categories, table), results.name_stylized(table), results.category_pictures(cue, seed=seed)
+    ),
+    (
+        "Fraction of shape decisions per category, with an example stimulus per category, for the group of "
+        "models picked: humans (diamonds) and each model (dots); vertical lines: each decision maker's "
+        "overall shape bias. No whiskers: one value per category."
+    ),
 )
 
 # %% tags=["remove-input"]
@@ -188,8 +202,12 @@ sample = explore.explorer_trials(trials[trials["dataset"].isin(explored)], per_c
 if sample.empty:
     display(Markdown("*None of cue-conflict, edge or silhouette is among the datasets of the `datasets` parameter.*"))
 else:
-    display(explorer_chart(sample, explore.explorer_thumbnails(sample), datasets=explore.PUBLIC_STIMULI,
-                           dataset=explored[0]))
+    display(charts.figure(
+        explorer_chart(sample, explore.explorer_thumbnails(sample), datasets=explore.PUBLIC_STIMULI,
+                       dataset=explored[0]),
+        "The stimulus picked and what every decision maker answered (blue: the shape category, orange: the texture "
+        "category, grey: anything else), on a sample of two images per category.",
+    ))
 
 # %% tags=["remove-cell"]
 Explorer(trials[trials["dataset"].isin(explored)], dataset=explored[0])

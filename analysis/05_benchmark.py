@@ -134,7 +134,14 @@ ood_table.rename(columns=headers).style.format(precision=3, na_rep="–", escape
 # type in the legend to highlight it; hover for names and numbers.
 
 # %% tags=["hide-input"]
-charts.benchmark_scatter(scopes, highlight=[n for n in [new_model, benchmark.HUMANS] if n])
+charts.figure(
+    charts.benchmark_scatter(scopes, highlight=[n for n in [new_model, benchmark.HUMANS] if n]),
+    (
+        "OOD accuracy against error consistency κ with humans, one point per decision maker, for the datasets"
+        " picked; colours by training type, grey: models the paper did not have. No whiskers: the tables give"
+        " the numbers."
+    ),
+)
 
 # %% [markdown]
 # ## Where the new model stands
