@@ -144,7 +144,8 @@ summary.set_index(["panel", "kind", "training", "training_data"]).drop(columns=[
 # bias as a vertical line. Pick the group of models in the dropdown (the model-vs-human data, or one third-party
 # source); click a legend entry to highlight one decision maker. Left: one cue-conflict stimulus of each shape
 # category from the data, drawn with the `seed` parameter (hover for its name). Networks trained on
-# Stylized-ImageNet carry "(trained on Stylized-ImageNet)" in their names.
+# Stylized-ImageNet carry "(Stylized-ImageNet)" in their names; in a third-party group every model has a colour of
+# its own.
 
 # %% tags=["hide-input"]
 charts.figure(

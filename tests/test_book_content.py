@@ -391,7 +391,7 @@ def test_partial_models_note_and_stylized_names():
     table = pd.DataFrame({"subject": ["resnet50_train_60_epochs [rgeirhos]", "resnet50"],
                           "training_data": ["Stylized-ImageNet", "ImageNet-1k"]})  # fmt: skip
     named = results.name_stylized(table)
-    assert list(named["subject"]) == ["resnet50_train_60_epochs [rgeirhos] (trained on Stylized-ImageNet)", "resnet50"]
+    assert list(named["subject"]) == ["resnet50_train_60_epochs [rgeirhos] (Stylized-ImageNet)", "resnet50"]
     categories = pd.DataFrame({"subject": ["resnet50", "resnet50_train_60_epochs [rgeirhos]"]})
     assert results.name_stylized(categories, table)["subject"].str.contains("Stylized").tolist() == [False, True]
 
@@ -466,3 +466,24 @@ def test_chapters_show_the_new_figures(chapter, parameters, expected, tmp_path):
     text = json.dumps(_execute(chapter, parameters, tmp_path), ensure_ascii=False)
     for piece in expected:
         assert piece in text, piece
+
+
+def test_third_party_groups_get_distinct_colours():
+    from humanlike import charts
+
+    names = [f"m{i} [x]" for i in range(20)]
+    colours = charts.distinct_colours(names)
+    assert len(set(colours.values())) == 18 and colours["m18 [x]"] == colours["m0 [x]"]  # 18 colours, then again
+    assert "#D55E00" not in colours.values()  # never the humans' colour
+    categories = pd.DataFrame({
+        "subject": ["humans", "a [src]", "b [src]", "humans", "resnet50"],
+        "training": ["human", "supervised", "supervised", "human", "supervised"],
+        "group": ["third", "third", "third", "model-vs-human data", "model-vs-human data"],
+        "category": "cat", "shape_bias": [0.9, 0.2, 0.3, 0.9, 0.2], "n_shape": 1, "n_texture": 1,
+    })  # fmt: skip
+    spec = charts.shape_category_chart(categories, distinct=True, value="third").to_dict()
+    text = json.dumps(spec)
+    # two models of a third-party source, which would both be grey: the first two distinct colours instead
+    assert charts.DISTINCT_COLORS[0] in text and charts.DISTINCT_COLORS[1] in text
+    plain = json.dumps(charts.shape_category_chart(categories, value="third").to_dict())
+    assert charts.DISTINCT_COLORS[0] not in plain

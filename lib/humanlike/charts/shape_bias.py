@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -36,8 +36,8 @@ from .common import (
     with_dropdown,
 )
 
-__all__ = ["ANSWER_COLORS", "shape_bias_chart", "shape_category_chart", "shape_category_pictures",
-           "stimulus_gallery"]
+__all__ = ["ANSWER_COLORS", "DISTINCT_COLORS", "distinct_colours", "shape_bias_chart", "shape_category_chart",
+           "shape_category_pictures", "stimulus_gallery"]
 
 #: Colours of the answers to a cue-conflict image in :func:`stimulus_gallery` (Okabe-Ito, unused elsewhere).
 ANSWER_COLORS: dict[str, str] = {"shape": "#56B4E9", "texture": "#E69F00", "other": "#D9D9D9"}
@@ -109,6 +109,7 @@ def shape_category_chart(
     value: str | None = None,
     width: int = DEFAULT_WIDTH,
     height: int = 340,
+    distinct: bool = False,
 ) -> alt.LayerChart:
     """Fraction of shape decisions per category (rows), one point per decision maker, as in the figures of
     Geirhos et al. (2019): humans (all observers pooled, diamonds) against models. A dropdown picks the group of
@@ -116,6 +117,8 @@ def shape_category_chart(
     humans appear in every group, and the legend lists the group shown. ``overall`` (:func:`humanlike.results.shape_bias_intervals`) adds each decision
     maker's overall shape bias as a vertical line. Click a legend entry to highlight a decision maker
     (shift-click for several).
+    ``distinct``: in the third-party groups, where many models the paper did not have would all be grey, give
+    each model its own colour (:func:`distinct_colours`); the model-vs-human group keeps the paper's view.
     """
     cats = _rounded(categories).assign(what="per category")
     frames = [cats]
@@ -141,6 +144,8 @@ def shape_category_chart(
     for source in sources:
         names = sorted(set(frame.loc[frame["group"] == source, "subject"]), key=rank)
         colours = model_colors(names, training)
+        if distinct and source != PANELS[0]:  # a third-party group: one distinct colour per model (see below)
+            colours.update(distinct_colours([n for n in names if n != HUMANS]))
         domains[source], ranges[source] = names, [colours[n] for n in names]
     param = _safe_name("pick_group")
 
@@ -257,6 +262,19 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
     )
 
 
+#: Paul Tol's "muted" and "light" qualitative schemes (colour-blind safe), without the human orange: one colour
+#: per model where a group holds many models of the same kind (a third-party source).
+DISTINCT_COLORS: tuple[str, ...] = (
+    "#332288", "#117733", "#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#AA4499", "#882255", "#999933",
+    "#77AADD", "#99DDFF", "#44BB99", "#BBCC33", "#AAAA00", "#EEDD88", "#FFAABB", "#555555", "#BBBBBB",
+)  # fmt: skip
+
+
+def distinct_colours(names: Sequence[str]) -> dict[str, str]:
+    """One colour per name from :data:`DISTINCT_COLORS`, in order (repeating after 18 names)."""
+    return {name: DISTINCT_COLORS[i % len(DISTINCT_COLORS)] for i, name in enumerate(names)}
+
+
 def shape_category_pictures(
     categories: pd.DataFrame,
     overall: pd.DataFrame | None,
@@ -271,7 +289,8 @@ def shape_category_pictures(
     URI). Rows are ``row_height`` pixels, so that the pictures stay recognisable. The pictures are one more layer
     (with their own data, drawn just left of the plot), so the chart keeps a single view that narrows as a whole
     on a small screen."""
-    chart = shape_category_chart(categories, overall, value=value, width=width, height=row_height * len(CATEGORIES))
+    chart = shape_category_chart(categories, overall, value=value, width=width, height=row_height * len(CATEGORIES),
+                                 distinct=True)
     size = row_height - 4
     icons = (
         alt.Chart(pictures[pictures["thumbnail"] != ""][["category", "image_id", "thumbnail"]])

@@ -310,7 +310,7 @@ def _thumbnail(path: Any, size: int) -> str:
 
 
 #: Appended to the names of networks trained on Stylized-ImageNet (their files only say "train_60_epochs").
-STYLIZED_SUFFIX = " (trained on Stylized-ImageNet)"
+STYLIZED_SUFFIX = " (Stylized-ImageNet)"
 
 
 def name_stylized(frame: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
