@@ -813,3 +813,48 @@ def test_bootstrap_shape_bias_without_pooling():
     assert out["subject"].tolist() == ["m", "subject-01", "subject-02"]
     assert list(out.columns) == ["subject", "shape_bias", "ci_low", "ci_high", "n_boot", "level"]
     assert set(out["n_boot"]) == {20} and set(out["level"]) == {0.95}
+
+
+def test_consistency_columns_counts_and_index():
+    # c1: a = 1 0, b = 1 1 on i1, i2; c saw only i3 (shares no image: no pair with c); c2: a = b = 1 on i1
+    frame = make_trials(
+        correctness_rows("a", {"i1": 1, "i2": 0}, "c1")
+        + correctness_rows("b", {"i1": 1, "i2": 1}, "c1")
+        + correctness_rows("c", {"i3": 1}, "c1")
+        + correctness_rows("a", {"i1": 1}, "c2")
+        + correctness_rows("b", {"i1": 1}, "c2")
+    )
+    out = M.consistency(frame)
+    # the 9 pairs of each condition less self-pairs and pairs with c: (a, b) and (b, a) per condition, rows
+    # numbered 0..3 after the dropped ones, n_trials a count
+    assert list(out.columns) == ["dataset", "condition", "subject_a", "subject_b", "n_trials", *M.CONSISTENCY_COLUMNS]
+    assert out.index.tolist() == [0, 1, 2, 3]
+    assert out["condition"].tolist() == ["c1", "c1", "c2", "c2"]
+    assert out["subject_a"].tolist() == ["a", "b", "a", "b"] and out["subject_b"].tolist() == ["b", "a", "b", "a"]
+    assert out["n_trials"].dtype.kind == "i" and out["n_trials"].tolist() == [2, 2, 1, 1]
+    # c1: c_obs 1/2; p_a = 1/2, p_b = 1: c_exp = 1/2 * 1 + 1/2 * 0 = 1/2, kappa = 0; c2: c_obs = c_exp = 1, kappa 1
+    np.testing.assert_allclose(out["error_consistency"], [0.0, 0.0, 1.0, 1.0])
+    # per dataset: n_trials 2 + 1 = 3 and 2 conditions first, then the means: c_obs (1/2 + 1) / 2 = 3/4,
+    # c_exp 3/4, kappa (0 + 1) / 2 = 1/2
+    out = M.consistency(frame, per="dataset")
+    assert list(out.columns) == ["dataset", "subject_a", "subject_b", "n_trials", "n_conditions",
+                                 *M.CONSISTENCY_COLUMNS]  # fmt: skip
+    assert out.index.tolist() == [0, 1]
+    assert out["n_trials"].dtype.kind == "i" and out["n_trials"].tolist() == [3, 3]
+    assert out["n_conditions"].tolist() == [2, 2]
+    np.testing.assert_allclose(out[list(M.CONSISTENCY_COLUMNS)].to_numpy(), [[0.75, 0.75, 0.5]] * 2)
+    with pytest.raises(ValueError, match=r"^per must be 'condition' or 'dataset', not 'image'$"):
+        M.consistency(frame, per="image")
+
+
+def test_names_not_in_the_trial_table_are_refused():
+    frame = two_dataset_trials()
+    # every missing name, in the order given, on one line
+    with pytest.raises(KeyError) as refused:
+        M.consistency(frame, ["a", "x", "y"])
+    assert refused.value.args == ("not in the trial table: x, y",)
+    with pytest.raises(KeyError) as refused:
+        M.bootstrap_error_consistency(frame, ["a"], ["z", "b"], n_boot=5)
+    assert refused.value.args == ("not in the trial table: z",)
+    matrix = M.correctness_matrix(frame)
+    assert matrix.index(["subject-01", "a"]).tolist() == [2, 0]
