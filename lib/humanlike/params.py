@@ -238,14 +238,22 @@ def dataset_names(
     return list(dict.fromkeys(names))
 
 
+def _known_models(extra_dirs: Sequence[str]) -> list[str]:
+    from .data import known_models
+
+    try:
+        return known_models(extra_dirs)
+    except HumanlikeError as error:  # an extra dir that is not a results directory: the parameter's fault
+        raise ParameterError("extra_dirs", str(error)) from error
+
+
 def model_names(name: str, value: Any, extra_dirs: Sequence[str] = ()) -> list[str] | None:
     """A list of model names or fnmatch globs, each made of model-name characters (:mod:`humanlike.names`) and
     :data:`GLOB_CHARS`, and matching at least one known model (published, or in ``extra_dirs``); ``None`` means all known models.
     ``humans`` and ``subject-NN`` are not models (the human observers are always included)."""
-    from .data import known_models
-
     names = _list(name, value)
     if names is None:
+        _known_models(extra_dirs)  # the extra dirs are checked (results directories, file names) all the same
         return None
     if not names:
         raise ParameterError(name, "is empty; give at least one model name, or None for all")
@@ -255,10 +263,7 @@ def model_names(name: str, value: Any, extra_dirs: Sequence[str] = ()) -> list[s
             raise ParameterError(
                 name, f"{_shown(entry)} is not a model name ({MODEL_NAME_CHARS} only; {' '.join(GLOB_CHARS)} in globs)"
             )
-    try:
-        known = known_models(extra_dirs)
-    except HumanlikeError as error:  # an extra dir that is not a results directory: the parameter's fault
-        raise ParameterError("extra_dirs", str(error)) from error
+    known = _known_models(extra_dirs)
     for entry in names:
         if not fnmatch.filter(known, entry):
             raise ParameterError(name, f"{entry!r} matches no known model; known: {', '.join(known)}")
