@@ -1,0 +1,915 @@
+"""Hostile inputs (issue 8): every wrong input is refused with one clear line, nothing wrong is accepted silently.
+
+Each case feeds one wrong input to an entry point and checks what the rules (README, "What the tool refuses")
+promise, not what the code happens to do:
+
+* the exit code: 2 for usage (an unknown name, a bad option or parameter value), 1 for bad data or a failed
+  operation (a malformed or misnamed file, a directory that is not what it claims, a broken checkpoint);
+* exactly one line ``humanlike: error: <file or parameter>: <what is wrong>`` naming the file or the parameter,
+  no ``Traceback``, and nothing but ``humanlike: ...`` lines on stderr;
+* nothing written or changed: the case's folder (extra dirs, ``--out``, a stimuli mirror) and the trials cache are
+  snapshotted (path, size, mtime, sha256) before and after.
+
+The command-line cases run ``python -m humanlike.cli`` as a subprocess (each with its own copy of a warmed user
+cache, ``XDG_CACHE_HOME``), several at a time to keep the file fast; archives and chapter parameters are checked
+through the functions the stimuli downloader and the chapters call. The tiny CSVs are edits of the published
+``edge``/``colour``/``cue-conflict`` ResNet-50 files of the mirror (HUMANLIKE_MIRROR, tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import MIRROR
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = MIRROR / "raw-data"
+HEADER = "subj,session,trial,rt,object_response,category,condition,imagename"
+#: The contract's form; what is named (the file, the parameter or its value) is checked case by case.
+ERROR_LINE = re.compile(r"^humanlike: error: \S.*\S$")
+
+
+def _published(dataset: str) -> list[str]:
+    """The lines of the published ResNet-50 file of ``dataset`` (header first)."""
+    return (RAW / dataset / f"{dataset}_resnet50_session-1.csv").read_text().splitlines()
+
+
+def _edit(dataset: str, row: int, column: str, value: str, lines: list[str] | None = None) -> str:
+    """The published file with one cell changed (``row`` 1 is the first trial)."""
+    lines = list(lines or _published(dataset))
+    cells = lines[row].split(",")
+    cells[HEADER.split(",").index(column)] = value
+    lines[row] = ",".join(cells)
+    return "\n".join(lines) + "\n"
+
+
+def _valid(dataset: str = "edge") -> str:
+    return "\n".join(_published(dataset)) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------- snapshots
+def snapshot(*roots: Path) -> dict[str, tuple]:
+    """Every file and folder below ``roots``: path -> (size, mtime_ns, sha256) or "dir"."""
+    state: dict[str, tuple] = {}
+    for root in roots:
+        if not root.exists():
+            state[str(root)] = ("absent",)
+            continue
+        for path in sorted([root, *root.rglob("*")]):
+            if path.is_symlink():
+                state[str(path)] = ("link", os.readlink(path))
+            elif path.is_dir():
+                state[str(path)] = ("dir",)
+            else:
+                stat = path.stat()
+                state[str(path)] = (stat.st_size, stat.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+    return state
+
+
+def check_one_line(stderr: str, *named: str, only: bool = True) -> str:
+    """The one error line of ``stderr`` (asserted: one, in the contract's form, naming each of ``named``); with
+    ``only``, nothing else but ``humanlike: ...`` lines (a model run also shows its progress and a summary)."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.splitlines()
+    assert not only or all(line.startswith("humanlike: ") for line in lines), f"stray output on stderr:\n{stderr}"
+    errors = [line for line in lines if line.startswith("humanlike: error:")]
+    assert len(errors) == 1, f"expected one error line:\n{stderr}"
+    assert ERROR_LINE.match(errors[0]) or errors[0] == "humanlike: error: interrupted", errors[0]
+    for name in named:
+        assert name in errors[0], f"{name!r} not named in {errors[0]!r}"
+    return errors[0]
+
+
+# ----------------------------------------------------------------------------------------------- the runner
+@dataclass
+class Case:
+    """One hostile input to the command line.
+
+    args:    the command line after ``humanlike``; ``{d}`` is the case's folder.
+    setup:   builds the case's files in its folder.
+    code:    expected exit code; named: texts the error line must contain (``{d}`` formatted).
+    warning: for accepted inputs (code 0): texts of the one ``warning``/``note`` line that must report them.
+    """
+
+    id: str
+    args: list[str]
+    code: int
+    named: list[str] = field(default_factory=list)
+    setup: Callable[[Path], None] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    warning: list[str] = field(default_factory=list)
+    stdout_empty: bool = True
+
+
+def _files(files: dict[str, str | bytes]) -> Callable[[Path], None]:
+    def setup(d: Path) -> None:
+        for relative, content in files.items():
+            path = d / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content)
+
+    return setup
+
+
+def _extra(name: str, content: str | bytes, dataset: str = "edge") -> Callable[[Path], None]:
+    """An extra dir ``{d}/runs`` holding one trial file ``raw-data/<dataset>/<name>``."""
+    return _files({f"runs/raw-data/{dataset}/{name}": content})
+
+
+def _eval18(*options: str) -> list[str]:
+    return ["evaluate", "--model", "resnet18", *options, "--out", "{d}/out"]
+
+
+def _bench(dataset: str = "edge", *more: str) -> list[str]:
+    return ["benchmark", "--datasets", dataset, "--extra-dir", "{d}/runs", *more]
+
+
+EDGE = "{d}/runs/raw-data/edge/"
+CSV_CONTENT = [
+    # (id, dataset, content, texts named in the error line besides the file)
+    ("binary-bytes", "edge", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", []),
+    ("empty-file", "edge", "", []),
+    ("header-only", "edge", HEADER + "\n", ["no trials"]),
+    ("missing-imagename-column", "edge", _valid().replace("imagename", "image", 1), ["imagename"]),
+    ("unknown-category", "edge", _edit("edge", 1, "category", "airplanes"), ["airplanes"]),
+    ("unknown-response", "edge", _edit("edge", 1, "object_response", "jet"), ["jet"]),
+    ("wrong-category-for-image", "edge", _edit("edge", 1, "category", "bear"), ["airplane1.png", "bear"]),
+    ("image-not-in-dataset", "edge", _edit("edge", 1, "imagename", "airplane99.png"), ["airplane99.png"]),
+    ("image-of-another-dataset", "edge",
+     _edit("edge", 1, "imagename", "0001_ske_dnn_0_airplane_00_airplane-0001-sketch-0.png"), ["edge"]),
+    ("duplicated-trial-number", "edge", _edit("edge", 2, "trial", "1"), ["trial 1"]),
+    ("duplicated-image", "edge", _edit("edge", 2, "imagename", "airplane1.png"), ["airplane1.png"]),
+    ("truncated-last-line", "edge", _valid()[: _valid().rindex(",NaN,")] + "\n", []),
+    ("non-numeric-trial", "edge", _edit("edge", 3, "trial", "three"), ["trial"]),
+    ("missing-trial-number", "edge", _edit("edge", 3, "trial", ""), ["trial"]),
+    ("quoted-comma-response", "edge", _edit("edge", 1, "object_response", '"cat,dog"'), ["cat,dog"]),
+    ("latin1-bytes", "edge", _edit("edge", 1, "imagename", "airplane1\xe9.png").encode("latin-1"), []),
+    ("unknown-condition", "colour", _edit("colour", 1, "condition", "c99"), ["c99"]),
+    ("condition-of-another-image", "colour", _edit("colour", 1, "condition", "bw"), ["bw"]),
+    ("cue-conflict-texture-as-category", "cue-conflict", _edit("cue-conflict", 1, "category", "bicycle"),
+     ["shape category", "bicycle"]),
+]  # fmt: skip
+
+FILE_NAMES = [
+    # (id, file name in runs/raw-data/edge/, texts named besides the file)
+    ("name-humans", "edge_humans_session-1.csv", ["humans"]),
+    ("name-subject", "edge_subject-01_session-1.csv", ["subject-01"]),
+    ("name-subject-any-number", "edge_subject-7_session-1.csv", ["subject-7"]),
+    ("name-published-resnet50", "edge_resnet50_session-1.csv", ["resnet50", "published"]),
+    ("name-published-swag", "edge_swag-vit-b16-in1k_session-1.csv", ["swag-vit-b16-in1k", "published"]),
+    ("name-third-party-alexnet", "edge_alexnet_session-1.csv", ["alexnet", "third-party"]),
+    ("name-third-party-dino", "edge_resnet50-dino_session-1.csv", ["resnet50-dino", "third-party"]),
+    ("name-third-party-caffe", "edge_caffe-alexnet_session-1.csv", ["caffe-alexnet", "third-party"]),
+    ("name-html", "edge_<img src=x onerror=alert(1)>_session-1.csv", ["<img src=x onerror=alert(1)>"]),
+    ("name-quotes-ampersand", "edge_a&b\"c'_session-1.csv", []),
+    ("name-space", "edge_my net_session-1.csv", ["my net"]),
+    ("name-non-ascii", "edge_naïve_session-1.csv", ["naïve"]),
+    ("name-empty-model-part", "edge__session-1.csv", ["empty model name"]),
+    ("name-human-file-pattern", "edge_subject-01_session_1.csv", []),
+    ("name-other-dataset-prefix", "sketch_mynet_session-1.csv", []),
+    ("name-no-session-suffix", "edge_mynet.csv", []),
+]
+
+SLOW_MODEL = "python:hostile_models:interrupting"  # see _user_models
+
+CASES: list[Case] = [
+    # ------------------------------------------------------------------ usage: names and option values (exit 2)
+    Case("bench-unknown-dataset", ["benchmark", "--datasets", "contrats"], 2, ["contrats"]),
+    Case("bench-one-of-two-datasets-misspelt", ["benchmark", "--datasets", "edge", "silhouete"], 2, ["silhouete"]),
+    Case("bench-unknown-model", ["benchmark", "--datasets", "edge", "--models", "resnet5"], 2, ["resnet5"]),
+    Case("bench-glob-matching-nothing", ["benchmark", "--datasets", "edge", "--models", "zzz*"], 2, ["zzz*"]),
+    Case("bench-humans-as-model", ["benchmark", "--datasets", "edge", "--models", "humans"], 2, ["humans"]),
+    Case("bench-bad-format", ["benchmark", "--format", "xml"], 2, ["--format", "xml"]),
+    Case("bench-unknown-option", ["benchmark", "--bootstrap", "10"], 2, ["--bootstrap"]),
+    Case("bench-models-without-names", ["benchmark", "--models"], 2, ["--models"]),
+    Case("no-subcommand", [], 2, []),
+    Case("unknown-subcommand", ["benchmarks"], 2, ["benchmarks"]),
+    Case("shape-bias-other-dataset", ["shape-bias", "--datasets", "edge"], 2, ["cue-conflict"]),
+    Case("shape-bias-unknown-model", ["shape-bias", "--models", "resnet5"], 2, ["resnet5"]),
+    Case("models-unknown-zoo", ["models", "--zoo", "mine"], 2, ["--zoo", "mine"]),
+    Case("models-bad-format", ["models", "--format", "yaml"], 2, ["--format", "yaml"]),
+    Case("eval-no-model", ["evaluate", "--datasets", "edge", "--out", "{d}/out"], 2, []),
+    Case("eval-unknown-model", ["evaluate", "--model", "resnet51", "--out", "{d}/out"], 2, ["resnet51"]),
+    Case("eval-unknown-torchvision-model", ["evaluate", "--model", "torchvision:resnet51", "--out", "{d}/out"], 2,
+         ["resnet51"]),
+    Case("eval-bad-python-spec", ["evaluate", "--model", "python:no module", "--out", "{d}/out"], 2,
+         ["python:no module"]),
+    Case("eval-python-module-missing", ["evaluate", "--model", "python:no_such_module_q7:f", "--datasets", "edge",
+                                        "--random-weights", "--out", "{d}/out"], 2, ["no_such_module_q7"],
+         stdout_empty=False),
+    Case("eval-unknown-dataset", ["evaluate", "--model", "resnet18", "--datasets", "colours", "--out", "{d}/out"], 2,
+         ["colours"]),
+    Case("eval-name-html", ["evaluate", "--model", "resnet18", "--name", "<b>x</b>", "--out", "{d}/out"], 2,
+         ["--name", "<b>x</b>"]),
+    Case("eval-name-empty", ["evaluate", "--model", "resnet18", "--name", "", "--out", "{d}/out"], 2, ["--name"]),
+    Case("eval-name-humans", ["evaluate", "--model", "resnet18", "--name", "humans", "--out", "{d}/out"], 2,
+         ["--name", "humans"]),
+    Case("eval-name-subject", ["evaluate", "--model", "resnet18", "--name", "subject-03", "--out", "{d}/out"], 2,
+         ["--name", "subject-03"]),
+    Case("eval-name-published", ["evaluate", "--model", "resnet18", "--name", "resnet50", "--out", "{d}/out"], 2,
+         ["--name", "resnet50", "resnet50-rerun"]),
+    Case("eval-name-third-party", ["evaluate", "--model", "alexnet", "--name", "alexnet", "--out", "{d}/out"], 2,
+         ["--name", "alexnet", "alexnet-rerun"]),
+    Case("eval-name-with-models", ["evaluate", "--models", "resnet18", "alexnet", "--name", "x", "--out", "{d}/out"],
+         2, ["--name"]),
+    Case("eval-batch-size-zero", _eval18("--batch-size", "0"), 2, ["--batch-size"]),
+    Case("eval-batch-size-text", _eval18("--batch-size", "x"), 2, ["--batch-size"]),
+    Case("eval-workers-negative", _eval18("--workers", "-1"), 2, ["--workers"]),
+    Case("eval-precision", _eval18("--precision", "fp8"), 2, ["--precision", "fp8"]),
+    Case("eval-device", _eval18("--device", "tpu"), 2, ["--device", "tpu"]),
+    Case("eval-zoo", ["evaluate", "--zoo", "mine", "--out", "{d}/out"], 2, ["--zoo", "mine"]),
+    Case("eval-dask-address", ["evaluate", "--model", "resnet18", "--datasets", "edge", "--dask", "ftp://x",
+                               "--out", "{d}/out"], 2, ["ftp://x"]),
+    Case("eval-out-is-a-file", ["evaluate", "--model", "resnet18", "--datasets", "edge", "--random-weights",
+                                "--out", "{d}/afile"], 2, ["{d}/afile"], setup=_files({"afile": "x"})),
+    Case("eval-out-below-a-file", ["evaluate", "--model", "resnet18", "--datasets", "edge", "--random-weights",
+                                   "--out", "{d}/afile/runs"], 2, ["{d}/afile"], setup=_files({"afile": "x"})),
+    # ------------------------------------------------------------------ failed operations (exit 1)
+    Case("eval-out-not-writable", ["evaluate", "--model", "resnet18", "--datasets", "edge", "--random-weights",
+                                   "--out", "/proc/humanlike-runs"], 1, ["/proc/humanlike-runs"]),
+    Case("bench-mirror-missing", ["benchmark", "--datasets", "edge", "--mirror", "{d}/nowhere"], 1, ["{d}/nowhere"]),
+    Case("bench-mirror-is-a-file", ["benchmark", "--datasets", "edge", "--mirror", "{d}/afile"], 1, ["{d}/afile"],
+         setup=_files({"afile": "x"})),
+    Case("bench-mirror-env-missing", ["benchmark", "--datasets", "edge"], 1, ["{d}/nowhere"],
+         env={"HUMANLIKE_MIRROR": "{d}/nowhere"}),
+    Case("eval-mirror-missing", ["evaluate", "--model", "resnet18", "--datasets", "edge", "--random-weights",
+                                 "--mirror", "{d}/nowhere", "--out", "{d}/out"], 1, ["{d}/nowhere"]),
+    Case("bench-mirror-not-a-mirror", ["benchmark", "--datasets", "edge", "--mirror", "{d}/empty"], 1, ["{d}/empty"],
+         setup=lambda d: (d / "empty").mkdir()),
+    Case("bench-mirror-file-changed", ["benchmark", "--datasets", "edge", "--mirror", "{d}/mirror"], 1,
+         ["{d}/mirror/raw-data/edge/edge_resnet50_session-1.csv", "checksum"],
+         setup=lambda d: _mirror_copy(d / "mirror") or _replace(d / "mirror/raw-data/edge/edge_resnet50_session-1.csv",
+                                                                _edit("edge", 1, "object_response", "cat"))),
+    Case("bench-extra-dir-is-the-mirror", ["benchmark", "--datasets", "edge", "--extra-dir", str(MIRROR)], 1,
+         [str(MIRROR), "published"]),
+    Case("eval-out-dangling-link", ["evaluate", "--model", "resnet18", "--datasets", "edge", "--random-weights",
+                                    "--out", "{d}/link/runs"], 2, ["{d}/link"],
+         setup=lambda d: (d / "link").symlink_to(d / "nowhere")),
+    # ------------------------------------------------------------------ user trial files: content (exit 1)
+    *[Case(f"csv-{cid}", _bench(dataset), 1, [f"{{d}}/runs/raw-data/{dataset}/{dataset}_mynet_session-1.csv", *named],
+           setup=_extra(f"{dataset}_mynet_session-1.csv", content, dataset))
+      for cid, dataset, content, named in CSV_CONTENT],
+    Case("csv-shape-bias-texture-as-category", ["shape-bias", "--extra-dir", "{d}/runs"], 1,
+         ["cue-conflict_mynet_session-1.csv", "bicycle"],
+         setup=_extra("cue-conflict_mynet_session-1.csv", _edit("cue-conflict", 1, "category", "bicycle"),
+                      "cue-conflict")),
+    # ------------------------------------------------------------------ user trial files: names (exit 1)
+    *[Case(f"file-{cid}", _bench(), 1, [EDGE + name, *named], setup=_extra(name, _valid()))
+      for cid, name, named in FILE_NAMES],
+    Case("file-unknown-dataset-folder", _bench(), 1, ["{d}/runs/raw-data/edges"],
+         setup=_files({"runs/raw-data/edges/edges_mynet_session-1.csv": _valid()})),
+    # ------------------------------------------------------------------ directories (exit 1)
+    Case("dir-missing", _bench(), 1, ["{d}/runs"]),
+    Case("dir-is-a-file", _bench(), 1, ["{d}/runs"], setup=_files({"runs": "x"})),
+    Case("dir-without-raw-data", _bench(), 1, ["{d}/runs"], setup=_files({"runs/edge_mynet_session-1.csv": _valid()})),
+    Case("dir-same-model-two-dirs-different", [*_bench(), "--extra-dir", "{d}/other"], 1,
+         ["{d}/runs/raw-data/edge/edge_mynet_session-1.csv", "{d}/other/raw-data/edge/edge_mynet_session-1.csv"],
+         setup=_files({"runs/raw-data/edge/edge_mynet_session-1.csv": _valid(),
+                       "other/raw-data/edge/edge_mynet_session-1.csv": _edit("edge", 1, "object_response", "cat")})),
+    Case("dir-same-model-two-dirs-other-datasets", ["benchmark", "--datasets", "edge", "silhouette", "--extra-dir",
+                                                    "{d}/runs", "--extra-dir", "{d}/other"], 1, ["mynet"],
+         setup=_files({"runs/raw-data/edge/edge_mynet_session-1.csv": _valid(),
+                       "other/raw-data/silhouette/silhouette_mynet_session-1.csv": _valid("silhouette")})),
+    # ------------------------------------------------------------------ accepted, but reported (exit 0)
+    Case("report-empty-extra-dir", _bench(), 0, setup=lambda d: (d / "runs" / "raw-data").mkdir(parents=True),
+         warning=["{d}/runs", "no trial file"], stdout_empty=False),
+    Case("report-stray-file", _bench(), 0, setup=_files({"runs/raw-data/edge/edge_mynet_session-1.csv": _valid(),
+                                                         "runs/raw-data/edge/notes.txt": "my notes"}),
+         warning=[EDGE + "notes.txt", "stray"], stdout_empty=False),
+    Case("report-folder-named-like-a-csv", _bench(), 0,
+         setup=_files({"runs/raw-data/edge/edge_mynet_session-1.csv": _valid(),
+                       "runs/raw-data/edge/edge_x_session-1.csv/README": "a folder, not a file"}),
+         warning=[EDGE + "edge_x_session-1.csv", "stray"], stdout_empty=False),
+    Case("report-stray-file-top", _bench(), 0, setup=_files({"runs/raw-data/edge/edge_mynet_session-1.csv": _valid(),
+                                                             "runs/raw-data/README": "x"}),
+         warning=["{d}/runs/raw-data/README", "stray"], stdout_empty=False),
+    Case("report-dir-for-other-datasets", _bench(), 0,
+         setup=_files({"runs/raw-data/sketch/sketch_mynet_session-1.csv": _valid("sketch")}),
+         warning=["{d}/runs", "no trial file", "edge"], stdout_empty=False),
+    Case("report-partial-coverage", _bench(), 0,
+         setup=_extra("edge_mynet_session-1.csv", "\n".join(_published("edge")[:81]) + "\n"),
+         warning=[EDGE + "edge_mynet_session-1.csv", "covers 80 of 160 images"], stdout_empty=False),
+    Case("report-user-file-in-mirror", ["benchmark", "--datasets", "edge", "--mirror", "{d}/mirror"], 0,
+         setup=lambda d: _mirror_copy(d / "mirror", extra={"raw-data/edge/edge_mynet_session-1.csv": _valid()}),
+         warning=["{d}/mirror/raw-data/edge/edge_mynet_session-1.csv", "not a published file"], stdout_empty=False),
+]  # fmt: skip
+
+
+def _mirror_copy(target: Path, extra: dict[str, str] | None = None, stimuli: bool = False) -> None:
+    """A mirror of links to the real one (raw-data per file, so files can be added), with ``extra`` files and,
+    with ``stimuli``, a real copy of the edge images (to be damaged)."""
+    target.mkdir(parents=True)
+    for entry in MIRROR.iterdir():
+        if entry.name not in ("raw-data", "datasets"):
+            (target / entry.name).symlink_to(entry)
+    for folder in (RAW).iterdir():
+        (target / "raw-data" / folder.name).mkdir(parents=True)
+        for path in folder.iterdir():
+            (target / "raw-data" / folder.name / path.name).symlink_to(path)
+    if stimuli:
+        shutil.copytree(MIRROR / "datasets" / "edge", target / "datasets" / "edge")
+    else:
+        (target / "datasets").symlink_to(MIRROR / "datasets")
+    _files(extra or {})(target)
+
+
+def _replace(link: Path, content: str) -> None:
+    """Put a file with ``content`` where the mirror copy has a link (a mirror file changed after publication)."""
+    link.unlink()
+    link.write_text(content)
+
+
+def _stimuli_case(cid: str, damage: Callable[[Path], None], named: list[str]) -> Case:
+    def setup(d: Path) -> None:
+        _mirror_copy(d / "mirror", stimuli=True)
+        damage(d / "mirror" / "datasets" / "edge")
+
+    return Case(f"stimuli-{cid}", ["evaluate", "--model", "squeezenet1_0", "--random-weights", "--datasets", "edge",
+                                   "--mirror", "{d}/mirror", "--out", "{d}/out"], 1, named, setup=setup)  # fmt: skip
+
+
+CASES += [
+    _stimuli_case("misfiled-image", lambda e: (e / "cat" / "cat1.png").rename(e / "dog" / "cat1.png"),
+                  ["{d}/mirror/datasets/edge/dog/cat1.png", "'cat'"]),
+    _stimuli_case("image-not-in-dataset", lambda e: shutil.copy(e / "cat" / "cat1.png", e / "cat" / "cat11.png"),
+                  ["{d}/mirror/datasets/edge/cat/cat11.png"]),
+    _stimuli_case("image-missing", lambda e: (e / "cat" / "cat1.png").unlink(), ["{d}/mirror/datasets/edge"]),
+    _stimuli_case("image-twice", lambda e: (e / "cat" / "more").mkdir() or shutil.copy(e / "cat" / "cat1.png",
+                                                                                        e / "cat" / "more"),
+                  ["{d}/mirror/datasets/edge", "cat1.png"]),
+    _stimuli_case("folder-not-a-category", lambda e: (e / "cat").rename(e / "kitten"),
+                  ["{d}/mirror/datasets/edge/kitten"]),
+]
+
+
+# --------------------------------------------------------------------------- user models and checkpoints
+USER_MODELS = '''
+import os, signal
+import torch
+from torch import nn
+
+
+class _Net(nn.Module):
+    def __init__(self, value=0.0, interrupt=False, fail=False):
+        super().__init__()
+        self.value, self.interrupt, self.fail = value, interrupt, fail
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        if self.interrupt:  # as if the user pressed Ctrl-C during the run
+            os.kill(os.getpid(), signal.SIGINT)
+        if self.fail:
+            raise RuntimeError("shape mismatch in my layer")
+        return torch.full((x.shape[0], 1000), self.value) * self.scale
+
+
+def nan_logits():
+    return _Net(float("nan"))
+
+
+def inf_logits():
+    return _Net(float("inf"))
+
+
+def interrupting():
+    return _Net(interrupt=True)
+
+
+def failing_forward():
+    return _Net(fail=True)
+
+
+def broken():
+    raise ValueError("my factory is broken")
+
+
+def not_a_model():
+    return "a string"
+'''
+
+
+def _user_model_case(cid: str, factory: str, code: int, named: list[str]) -> Case:
+    args = ["evaluate", "--model", f"python:hostile_models:{factory}", "--datasets", "edge", "--out", "{d}/out"]
+    return Case(f"user-model-{cid}", args, code, named, setup=_files({"hostile_models.py": USER_MODELS}),
+                env={"PYTHONPATH": "{d}"}, stdout_empty=False)
+
+
+CASES += [
+    _user_model_case("nan-logits", "nan_logits", 1, ["nan_logits", "NaN", ".png"]),
+    _user_model_case("inf-logits", "inf_logits", 1, ["inf_logits", "infinite", ".png"]),
+    _user_model_case("factory-raises", "broken", 1, ["broken", "your model factory raised ValueError",
+                                                     "my factory is broken"]),
+    _user_model_case("forward-raises", "failing_forward", 1, ["failing_forward", "RuntimeError"]),
+    _user_model_case("factory-returns-a-string", "not_a_model", 1, ["not_a_model"]),
+    _user_model_case("interrupted", "interrupting", 130, ["interrupted"]),
+]
+
+
+def _checkpoint_case(cid: str, backbone: Callable[[], object] | bytes, named: list[str]) -> Case:
+    """``evaluate --model InsDis`` with a malformed backbone file in the weights cache (and a valid classifier)."""
+
+    def setup(d: Path) -> None:
+        import torch
+
+        weights = d / "xdg" / "humanlike" / "weights"
+        weights.mkdir(parents=True)
+        path = weights / "InsDis.pth"
+        if isinstance(backbone, bytes):
+            path.write_bytes(backbone)
+        else:
+            torch.save(backbone(), path)
+        torch.manual_seed(0)
+        torch.save({"classifier": {"weight": torch.randn(1000, 2048) * 0.01, "bias": torch.zeros(1000)}},
+                   weights / "InsDis_classifier.pth")  # fmt: skip
+
+    return Case(f"checkpoint-{cid}", ["evaluate", "--model", "InsDis", "--datasets", "edge", "--out", "{d}/out"], 1,
+                ["{d}/xdg/humanlike/weights/InsDis.pth", *named], setup=setup, stdout_empty=False)  # fmt: skip
+
+
+def _backbone(change: Callable[[dict], None] | None = None) -> Callable[[], dict]:
+    """A PyContrast-format InsDis checkpoint (``{"model": {"module.encoder.<resnet50 key>": ...}}``), changed."""
+
+    def build() -> dict:
+        import torch
+        import torchvision
+
+        torch.manual_seed(0)
+        state = {f"module.encoder.{k}": v for k, v in torchvision.models.resnet50().state_dict().items()
+                 if not k.startswith("fc.")}  # fmt: skip
+        if change:
+            change(state)
+        return {"model": state}
+
+    return build
+
+
+def _nan(state: dict) -> None:
+    state["module.encoder.layer1.0.conv1.weight"][0, 0, 0, 0] = float("nan")
+
+
+def _reshape(state: dict) -> None:
+    state["module.encoder.conv1.weight"] = state["module.encoder.conv1.weight"][:32]
+
+
+def _drop(state: dict) -> None:
+    del state["module.encoder.layer4.2.bn3.weight"]
+
+
+def _add(state: dict) -> None:
+    import torch
+
+    state["module.encoder.layer5.0.conv1.weight"] = torch.zeros(3)
+
+
+def _text_value(state: dict) -> None:
+    state["module.encoder.bn1.weight"] = "ones"
+
+
+CASES += [
+    _checkpoint_case("empty", b"", ["empty"]),
+    _checkpoint_case("text", b"version https://git-lfs.github.com/spec/v1\n", ["not a PyTorch checkpoint"]),
+    _checkpoint_case("html-page", b"<!DOCTYPE html><html>Dropbox - error</html>", ["not a PyTorch checkpoint"]),
+    _checkpoint_case("list", lambda: [1, 2, 3], ["list"]),
+    _checkpoint_case("bare-tensor", lambda: __import__("torch").zeros(3), ["tensor"]),
+    _checkpoint_case("non-tensor-value", _backbone(_text_value), ["bn1.weight"]),
+    _checkpoint_case("nan-weights", _backbone(_nan), ["layer1.0.conv1.weight", "NaN"]),
+    _checkpoint_case("wrong-shape", _backbone(_reshape), ["conv1.weight"]),
+    _checkpoint_case("missing-key", _backbone(_drop), ["layer4.2.bn3.weight"]),
+    _checkpoint_case("unexpected-key", _backbone(_add), ["layer5.0.conv1.weight"]),
+]
+
+
+# ----------------------------------------------------------------------------------------------- fixtures
+def _env(xdg: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "HUMANLIKE_DEBUG"}
+    env.update({"HUMANLIKE_MIRROR": str(MIRROR), "XDG_CACHE_HOME": str(xdg), "TORCH_HOME": str(xdg / "torch"),
+                "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"})  # fmt: skip
+    env.update(extra or {})
+    return env
+
+
+def humanlike(*args: str, xdg: Path, env: dict[str, str] | None = None, timeout: int = 300):
+    return subprocess.run(
+        [sys.executable, "-m", "humanlike.cli", *args], capture_output=True, text=True, cwd=ROOT,
+        env=_env(xdg, env), timeout=timeout,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory) -> Path:
+    """A user cache holding the trials of the datasets the cases use (humans and the published models)."""
+    xdg = tmp_path_factory.mktemp("warm") / "xdg"
+    result = humanlike("benchmark", "--datasets", "edge", "colour", "cue-conflict", "sketch", "silhouette", xdg=xdg)
+    assert result.returncode == 0, result.stderr
+    return xdg
+
+
+@dataclass
+class Outcome:
+    case: Case
+    folder: Path
+    result: subprocess.CompletedProcess
+    before: dict
+    after: dict
+
+
+# Each case runs in a process of its own, forked from one that has imported the package, torch and pandas once
+# (importing them takes most of a command's time): the child sets the case's environment, points stdout and stderr
+# at files and runs the command line's main(), as `python -m humanlike.cli` does; nothing is shared between cases
+# but the imported modules. Tests below that need no speed run `python -m humanlike.cli` itself.
+DRIVER = r"""
+import json, os, sys, traceback
+import torch, torchvision  # noqa: F401
+import humanlike.cli, humanlike.data, humanlike.inference, humanlike.runs, humanlike.stimuli  # noqa: F401
+import humanlike.validation, humanlike.weights, humanlike.zoo  # noqa: F401
+
+def child(case):
+    os.environ.update(case["env"])
+    sys.path[:0] = [p for p in case["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
+    for fd, path in ((1, case["stdout"]), (2, case["stderr"])):
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(handle, fd)
+        os.close(handle)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+    sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+    try:
+        code = humanlike.cli.main(case["args"])
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:  # what the interpreter would print for an exception escaping main()
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+cases, codes, running = json.load(sys.stdin), {}, {}
+for case in cases + [None] * int(sys.argv[1]):
+    while running and (case is None or len(running) >= int(sys.argv[1])):
+        pid, status = os.wait()
+        codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
+    if case is not None:
+        pid = os.fork()
+        if pid == 0:
+            child(case)
+        running[pid] = case["id"]
+print(json.dumps(codes))
+"""
+
+
+@pytest.fixture(scope="module")
+def outcomes(warm_cache, tmp_path_factory) -> dict[str, Outcome]:
+    """Every CLI case, each in its own process (three at a time), with snapshots before and after."""
+    base = tmp_path_factory.mktemp("cases")
+    jobs, before = [], {}
+    for case in CASES:
+        d = base / case.id
+        d.mkdir()
+        xdg = d / "xdg"
+        shutil.copytree(warm_cache, xdg, copy_function=os.link)  # its own cache, its own verified files
+        if case.setup:
+            case.setup(d)
+        before[case.id] = snapshot(*_watched(case, d))
+        env = _env(xdg, {k: v.replace("{d}", str(d)) for k, v in case.env.items()})
+        jobs.append({"id": case.id, "args": [a.replace("{d}", str(d)) for a in case.args], "env": env,
+                     "stdout": str(d / ".stdout"), "stderr": str(d / ".stderr")})  # fmt: skip
+    driver = subprocess.run([sys.executable, "-c", DRIVER, "3"], input=json.dumps(jobs), capture_output=True,
+                            text=True, cwd=ROOT, env=_env(base / "xdg"), timeout=1200)  # fmt: skip
+    assert driver.returncode == 0, driver.stderr
+    codes = json.loads(driver.stdout.splitlines()[-1])
+    found = {}
+    for case in CASES:
+        d = base / case.id
+        result = subprocess.CompletedProcess(case.args, codes[case.id], (d / ".stdout").read_text(),
+                                             (d / ".stderr").read_text())  # fmt: skip
+        found[case.id] = Outcome(case, d, result, before[case.id], snapshot(*_watched(case, d)))
+    return found
+
+
+def _watched(case: Case, d: Path) -> list[Path]:
+    """What a case must not change: its own files (extra dirs, mirror copies, --out) and the user cache (an
+    accepted file may be cached)."""
+    xdg = d / "xdg" / "humanlike"
+    mine = [p for p in d.iterdir() if p.name not in ("xdg", ".stdout", ".stderr")]
+    return [*mine, d / "out", xdg / "weights", *[xdg / "trials"] * (case.code != 0)]
+
+
+# ----------------------------------------------------------------------------------------------- the CLI cases
+def test_there_are_many_distinct_cases():
+    ids = [c.id for c in CASES] + [a[0] for a in ARCHIVES] + [p[0] for p in PARAMETERS]
+    assert len(ids) == len(set(ids)) and len(ids) >= 60
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_refused_or_reported(case: Case, outcomes):
+    outcome = outcomes[case.id]
+    result, d = outcome.result, str(outcome.folder)
+    assert result.returncode == case.code, f"exit {result.returncode}:\n{result.stderr}"
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    if case.code:
+        check_one_line(result.stderr, *[n.replace("{d}", d) for n in case.named], only=case.stdout_empty)
+    else:
+        reports = [line for line in result.stderr.splitlines() if line.startswith(("humanlike: warning:",
+                                                                                   "humanlike: note:"))]  # fmt: skip
+        assert "humanlike: error" not in result.stderr
+        wanted = [w.replace("{d}", d) for w in case.warning]
+        matching = [line for line in reports if all(w in line for w in wanted)]
+        assert len(matching) == 1, f"expected one line reporting {wanted}:\n{result.stderr}"
+    if case.stdout_empty:
+        assert result.stdout == ""
+    assert outcome.after == outcome.before, "a refused input changed files"
+
+
+def test_interrupted_run_leaves_no_result(outcomes):
+    outcome = outcomes["user-model-interrupted"]
+    assert outcome.result.stderr.splitlines()[-1] == "humanlike: error: interrupted"
+    out = outcome.folder / "out"
+    assert not [p for p in out.rglob("*") if p.is_file() and "partial" not in p.parts]  # no result, no orphan
+
+
+def test_accepted_inputs_still_count(outcomes):
+    """The reported-but-accepted cases did reach the table: the partial model is in it, the stray file is not."""
+    partial = outcomes["report-partial-coverage"].result.stdout
+    assert re.search(r"^\s*mynet\s", partial, re.M)
+    stray = outcomes["report-stray-file"].result.stdout
+    assert re.search(r"^\s*mynet\s", stray, re.M) and "notes" not in stray
+
+
+# ----------------------------------------------------------------------------------------------- same model twice
+@pytest.fixture(scope="module")
+def two_dirs(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("twice")
+    _files({f"{name}/raw-data/edge/edge_mynet_session-1.csv": _valid() for name in "ab"})(d)
+    return d
+
+
+@pytest.mark.parametrize("dirs", [["a", "b"], ["a", "a"], ["a", "./a"]], ids=["identical-copies", "one-dir-twice",
+                                                                                 "one-dir-two-spellings"])
+def test_one_source_given_twice_counts_once(two_dirs, warm_cache, tmp_path, dirs):
+    xdg = tmp_path / "xdg"
+    shutil.copytree(warm_cache, xdg, copy_function=os.link)
+    args = [a for name in dirs for a in ("--extra-dir", str(two_dirs / name) if "./" not in name
+                                         else str(two_dirs) + "/./a")]  # fmt: skip
+    result = humanlike("benchmark", "--datasets", "edge", "--format", "csv", *args, xdg=xdg)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    models = [line.split(",")[0] for line in result.stdout.splitlines()[1:]]
+    assert models.count("mynet") == 1
+    # never merged: the single mynet row equals resnet50's (the same trials), so nothing was counted twice
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in result.stdout.splitlines()[1:]}
+    assert rows["mynet"] == rows["resnet50"]
+
+
+# ----------------------------------------------------------------------------------------------- reruns of the zoo
+@pytest.fixture(scope="module")
+def paper_runs(tmp_path_factory, warm_cache) -> Path:
+    """What `make paper` writes, in small: two of the paper's models (random weights) evaluated on edge."""
+    out = tmp_path_factory.mktemp("paper") / "runs"
+    result = humanlike("evaluate", "--models", "resnet50", "InsDis", "--random-weights", "--datasets", "edge",
+                       "--batch-size", "32", "--out", str(out), xdg=warm_cache)  # fmt: skip
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    return out
+
+
+def test_reruns_of_published_models_get_their_own_name_and_are_accepted(paper_runs, warm_cache, tmp_path):
+    # resnet50 is a published (and third-party) name: its rerun is resnet50-rerun; InsDis is nobody's yet
+    written = sorted(p.name for p in (paper_runs / "raw-data" / "edge").iterdir())
+    assert written == ["edge_InsDis_session-1.csv", "edge_resnet50-rerun_session-1.csv"]
+    xdg = tmp_path / "xdg"
+    shutil.copytree(warm_cache, xdg, copy_function=os.link)
+    plain = humanlike("benchmark", "--datasets", "edge", "--format", "csv", xdg=xdg)
+    both = humanlike("benchmark", "--datasets", "edge", "--format", "csv", "--extra-dir", str(paper_runs), xdg=xdg)
+    assert both.returncode == 0 and both.stderr == "", both.stderr
+    rows = {line.split(",")[0]: line for line in both.stdout.splitlines()[1:]}
+    assert {"resnet50-rerun", "InsDis", "resnet50"} <= set(rows)
+    # the published resnet50 is untouched by its rerun: its row is the one of a run without the extra dir
+    assert rows["resnet50"] in plain.stdout.splitlines()
+    # the book step of `make paper` (extra_dirs=["runs/paper"]) accepts the folder and names the models
+    from humanlike import params, zoo
+
+    checked = params.chapter(extra_dirs=[str(paper_runs)], models=["resnet50-rerun", "InsDis", "resnet50"])
+    assert checked.models == ["resnet50-rerun", "InsDis", "resnet50"]
+    status = zoo.paper_zoo_status(own=["resnet50-rerun", "InsDis"]).set_index("model")
+    assert bool(status.at["resnet50", "own"]) and bool(status.at["InsDis", "own"])
+    assert status.at["resnet50", "status"].startswith("published data")
+    assert "your runs" in status.at["resnet50", "status"]
+    assert not bool(status.at["MoCo", "own"])
+
+
+def test_a_rerun_refuses_a_taken_name_before_any_model_work(paper_runs, warm_cache, tmp_path):
+    out = tmp_path / "out"
+    result = humanlike("evaluate", "--model", "resnet50", "--name", "resnet50", "--random-weights", "--datasets",
+                       "edge", "--out", str(out), xdg=warm_cache)  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    check_one_line(result.stderr, "--name", "'resnet50'", "resnet50-rerun")
+    assert not out.exists()
+
+
+def test_a_changed_finished_result_is_refused_with_how_to_redo_it(paper_runs, warm_cache, tmp_path):
+    runs = tmp_path / "runs"
+    shutil.copytree(paper_runs, runs)
+    target = runs / "raw-data" / "edge" / "edge_InsDis_session-1.csv"
+    target.write_text(target.read_text().replace(",cat,", ",dog,", 1))  # one decision edited by hand
+    before = snapshot(runs)
+    result = humanlike("evaluate", "--model", "InsDis", "--random-weights", "--datasets", "edge", "--out", str(runs),
+                       xdg=warm_cache)  # fmt: skip
+    assert result.returncode == 1
+    line = check_one_line(result.stderr, str(target), "sha256", only=False)  # after the progress summary
+    assert "--force" in line
+    assert snapshot(runs) == before
+    other = humanlike("evaluate", "--model", "MoCo", "--name", "InsDis", "--random-weights", "--datasets", "edge",
+                      "--out", str(runs), xdg=warm_cache)  # another model under a finished model's name  # fmt: skip
+    assert other.returncode == 1
+    check_one_line(other.stderr, "edge_InsDis_session-1.csv", "different run", only=False)
+    assert snapshot(runs) == before
+
+
+# ----------------------------------------------------------------------------------------------- the trials cache
+def test_validation_runs_on_reads_served_from_the_cache(warm_cache, tmp_path):
+    """A valid file is cached; later the same bytes in an invalid context, or another file under the same name,
+    are refused all the same (the cache stands for content checks only, never for names or the dataset)."""
+    xdg = tmp_path / "xdg"
+    shutil.copytree(warm_cache, xdg, copy_function=os.link)
+    runs = tmp_path / "runs" / "raw-data"
+    mine = runs / "edge" / "edge_mynet_session-1.csv"
+    _files({"runs/raw-data/edge/edge_mynet_session-1.csv": _valid()})(tmp_path)
+    first = humanlike("benchmark", "--datasets", "edge", "--extra-dir", str(tmp_path / "runs"), xdg=xdg)
+    assert first.returncode == 0, first.stderr
+    entries = sorted((xdg / "humanlike" / "trials").iterdir())
+
+    def refused(*named: str) -> None:
+        before = snapshot(tmp_path / "runs", xdg / "humanlike" / "trials")
+        result = humanlike("benchmark", "--datasets", "edge", "--extra-dir", str(tmp_path / "runs"), xdg=xdg)
+        assert result.returncode == 1 and result.stdout == ""
+        check_one_line(result.stderr, *named)
+        assert snapshot(tmp_path / "runs", xdg / "humanlike" / "trials") == before
+
+    # 1. the cached bytes under a published model's name
+    mine.rename(runs / "edge" / "edge_resnet50_session-1.csv")
+    refused(str(runs / "edge" / "edge_resnet50_session-1.csv"), "published")
+    # 2. ... under the human observers' name
+    (runs / "edge" / "edge_resnet50_session-1.csv").rename(runs / "edge" / "edge_humans_session-1.csv")
+    refused("edge_humans_session-1.csv", "humans")
+    # 3. the cached bytes moved to another dataset (a cache key of their own, but the images are edge's)
+    (runs / "edge" / "edge_humans_session-1.csv").unlink()
+    _files({"runs/raw-data/sketch/sketch_mynet_session-1.csv": _valid()})(tmp_path)
+    result = humanlike("benchmark", "--datasets", "sketch", "--extra-dir", str(tmp_path / "runs"), xdg=xdg)
+    assert result.returncode == 1
+    check_one_line(result.stderr, "sketch_mynet_session-1.csv", "sketch")
+    # 4. the file under its cached name swapped for one with a wrong category (new content, new key)
+    (runs / "sketch" / "sketch_mynet_session-1.csv").unlink()
+    _files({"runs/raw-data/edge/edge_mynet_session-1.csv": _edit("edge", 1, "category", "bear")})(tmp_path)
+    refused(str(mine), "bear")
+    # 5. and the valid file again: served from the cache, accepted
+    mine.write_text(_valid())
+    again = humanlike("benchmark", "--datasets", "edge", "--extra-dir", str(tmp_path / "runs"), xdg=xdg)
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert sorted((xdg / "humanlike" / "trials").iterdir()) == entries  # no new entry for any refused file
+
+
+# ----------------------------------------------------------------------------------------------- archives
+def _tar(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for info, content in members:
+            if content is not None:
+                info.size = len(content)
+            tar.addfile(info, io.BytesIO(content) if content is not None else None)
+    return buffer.getvalue()
+
+
+def _member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, link
+    return info
+
+
+_OK = (_member("edge/cat/cat1.png"), b"png")
+ARCHIVES = [
+    ("archive-path-traversal", _tar([_OK, (_member("edge/../../evil.txt"), b"x")]), "edge/../../evil.txt"),
+    ("archive-absolute-path", _tar([_OK, (_member("/tmp/evil.txt"), b"x")]), "/tmp/evil.txt"),
+    ("archive-symlink", _tar([_OK, (_member("edge/cat/link.png", tarfile.SYMTYPE, "/etc/passwd"), None)]),
+     "edge/cat/link.png"),
+    ("archive-hardlink", _tar([_OK, (_member("edge/cat/hard.png", tarfile.LNKTYPE, "edge/cat/cat1.png"), None)]),
+     "edge/cat/hard.png"),
+    ("archive-device", _tar([_OK, (_member("edge/cat/dev", tarfile.CHRTYPE), None)]), "edge/cat/dev"),
+    ("archive-other-folder", _tar([_OK, (_member("silhouette/cat/cat1.png"), b"x")]), "silhouette/cat/cat1.png"),
+    ("archive-no-dataset-folder", _tar([(_member("cat/cat1.png"), b"png")]), "cat/cat1.png"),
+    ("archive-not-a-tar", b"<html>rate limit exceeded</html>", "tar"),
+    ("archive-truncated", _tar([_OK])[:40], "tar"),
+    ("archive-empty", b"", "tar"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cid, content, named", ARCHIVES, ids=[a[0] for a in ARCHIVES])
+def test_archives_are_refused_and_nothing_extracted(tmp_path, cid, content, named):
+    from humanlike.errors import StimuliError
+    from humanlike.stimuli import extract_archive
+
+    archive = tmp_path / "edge.tar.gz"
+    archive.write_bytes(content)
+    dest = tmp_path / "stimuli"
+    dest.mkdir()
+    before = snapshot(tmp_path)
+    with pytest.raises(StimuliError) as error:
+        extract_archive(archive, "edge", dest)
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"{archive}: ") and named in message
+    assert snapshot(tmp_path) == before  # no dataset folder, no temporary folder, nothing outside
+
+
+# ----------------------------------------------------------------------------------------------- chapter parameters
+PARAMETERS = [
+    # (id, keyword arguments of params.chapter, the parameter named)
+    ("param-bootstrap-zero", {"bootstrap": 0}, "bootstrap"),
+    ("param-bootstrap-negative", {"bootstrap": -1}, "bootstrap"),
+    ("param-bootstrap-text", {"bootstrap": "x"}, "bootstrap"),
+    ("param-bootstrap-float", {"bootstrap": 2.5}, "bootstrap"),
+    ("param-bootstrap-huge", {"bootstrap": 10**9}, "bootstrap"),
+    ("param-seed-float", {"seed": 1.5}, "seed"),
+    ("param-seed-text", {"seed": "abc"}, "seed"),
+    ("param-seed-negative", {"seed": -1}, "seed"),
+    ("param-models-unknown", {"models": ["resnet5"]}, "models"),
+    ("param-models-glob-nothing", {"models": ["zzz*"]}, "models"),
+    ("param-models-html", {"models": ["<img src=x onerror=alert(1)>"]}, "models"),
+    ("param-models-empty-list", {"models": []}, "models"),
+    ("param-models-not-a-list", {"models": 3}, "models"),
+    ("param-datasets-misspelt", {"datasets": ["edge", "contrats"]}, "datasets"),
+    ("param-datasets-empty", {"datasets": []}, "datasets"),
+    ("param-extra-dirs-missing", {"extra_dirs": ["/nonexistent/runs"]}, "extra_dirs"),
+    ("param-extra-dirs-file", {"extra_dirs": [str(ROOT / "README.md")]}, "extra_dirs"),
+    ("param-extra-dirs-not-results", {"extra_dirs": [str(ROOT / "book")]}, "extra_dirs"),
+    ("param-bootstrap-bool", {"bootstrap": True}, "bootstrap"),
+    ("param-models-humans", {"models": ["humans"]}, "models"),
+    ("param-models-human-glob", {"models": ["subject-*"]}, "models"),
+]
+
+
+@pytest.mark.parametrize("cid, kwargs, name", PARAMETERS, ids=[p[0] for p in PARAMETERS])
+def test_chapter_parameters_are_refused_by_name(cid, kwargs, name):
+    from humanlike import params
+
+    with pytest.raises(params.ParameterError) as error:
+        params.chapter(**kwargs)
+    message = str(error.value)
+    assert message.startswith(f"parameter {name}: ") and "\n" not in message
+    assert error.value.parameter == name
+
+
+# ----------------------------------------------------------------------------------------------- escaping
+class _Text(html.parser.HTMLParser):
+    """The text of an HTML fragment, and the tags in it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+HOSTILE_TEXT = [
+    "<img src=x onerror=alert(1)>",
+    "Tom & Jerry's \"best\" <b>model</b>",
+    "a < b && c > d",
+    "&lt;already escaped&gt; &amp;",
+    "*not emphasis* _nor this_ `nor code` [no](link) {role}`x` $x$ | cell |",
+    "<script>alert('x')</script>",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXT)
+def test_chapter_text_renders_as_text(value):
+    """What a chapter writes with humanlike.text, rendered by markdown-it (the parser MyST uses) with raw HTML
+    allowed (as MyST allows it): the reader sees exactly the value, and no element comes from it."""
+    from markdown_it import MarkdownIt
+
+    from humanlike.text import html_text, md
+
+    rendered = MarkdownIt("commonmark", {"html": True}).render(md("Model **{name}** wins.", name=value))
+    parsed = _Text()
+    parsed.feed(rendered)
+    assert "".join(parsed.text).strip() == f"Model {value} wins."
+    assert parsed.tags == ["p", "strong"]
+    attribute = _Text()
+    attribute.feed(f'<span title="{html_text(value)}">{html_text(value)}</span>')
+    assert attribute.tags == ["span"] and "".join(attribute.text) == value
