@@ -63,7 +63,8 @@ def taken_names() -> dict[str, str]:
 
 
 def rerun_name(name: str) -> str:
-    """The default result name of a model: ``name``, or ``<name>-rerun`` when ``name`` is taken (:func:`taken_names`)."""
+    """The default result name of a model: ``name``, or ``<name>-rerun`` when ``name`` is taken
+    (:func:`taken_names`)."""
     return name + RERUN_SUFFIX if name in taken_names() else name
 
 
