@@ -81,6 +81,25 @@ def test_benchmark_table_hand_made():
     pd.testing.assert_frame_equal(table, expected, check_dtype=False, atol=1e-12, rtol=0)
 
 
+def test_benchmark_table_model_without_matched_trials():
+    # zz: colour/bw on images no observer saw (z1 right, z2 wrong) and edge condition "1", which no observer saw
+    trials = pd.DataFrame(
+        rows("zz", "colour", "bw", {"z1": 1, "z2": 0}) + rows("zz", "edge", "1", {"e1": 1, "e2": 0})
+    )
+    table = B.benchmark_table(pd.concat([hand_made_trials(), trials], ignore_index=True))
+    # zz: OOD accuracy 0.5 on both datasets, so both count (n_datasets 2) although no comparison with the humans
+    # exists on edge; colour: (0.5 - 0.75)^2 = (0.5 - 0.25)^2 = 0.0625 with both observers; no shared image, so no
+    # consistency, hence no rank (NaN): listed after the ranked models, but still before the humans row
+    # m, m2 as in test_benchmark_table_hand_made; accuracy difference ranks m 1, zz 2, m2 3; consistencies m 2, m2 1
+    # -> mean rank m (1 + 2 + 2) / 3 = 5/3, m2 (3 + 1 + 1) / 3 = 5/3: tied, by name
+    assert table["model"].tolist() == ["m", "m2", "zz", "humans"]
+    np.testing.assert_allclose(table["mean_rank"], [5 / 3, 5 / 3, np.nan, np.nan])
+    zz = table.iloc[2]
+    assert zz["ood_accuracy"] == 0.5 and zz["accuracy_difference"] == pytest.approx(0.0625)
+    assert np.isnan(zz["observed_consistency"]) and np.isnan(zz["error_consistency"])
+    assert table["n_datasets"].tolist() == [2, 1, 2, 2] and table["n_datasets"].dtype.kind == "i"
+
+
 def test_per_dataset_is_long_and_tidy():
     per = B.benchmark_per_dataset(hand_made_trials())
     assert list(per.columns) == ["model", "dataset", "metric", "value"]

@@ -858,3 +858,6 @@ def test_names_not_in_the_trial_table_are_refused():
     assert refused.value.args == ("not in the trial table: z",)
     matrix = M.correctness_matrix(frame)
     assert matrix.index(["subject-01", "a"]).tolist() == [2, 0]
+    # no name selected: no pair, an empty table with the usual columns
+    empty = M.consistency(frame, [])
+    assert empty.empty and list(empty.columns) == list(M.consistency(frame).columns)
