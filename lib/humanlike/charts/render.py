@@ -136,7 +136,7 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
       legendsBelow(s);
       var most = Math.max(90, Math.floor(el.clientWidth * 0.4));
       clampLabels(s, most);
-      s.config.axis = Object.assign({{labelLimit: most}}, s.config.axis);
+      s.config.axis = Object.assign({{labelLimit: most, titleLimit: Math.max(120, el.clientWidth - 70)}}, s.config.axis);
       s.config.legend.labelLimit = Math.min(s.config.legend.labelLimit || most, most);
       // free text (captions, labels on points) is cut with an ellipsis rather than run past the container
       s.config.text = Object.assign({{limit: Math.max(90, el.clientWidth - 150)}}, s.config.text);
