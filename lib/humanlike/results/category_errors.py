@@ -306,7 +306,8 @@ def entropy_by_level(
                np.searchsorted(subjects, block["subject"].astype(str).to_numpy()),
                block["response"].map(code).to_numpy()] = 1  # fmt: skip
         weights = metrics.bootstrap_weights(rng, len(images), n_boot)
-        counts = np.concatenate([onehot.sum(axis=0)[None], np.einsum("bi,isc->bsc", weights, onehot)])
+        resampled = (weights @ onehot.reshape(len(images), -1)).reshape(n_boot, *onehot.shape[1:])  # BLAS, not einsum
+        counts = np.concatenate([onehot.sum(axis=0)[None], resampled])
         q = metrics.divide(counts, counts.sum(axis=2, keepdims=True))
         with np.errstate(divide="ignore", invalid="ignore"):
             entropy = -np.where(q > 0, q * np.log2(np.where(q > 0, q, 1.0)), 0.0).sum(axis=2) + 0.0
