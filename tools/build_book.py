@@ -219,17 +219,26 @@ def _execute(source: str, parameters: dict, timeout: int | None = None) -> tuple
                 old.unlink()
             os.environ["HUMANLIKE_CHART_DATA"] = str(CHART_DATA)
             os.environ["HUMANLIKE_CHAPTER"] = src.stem
-            pm.execute_notebook(
-                str(notebook),
-                str(output),
-                parameters=parameters,
-                kernel_name=KERNEL_NAME,
-                cwd=str(ROOT),
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                execution_timeout=timeout,
-            )
+            for attempt in (1, 2):
+                try:
+                    pm.execute_notebook(
+                        str(notebook),
+                        str(output),
+                        parameters=parameters,
+                        kernel_name=KERNEL_NAME,
+                        cwd=str(ROOT),
+                        progress_bar=False,
+                        log_output=False,
+                        request_save_on_cell_execute=False,
+                        execution_timeout=timeout,
+                    )
+                    break
+                except Exception as err:
+                    # Kernels started at the same moment by parallel chapters can race for a free port
+                    # (jupyter_client picks ports before the kernel binds them): start such a chapter once more.
+                    if attempt == 2 or not _kernel_start_race(err):
+                        raise
+                    log(f"  {src.stem}: kernel start failed ({err}); starting it once more")
         except PapermillExecutionError as err:
             if err.ename in _user_errors() and os.environ.get("HUMANLIKE_DEBUG") != "1":
                 # A wrong parameter or input file: its one-line reason, not the library's internals.
@@ -257,6 +266,16 @@ def _execute(source: str, parameters: dict, timeout: int | None = None) -> tuple
             if line.strip() and not any(n in line for n in noise)
         )
     return src.stem, time.perf_counter() - start, report, stderr
+
+
+def _kernel_start_race(error: Exception) -> bool:
+    """Whether ``error`` is a kernel that failed to start or bind its ports (not an error in a chapter's cells)."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(error, PapermillExecutionError):
+        return False
+    text = f"{type(error).__name__}: {error}"
+    return any(sign in text for sign in ("Address already in use", "Kernel died before replying", "DeadKernelError"))
 
 
 def _user_errors() -> set[str]:
