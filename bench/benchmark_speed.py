@@ -2,12 +2,14 @@
 humans over the 17 datasets and on synthetic sets of more models (copies of the mirror models with a share of
 their responses replaced at random, renamed), to check that the cost grows linearly with the number of models.
 
-    .venv/bin/python bench/benchmark_speed.py [--models 9 25 50 100] [--repeat 5] [--cold-repeat 3] [--no-memory] [--cli 100]
+    .venv/bin/python bench/benchmark_speed.py [--models 9 25 50 100] [--repeat 5] [--cold-repeat 5] [--no-memory] [--cli 100]
 
 The last part times the command itself end to end (`humanlike benchmark --format csv` in a fresh process: start,
 imports, reading and validating every CSV, computing, printing), on the mirror's 9 models and on a synthetic set
 written as model CSVs into a temporary `--extra-dir`, with the trials cache (humanlike.trials_cache) cold (an
-empty cache: every CSV parsed, hashed and stored) and warm (every file read from the cache). Each run uses its own
+empty cache: every CSV parsed, hashed and stored) and warm (every file read from the cache, `--recompute`: the
+output memo not used), and, for the published data, from the output memo (humanlike.memo: a warm run that
+writes back the remembered output without importing pandas; extra dirs never use it). Each run uses its own
 XDG_CACHE_HOME in a temporary folder, so the user's cache is neither used nor touched. Printed per case: wall
 seconds min / median over --repeat runs, and CPU seconds (user + sys of the child) min / median: on a shared
 machine the wall time mostly measures the other processes, the CPU time much less so.
@@ -111,20 +113,22 @@ def time_cli(cache: Path, *arguments: str) -> tuple[float, float, int]:
     return seconds, cpu, len(result.stdout.splitlines()) - 1
 
 
-def cli_figures(label: str, repeat: int, cold_repeat: int, *arguments: str) -> None:
-    """Print cold and warm figures of `humanlike benchmark` (min / median of ``cold_repeat`` / ``repeat`` runs)."""
-    for state in ("cold", "warm"):
+def cli_figures(label: str, repeat: int, cold_repeat: int, *arguments: str, memo: bool = False) -> None:
+    """Print cold, warm (trials cache only: ``--recompute``) and, with ``memo``, memo figures of `humanlike
+    benchmark` (min / median of ``cold_repeat`` / ``repeat`` runs)."""
+    for state in ("cold", "warm", "memo") if memo else ("cold", "warm"):
         runs = []
         repeats = cold_repeat if state == "cold" else repeat
+        timed = [*arguments, "--recompute"] if state == "warm" else list(arguments)
         with tempfile.TemporaryDirectory() as shared:
-            if state == "warm":
-                time_cli(Path(shared), *arguments)  # fill the cache once
+            if state != "cold":
+                time_cli(Path(shared), *arguments)  # fill the trials cache (and the memo) once
             for _ in range(repeats):
                 if state == "cold":
                     with tempfile.TemporaryDirectory() as fresh:
-                        runs.append(time_cli(Path(fresh), *arguments))
+                        runs.append(time_cli(Path(fresh), *timed))
                 else:
-                    runs.append(time_cli(Path(shared), *arguments))
+                    runs.append(time_cli(Path(shared), *timed))
         wall, cpu = [r[0] for r in runs], [r[1] for r in runs]
         print(
             f"{label:>7} {state:>5} {runs[0][2]:5d} {min(wall):8.2f} {statistics.median(wall):8.2f}"
@@ -136,7 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, nargs="+", default=[9, 25, 50, 100], help="synthetic set sizes")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--cold-repeat", type=int, default=3, help="runs with an empty cache per line")
+    parser.add_argument("--cold-repeat", type=int, default=5, help="runs with an empty cache per line")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
     parser.add_argument("--cli", type=int, nargs="*", default=[100], help="synthetic set sizes for the CLI timing")
     args = parser.parse_args()
@@ -167,9 +171,10 @@ def main() -> None:
         print(f"{n_models:7d} {len(synthetic):11,d} {built:8.2f} {seconds:8.3f} {per_model:9.1f} {peak}")
         del synthetic
     print(f"\n`humanlike benchmark --format csv`, end to end in a fresh process ({args.cold_repeat} cold runs, each with")
-    print(f"an empty cache; {args.repeat} warm runs after one filling run):")
+    print(f"an empty cache; {args.repeat} warm runs after one filling run; warm: trials cache only (--recompute),")
+    print("memo: the output memo of the published data):")
     print(f"{'models':>7} {'cache':>5} {'rows':>5} {'wall min':>8} {'wall med':>8} {'cpu min':>8} {'cpu med':>8}")
-    cli_figures(str(len(MODELS)), args.repeat, args.cold_repeat)
+    cli_figures(str(len(MODELS)), args.repeat, args.cold_repeat, memo=True)
     for n_models in args.cli:
         with tempfile.TemporaryDirectory() as extra:
             write_model_csvs(synthetic_trials(trials, n_models), Path(extra))

@@ -153,7 +153,8 @@ def test_unexpected_errors_are_one_line_and_the_traceback_is_opt_in(capsys, monk
         raise RuntimeError("CUDA error: an illegal memory access\nCompile with TORCH_USE_CUDA_DSA")
 
     monkeypatch.setattr(benchmark, "benchmark_table", crash)
-    argv = ["benchmark", "--datasets", "edge", "--models", "resnet50"]
+    # --recompute: the memo of an earlier run (humanlike.memo) would answer without computing anything
+    argv = ["benchmark", "--datasets", "edge", "--models", "resnet50", "--recompute"]
     code, out, err = _run(capsys, *argv)
     assert code == 1 and out == ""
     assert _one_error_line(err) == (
@@ -176,12 +177,12 @@ def test_os_errors_name_the_file_and_interrupts_exit_130(capsys, monkeypatch, tm
         raise KeyboardInterrupt
 
     monkeypatch.setattr(benchmark, "benchmark_table", no_permission)
-    code, _, err = _run(capsys, "benchmark", "--datasets", "edge")
+    code, _, err = _run(capsys, "benchmark", "--datasets", "edge", "--recompute")
     line = _one_error_line(err)
     assert code == 1
     assert line.startswith(f"humanlike: error: benchmark: {tmp_path / 'cache.parquet'}: Permission denied")
     monkeypatch.setattr(benchmark, "benchmark_table", interrupted)
-    code, _, err = _run(capsys, "benchmark", "--datasets", "edge")
+    code, _, err = _run(capsys, "benchmark", "--datasets", "edge", "--recompute")
     assert code == 130 and _one_error_line(err) == "humanlike: error: interrupted"
 
 

@@ -15,10 +15,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import HumanlikeError, UnknownNameError
+
+if TYPE_CHECKING:  # pandas is imported only when a table is computed: a memo hit never needs it (humanlike.memo)
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json")
 
@@ -65,6 +67,12 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "--datasets", nargs="+", metavar="DATASET", help="datasets to use (default: all 17)"
     )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (csv: full precision)")
+    parser.add_argument(
+        "--recompute",
+        action="store_true",
+        help="compute the output again instead of writing back the memo of an identical earlier run "
+        "(published data only; the memo is refreshed)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,13 +128,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+def _render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False, float_format="%.17g"))
-    elif fmt == "json":
-        sys.stdout.write(frame.to_json(orient="records", indent=2, double_precision=15) + "\n")
-    else:
-        sys.stdout.write(frame.to_string(index=False, float_format=lambda x: f"{x:.3f}") + "\n")
+        return frame.to_csv(index=False, float_format="%.17g")
+    if fmt == "json":
+        return frame.to_json(orient="records", indent=2, double_precision=15) + "\n"
+    return frame.to_string(index=False, float_format=lambda x: f"{x:.3f}") + "\n"
+
+
+def _print_table(args: argparse.Namespace, datasets: Sequence[str] | None, table: str) -> None:
+    """Write ``humanlike.benchmark.<table>(trials)`` in ``args.format``. On the published data alone (no
+    --extra-dir), from the memo of an identical earlier run when there is one (:mod:`humanlike.memo`), else computed
+    and remembered; a user's files are read and checked on every run."""
+    key = None
+    if not args.extra_dirs:
+        from . import memo
+
+        key = memo.key(args.command, args.models, datasets, args.format, args.mirror)
+        text = memo.lookup(key) if key is not None and not args.recompute else None
+        if text is not None:
+            sys.stdout.write(text)
+            return
+    from . import benchmark  # pandas and numpy: only when the table is computed
+
+    text = _render(getattr(benchmark, table)(_load(args, datasets)), args.format)
+    sys.stdout.write(text)
+    if key is not None:  # only a successful run gets here: an unknown name is never remembered
+        memo.store(key, text)
 
 
 def _load(args: argparse.Namespace, datasets: Sequence[str] | None) -> pd.DataFrame:
@@ -137,15 +165,11 @@ def _load(args: argparse.Namespace, datasets: Sequence[str] | None) -> pd.DataFr
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "benchmark":
-        from .benchmark import benchmark_table
-
-        _print_frame(benchmark_table(_load(args, args.datasets)), args.format)
+        _print_table(args, args.datasets, "benchmark_table")
     elif args.command == "shape-bias":
-        from .benchmark import shape_bias_table
-
         if args.datasets and args.datasets != ["cue-conflict"]:
             raise UnknownNameError("shape-bias is defined on the cue-conflict dataset only")
-        _print_frame(shape_bias_table(_load(args, ["cue-conflict"])), args.format)
+        _print_table(args, ["cue-conflict"], "shape_bias_table")
     elif args.command == "models":
         from .zoo import models_table, render_models
 

@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataFileError, UnknownNameError
-
-MIRROR_ENV = "HUMANLIKE_MIRROR"
+from .memo import MIRROR_ENV  # defined with the output memo, which resolves the mirror without importing pandas
 
 PARAMETRIC_DATASETS: tuple[str, ...] = (
     "colour",
@@ -81,9 +80,9 @@ def _registry_entries() -> dict[str, tuple[str, str]]:
 
 def default_cache_dir() -> Path:
     """Where downloaded upstream files live (platformdirs' user cache dir for "humanlike")."""
-    from .trials_cache import cache_root
+    from .memo import download_dir
 
-    return cache_root() / "data"
+    return download_dir()
 
 
 def _sha256(path: Path) -> str:

@@ -28,11 +28,14 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
+
+# Light helpers shared with the output memo, which must run without pyarrow: defined there, once.
+from .memo import atomic_write as _atomic_write
+from .memo import cache_root, stat_vouch
 
 #: Version of the normaliser (``humanlike.data._normalise`` and the entry layout). Bump it whenever the normalised
 #: table of some file could change: every old entry is then simply never read again.
@@ -53,13 +56,6 @@ ENTRY_SCHEMA = pa.schema(
     ]
 )
 
-def cache_root() -> Path:
-    """``platformdirs.user_cache_dir("humanlike")`` (``$XDG_CACHE_HOME/humanlike`` on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("humanlike"))
-
-
 def default_trials_dir() -> Path:
     """Where the trials cache lives: ``<user cache>/humanlike/trials``."""
     return cache_root() / "trials"
@@ -73,27 +69,6 @@ def warn(message: str) -> None:
 def note(message: str) -> None:
     """One line on stderr, ``humanlike: note: <message>``."""
     print(f"humanlike: note: {message}", file=sys.stderr)
-
-
-def _atomic_write(target: Path, write) -> None:
-    """Call ``write(path)`` on a temp file beside ``target``, then rename it to ``target`` (nothing half-written)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class TrialsCache:
@@ -180,8 +155,7 @@ class VerifiedFiles:
 
     @staticmethod
     def _stamp(path: Path, sha256: str) -> list:
-        st = os.stat(path)
-        return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha256]
+        return [*stat_vouch(path), sha256]
 
     def is_verified(self, path: Path, sha256: str) -> bool:
         """Whether ``path`` was verified to have ``sha256`` and has not changed since (by its stat)."""
