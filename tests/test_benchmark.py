@@ -255,8 +255,25 @@ def test_benchmark_table_on_mirror_and_a_model_lacking_datasets(trials):
 
 def test_benchmark_needs_human_trials():
     models_only = hand_made_trials().query("not is_human")
-    with pytest.raises(ValueError, match="human"):
+    message = "^the benchmark compares models with human observers, but the trial table has no human trials$"
+    with pytest.raises(ValueError, match=message):
         B.benchmark_table(models_only)
+
+
+def test_benchmark_with_one_observer_or_only_excluded_conditions():
+    # one observer in all (subject-01 right on s1 and s2); m right on s1 only
+    #   m: OOD 0.5, diff (0.5 - 1)^2 = 0.25, c_obs 1/2, c_exp 0.5 * 1 + 0.5 * 0 = 0.5, kappa 0
+    #   humans: OOD 1; no pair of distinct observers, so no comparison (NaN)
+    t = rows("m", "sketch", "0", {"s1": 1, "s2": 0}) + rows("subject-01", "sketch", "0", {"s1": 1, "s2": 1})
+    per = B.benchmark_per_dataset(pd.DataFrame(t)).set_index(["model", "metric"])["value"]
+    assert len(per) == 8
+    np.testing.assert_allclose(per.loc["m"][list(B.METRICS)], [0.5, 0.25, 0.5, 0.0])
+    assert per.loc["humans"]["ood_accuracy"] == 1.0 and per.loc["humans"].iloc[1:].isna().all()
+    # a table whose every condition is excluded (colour/cr) has nothing to compare: empty, with the usual columns
+    excluded = hand_made_trials().query("condition == 'cr'")
+    assert B.benchmark_per_dataset(excluded).empty
+    assert list(B.benchmark_per_dataset(excluded).columns) == ["model", "dataset", "metric", "value"]
+    assert B.benchmark_table(excluded).empty and list(B.benchmark_table(excluded).columns) == B.TABLE_COLUMNS
 
 
 # ------------------------------------------------------------------------------------------------ mean rank
