@@ -43,7 +43,7 @@ datasets: "list or None" = None  # datasets to include, e.g. sketch and uniform-
 bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals of the confusion similarity
 seed: int = 0  # random seed of the bootstrap
 third_party: bool = True  # add other groups' evaluations of the paper's models made with the model-vs-human toolbox (AlexNet), labelled by source
-compare: list = ["resnet50", "simclr-resnet50x1"]  # the two models whose confusion matrices are shown beside the humans' (model names)
+compare: list = ["resnet50", "simclr-resnet50x1"]  # the two models whose confusion matrices are shown beside the humans' (model names; none shown: the first two models shown)
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown
@@ -115,7 +115,9 @@ Markdown("\n\n".join(lines))
 # each column sums to 1. The same square-root colour scale in every panel; hover for proportions and counts.
 
 # %% tags=["hide-input"]
-panels = [results.HUMANS, *[m for m in compare if m in set(confusions["subject"])]]
+present = charts.decision_maker_order(set(confusions["subject"]) - {results.HUMANS})
+chosen = [m for m in compare if m in present] or present[:2]  # the first models shown when none of compare is
+panels = [results.HUMANS, *chosen]
 if len(panels) > 1:
     display(charts.figure(
         charts.confusion_panels(confusions, subjects=panels, rows=metrics.RESPONSES, columns=data.CATEGORIES,
@@ -126,8 +128,7 @@ if len(panels) > 1:
         ),
     ))
 else:
-    display(Markdown(md("*None of the models in `compare` ({names}) is among the data shown.*",
-                        names=", ".join(compare))))
+    display(Markdown("*No model among the data shown.*"))
 
 # %% [markdown]
 # ## Confusion matrices
