@@ -160,7 +160,16 @@ def _print_table(args: argparse.Namespace, datasets: Sequence[str] | None, table
 def _load(args: argparse.Namespace, datasets: Sequence[str] | None) -> pd.DataFrame:
     from .data import load_trials
 
-    return load_trials(datasets=datasets, models=args.models, extra_dirs=args.extra_dirs, mirror=args.mirror)
+    try:
+        return load_trials(datasets=datasets, models=args.models, extra_dirs=args.extra_dirs, mirror=args.mirror)
+    except UnknownNameError as error:  # name the option the unknown name came from
+        option = next((o for kind, o in _OPTION_OF.items() if str(error).startswith(kind)), None)
+        if option is None:
+            raise
+        raise UnknownNameError(f"{option}: {error}") from None
+
+
+_OPTION_OF = {"unknown dataset": "--datasets", "unknown model": "--models"}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -168,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
         _print_table(args, args.datasets, "benchmark_table")
     elif args.command == "shape-bias":
         if args.datasets and args.datasets != ["cue-conflict"]:
-            raise UnknownNameError("shape-bias is defined on the cue-conflict dataset only")
+            raise UnknownNameError("--datasets: shape-bias is defined on the cue-conflict dataset only")
         _print_table(args, ["cue-conflict"], "shape_bias_table")
     elif args.command == "models":
         from .zoo import models_table, render_models

@@ -162,7 +162,10 @@ def evaluate_models(
 
     if not specs:
         raise UnknownNameError("--models: no model given")
-    specs = list(dict.fromkeys(check_spec(spec) for spec in specs))
+    try:
+        specs = list(dict.fromkeys(check_spec(spec) for spec in specs))
+    except UnknownNameError as error:  # the option it came from, as for every other refused argument
+        raise UnknownNameError(f"--model{'s' if len(specs) > 1 else ''}: {error}") from None
     names = _names(specs, names)
     if dask is not None:
         from .distributed import parse_address, require_dask
