@@ -37,6 +37,7 @@ import pytest
 from conftest import MIRROR
 
 ROOT = Path(__file__).resolve().parents[1]
+LIB = Path(__import__("humanlike").__file__).resolve().parents[1]
 RAW = MIRROR / "raw-data"
 HEADER = "subj,session,trial,rt,object_response,category,condition,imagename"
 #: The contract's form; what is named (the file, the parameter or its value) is checked case by case.
@@ -191,22 +192,22 @@ SLOW_MODEL = "python:hostile_models:interrupting"  # see _user_models
 
 CASES: list[Case] = [
     # ------------------------------------------------------------------ usage: names and option values (exit 2)
-    Case("bench-unknown-dataset", ["benchmark", "--datasets", "contrats"], 2, ["contrats"]),
-    Case("bench-one-of-two-datasets-misspelt", ["benchmark", "--datasets", "edge", "silhouete"], 2, ["silhouete"]),
-    Case("bench-unknown-model", ["benchmark", "--datasets", "edge", "--models", "resnet5"], 2, ["resnet5"]),
-    Case("bench-glob-matching-nothing", ["benchmark", "--datasets", "edge", "--models", "zzz*"], 2, ["zzz*"]),
-    Case("bench-humans-as-model", ["benchmark", "--datasets", "edge", "--models", "humans"], 2, ["humans"]),
+    Case("bench-unknown-dataset", ["benchmark", "--datasets", "contrats"], 2, ["--datasets", "contrats"]),
+    Case("bench-one-of-two-datasets-misspelt", ["benchmark", "--datasets", "edge", "silhouete"], 2, ["--datasets", "silhouete"]),
+    Case("bench-unknown-model", ["benchmark", "--datasets", "edge", "--models", "resnet5"], 2, ["--models", "resnet5"]),
+    Case("bench-glob-matching-nothing", ["benchmark", "--datasets", "edge", "--models", "zzz*"], 2, ["--models", "zzz*"]),
+    Case("bench-humans-as-model", ["benchmark", "--datasets", "edge", "--models", "humans"], 2, ["--models", "humans"]),
     Case("bench-bad-format", ["benchmark", "--format", "xml"], 2, ["--format", "xml"]),
     Case("bench-unknown-option", ["benchmark", "--bootstrap", "10"], 2, ["--bootstrap"]),
     Case("bench-models-without-names", ["benchmark", "--models"], 2, ["--models"]),
     Case("no-subcommand", [], 2, []),
     Case("unknown-subcommand", ["benchmarks"], 2, ["benchmarks"]),
-    Case("shape-bias-other-dataset", ["shape-bias", "--datasets", "edge"], 2, ["cue-conflict"]),
-    Case("shape-bias-unknown-model", ["shape-bias", "--models", "resnet5"], 2, ["resnet5"]),
+    Case("shape-bias-other-dataset", ["shape-bias", "--datasets", "edge"], 2, ["--datasets", "cue-conflict"]),
+    Case("shape-bias-unknown-model", ["shape-bias", "--models", "resnet5"], 2, ["--models", "resnet5"]),
     Case("models-unknown-zoo", ["models", "--zoo", "mine"], 2, ["--zoo", "mine"]),
     Case("models-bad-format", ["models", "--format", "yaml"], 2, ["--format", "yaml"]),
     Case("eval-no-model", ["evaluate", "--datasets", "edge", "--out", "{d}/out"], 2, []),
-    Case("eval-unknown-model", ["evaluate", "--model", "resnet51", "--out", "{d}/out"], 2, ["resnet51"]),
+    Case("eval-unknown-model", ["evaluate", "--model", "resnet51", "--out", "{d}/out"], 2, ["--model", "resnet51"]),
     Case("eval-unknown-torchvision-model", ["evaluate", "--model", "torchvision:resnet51", "--out", "{d}/out"], 2,
          ["resnet51"]),
     Case("eval-bad-python-spec", ["evaluate", "--model", "python:no module", "--out", "{d}/out"], 2,
@@ -215,7 +216,7 @@ CASES: list[Case] = [
                                         "--random-weights", "--out", "{d}/out"], 2, ["no_such_module_q7"],
          stdout_empty=False),
     Case("eval-unknown-dataset", ["evaluate", "--model", "resnet18", "--datasets", "colours", "--out", "{d}/out"], 2,
-         ["colours"]),
+         ["--datasets", "colours"]),
     Case("eval-name-html", ["evaluate", "--model", "resnet18", "--name", "<b>x</b>", "--out", "{d}/out"], 2,
          ["--name", "<b>x</b>"]),
     Case("eval-name-empty", ["evaluate", "--model", "resnet18", "--name", "", "--out", "{d}/out"], 2, ["--name"]),
@@ -502,6 +503,8 @@ def _env(xdg: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env.update({"HUMANLIKE_MIRROR": str(MIRROR), "XDG_CACHE_HOME": str(xdg), "TORCH_HOME": str(xdg / "torch"),
                 "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"})  # fmt: skip
     env.update(extra or {})
+    # the package this test imported, not whatever the environment's install points at
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(LIB), env.get("PYTHONPATH", "")]))
     return env
 
 
