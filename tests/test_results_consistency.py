@@ -516,3 +516,18 @@ def test_shape_bias_findings_verdicts_hand_made():
     assert f["sin_above_imagenet"] is False  # 0.2 < 0.25
     f = results.shape_bias_findings(_shape_table(ssl=0.4).query("training != 'self-supervised'"))
     assert f["ssl_nearer_to"] == "" and f["sin_above_imagenet"] is False
+
+
+def test_training_of_reads_a_third_party_label_as_its_model():
+    # "alexnet [harvard-visionlab]" is the third-party run of torchvision's AlexNet: supervised, like "alexnet";
+    # a third-party model without metadata stays "unknown", and observers are "human".
+    from humanlike.results.common import training_of
+
+    kinds = training_of(["alexnet [harvard-visionlab]", "alexnet", "no-such-net [someone]", "subject-03", "humans"])
+    assert kinds == {
+        "alexnet [harvard-visionlab]": "supervised",
+        "alexnet": "supervised",
+        "no-such-net [someone]": "unknown",
+        "subject-03": "human",
+        "humans": "human",
+    }

@@ -61,21 +61,27 @@ SIMCLR, SUPERVISED = "simclr-resnet50x1", "resnet50"
 
 
 # ------------------------------------------------------------------------------------------ decision makers
+#: The suffix of a third-party evaluation's label, ``"<model> [<owner>]"`` (:func:`humanlike.data.load_third_party`).
+THIRD_PARTY_LABEL = re.compile(r" \[[^\]]+\]$")
+
+
 def training_of(names: Iterable[str]) -> dict[str, str]:
     """The training type of each decision maker, by name (:func:`humanlike.data.model_metadata`).
 
     ``human`` for ``humans`` and ``subject-NN``; ``unknown`` for a model without metadata or with a training type
     outside :data:`TRAINING_ORDER`.
 
-    >>> training_of(["humans", "resnet50", "my-model"])
-    {'humans': 'human', 'resnet50': 'supervised', 'my-model': 'unknown'}
+    >>> training_of(["humans", "resnet50", "my-model", "alexnet [harvard-visionlab]"])
+    {'humans': 'human', 'resnet50': 'supervised', 'my-model': 'unknown', 'alexnet [harvard-visionlab]': 'supervised'}
     """
     names = list(dict.fromkeys(str(n) for n in names))
     if not names:
         return {}
-    meta = data.model_metadata(names)
+    # A third-party evaluation is labelled "<model> [<owner>]": its training type is that of <model>.
+    base = {n: THIRD_PARTY_LABEL.sub("", n) for n in names}
+    meta = data.model_metadata(list(dict.fromkeys(base.values())))
     kinds = dict(zip(meta["model"], meta["training"].fillna("unknown")))
-    return {n: kinds.get(n) if kinds.get(n) in TRAINING_ORDER else "unknown" for n in names}
+    return {n: kinds.get(base[n]) if kinds.get(base[n]) in TRAINING_ORDER else "unknown" for n in names}
 
 
 def training_types(names: Iterable[str]) -> list[str]:
