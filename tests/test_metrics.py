@@ -156,6 +156,35 @@ def test_duplicate_trials_are_refused():
     frame = make_trials(correctness_rows("a", {"i1": 1}) + correctness_rows("a", {"i1": 0}))
     with pytest.raises(ValueError, match="i1"):
         M.correctness_matrix(frame)
+    # the message names the duplicated cell, not the first one of the matrix (a/i1 is seen once here)
+    frame = make_trials(correctness_rows("a", {"i1": 1, "i2": 1}) + correctness_rows("b", {"i1": 1, "i2": 1, "i3": 1}))
+    frame = pd.concat([frame, frame.iloc[[3]]], ignore_index=True)  # b's i2 twice
+    message = "^b has 2 trials for image i2 in colour/c; pairwise metrics need one trial per image and condition$"
+    with pytest.raises(ValueError, match=message):
+        M.correctness_matrix(frame)
+
+
+@pytest.mark.parametrize("column", ["subject", "dataset", "image_id"])
+def test_missing_keys_are_refused(column):
+    frame = make_trials(correctness_rows("a", {"i1": 1, "i2": 0}) + correctness_rows("b", {"i1": 1, "i2": 1}))
+    frame.loc[1, column] = None
+    with pytest.raises(ValueError, match="^the trial table has missing subject, dataset or image_id values$"):
+        M.correctness_matrix(frame)
+
+
+def test_pairwise_results_do_not_depend_on_the_row_order():
+    # the matrix sorts its columns by (dataset, condition, image): conditions listed c2 first, images unsorted
+    frame = two_dataset_trials()
+    frame["condition"] = np.where(frame["image_id"] < "i06", "c2", "c1")
+    shuffled = frame.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    out = M.consistency(shuffled, ["a"], ["b"])
+    assert out["dataset"].tolist() == ["edge", "edge", "sketch", "sketch"]
+    assert out["condition"].tolist() == ["c1", "c2", "c1", "c2"]
+    pd.testing.assert_frame_equal(out, M.consistency(frame, ["a"], ["b"]))
+    # the bootstrap draws images by column: with a seed, the same replicates whatever the row order
+    kwargs = {"n_boot": 30, "seed": 5, "level": 0.5}
+    boot = M.bootstrap_error_consistency(shuffled, ["a"], ["b"], **kwargs)
+    pd.testing.assert_frame_equal(boot, M.bootstrap_error_consistency(frame, ["a"], ["b"], **kwargs))
 
 
 # ------------------------------------------------------------------------------------------------ shape bias
