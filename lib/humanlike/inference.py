@@ -48,6 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -465,27 +466,12 @@ def _failure(error: BaseException) -> str:
     return error_line(error)
 
 
-def evaluate(
-    model: str | Model,
-    name: str | None = None,
-    datasets: Sequence[str] | None = None,
-    out: Path = Path("runs"),
-    device: str = "auto",
-    batch_size: int = 64,
-    workers: int | None = None,
-    precision: str = "auto",
-    random_weights: bool = False,
-    mirror: Path | None = None,
-    force: bool = False,
-    **options,
-) -> list[Path]:
+def evaluate(model: str | Model, *args: Any, **options: Any) -> list[Path]:
     """Evaluate ``model`` on ``datasets`` (default: all 17) and return the written (or already finished) CSV paths.
 
-    The first problem raises (see :func:`evaluate_report` for the parameters and the errors).
+    The parameters, positional or by name, are those of :func:`evaluate_report`; the first problem raises.
     """
-    return evaluate_report(
-        model, name, datasets, out, device, batch_size, workers, precision, random_weights, mirror, force, **options
-    ).paths
+    return evaluate_report(model, *args, **options).paths
 
 
 def evaluate_report(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache, cached_property
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import platformdirs
 
@@ -343,20 +344,16 @@ def check_against_trials(stimuli: Sequence[Stimulus], dataset: str, root: Path, 
 
 
 def load_stimuli(
-    dataset: str,
-    mirror: str | os.PathLike | None = None,
-    cache: str | os.PathLike | None = None,
-    download: bool = True,
-    url: str | None = None,
-    check: bool = True,
-    progress: bool = True,
+    dataset: str, mirror: str | os.PathLike | None = None, *, check: bool = True, **where: Any
 ) -> StimulusSet:
     """The images of ``dataset`` in trial order, located (mirror, cache, download) and checked.
 
+    mirror, where: where to find or fetch them, as for :func:`locate` (``cache``, ``download``, ``url``,
+    ``progress``). check: compare the images with the dataset's human trials (:func:`check_against_trials`).
     Raises UnknownNameError for an unknown dataset, StimuliError when the images are not available (the message
     says where to get them and how to point the tool at them) or do not match the human trials.
     """
-    root, source = locate(dataset, mirror=mirror, cache=cache, download=download, url=url, progress=progress)
+    root, source = locate(dataset, mirror=mirror, **where)
     stimuli = _listing(root, dataset)
     if not stimuli:
         raise StimuliError(f"{root}: no images (expected {root}/<category>/<image>.png)")

@@ -289,7 +289,7 @@ def entropy_by_level(
     ``entropy`` for ``accuracy``: ``dataset, subject, training, condition, parameter, strength, distortion, label,
     entropy, ci_low, ci_high, interval, n_observers``.
     """
-    from .common import DISTORTIONS, distortion_levels
+    from .common import DISTORTIONS, per_level_table
 
     trials = trials[trials["dataset"].isin(list(DISTORTIONS)) & trials["response"].isin(list(data.CATEGORIES))]
     if trials.empty:
@@ -322,13 +322,4 @@ def entropy_by_level(
             rows.append({"dataset": dataset, "condition": condition, "subject": HUMANS, "entropy": values.mean(),
                          "ci_low": values.min(), "ci_high": values.max(), "interval": "range over observers",
                          "n_observers": int(human.sum())})  # fmt: skip
-    out = pd.DataFrame(rows)
-    levels = pd.concat([distortion_levels(d, c) for d, c in out.groupby("dataset")["condition"].unique().items()])
-    out = out.merge(levels, on=["dataset", "condition"], how="left", validate="many_to_one")
-    out["training"] = training_types(out["subject"])
-    out["_human"] = out["subject"] != HUMANS
-    out = sort_by_dataset(out, "_human", "subject", "strength")
-    return out[
-        ["dataset", "subject", "training", "condition", "parameter", "strength", "distortion", "label", "entropy",
-         "ci_low", "ci_high", "interval", "n_observers"]
-    ].reset_index(drop=True)  # fmt: skip
+    return per_level_table(pd.DataFrame(rows), "entropy")

@@ -34,6 +34,7 @@ __all__ = [
     "distortion_levels",
     "condition_levels",
     "condition_level",
+    "per_level_table",
     "observer_names",
     "model_names",
     "pool_humans",
@@ -309,6 +310,24 @@ def condition_levels(frame: pd.DataFrame) -> pd.DataFrame:
 def condition_level(frame: pd.DataFrame) -> pd.Series:
     """The ``level`` column of :func:`condition_levels` (int Series named ``level``, aligned with ``frame``)."""
     return condition_levels(frame)["level"].astype(int).rename("level")
+
+
+def per_level_table(table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Chapter 1's and 2's per-condition tables of the parametric datasets in one shape: ``table`` (columns
+    ``dataset, subject, condition, <value>, ci_low, ci_high, interval, n_observers``) with each condition's
+    distortion level (:func:`distortion_levels`) and each subject's training type, sorted by dataset (paper's
+    order), ``humans`` first, then subject and strength. Columns: ``dataset, subject, training, condition,
+    parameter, strength, distortion, label, <value>, ci_low, ci_high, interval, n_observers``."""
+    by_dataset = table.groupby("dataset")["condition"].unique().items()
+    levels = pd.concat([distortion_levels(d, c) for d, c in by_dataset])
+    out = table.merge(levels, on=["dataset", "condition"], how="left", validate="many_to_one")
+    out["training"] = training_types(out["subject"])
+    out["_human"] = out["subject"] != HUMANS
+    out = sort_by_dataset(out, "_human", "subject", "strength")
+    return out[
+        ["dataset", "subject", "training", "condition", "parameter", "strength", "distortion", "label", value,
+         "ci_low", "ci_high", "interval", "n_observers"]
+    ]  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ prose helpers

@@ -24,10 +24,9 @@ from .common import (
     SUPERVISED,
     describe,
     direction,
-    distortion_levels,
     observer_names,
     ordered_datasets,
-    sort_by_dataset,
+    per_level_table,
     training_types,
 )
 
@@ -64,16 +63,7 @@ def accuracy_by_level(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, l
     grouped = acc[is_human].groupby(["dataset", "condition"], sort=False)["accuracy"]
     humans = grouped.agg(accuracy="mean", ci_low="min", ci_high="max", n_observers="size").reset_index()
     humans = humans.assign(subject=HUMANS, interval="range over observers")
-    out = pd.concat([humans, models], ignore_index=True)
-    levels = pd.concat([distortion_levels(d, c) for d, c in out.groupby("dataset")["condition"].unique().items()])
-    out = out.merge(levels, on=["dataset", "condition"], how="left", validate="many_to_one")
-    out["training"] = training_types(out["subject"])
-    out["_human"] = out["subject"] != HUMANS
-    out = sort_by_dataset(out, "_human", "subject", "strength")
-    return out[
-        ["dataset", "subject", "training", "condition", "parameter", "strength", "distortion", "label", "accuracy",
-         "ci_low", "ci_high", "interval", "n_observers"]
-    ]  # fmt: skip
+    return per_level_table(pd.concat([humans, models], ignore_index=True), "accuracy")
 
 
 @dataclass(frozen=True)
