@@ -25,6 +25,12 @@
 # **The paper's claim, in benchmark terms** {cite}`geirhos2020surprising`: self-supervised models do not close
 # the gap to humans; on error consistency they sit with the supervised models, far below the agreement between
 # two humans.
+#
+# **Third-party data.** One of the paper's supervised models, AlexNet, was evaluated on all 17 datasets by another
+# group with the model-vs-human toolbox itself (a fork by harvard-visionlab, torchvision weights); it appears as
+# `alexnet [harvard-visionlab]`, its source in its name and in the column `third party`, and is labelled on the
+# scatter plot (parameter `third_party`). Because it is the toolbox's own definition, run on the same stimuli by
+# another group, it is ranked with the other models; its rank is that group's run, not model-vs-human's.
 
 # %% tags=["parameters"]
 models: "list or None" = None  # published models to show: names or fnmatch globs; None: all known models
@@ -36,6 +42,7 @@ evaluate_model: "str or None" = "efficientnet-lite0"  # model spec to evaluate h
 evaluate_datasets: list = ["cue-conflict", "edge", "silhouette"]  # datasets to evaluate it on (their stimuli must be available)
 runs_dir: str = "runs"  # where evaluation results are written and found again (a finished dataset is not recomputed)
 device: str = "auto"  # auto, cpu or cuda
+third_party: bool = True  # add other groups' evaluations of the paper's models made with the model-vs-human toolbox (AlexNet), labelled by source
 
 # %% tags=["hide-input"]
 import time
@@ -53,6 +60,7 @@ evaluate_model = params.model_spec("evaluate_model", evaluate_model)
 evaluate_datasets = params.dataset_names("evaluate_datasets", evaluate_datasets, empty_ok=True) or []
 runs_dir = params.optional_text("runs_dir", runs_dir) or "runs"
 device = params.choice("device", device, ("auto", "cpu", "cuda"))
+third_party = params.boolean("third_party", third_party)
 
 # %% [markdown]
 # ## Evaluating a model
@@ -89,10 +97,16 @@ report
 # %% tags=["hide-input"]
 chosen = None if models is None else [*models, *([new_model] if new_model else [])]
 trials = data.load_trials(datasets=datasets, models=chosen, extra_dirs=extra_dirs)
+if third_party:  # other groups' toolbox runs of the paper's models, by source
+    import pandas as pd
+
+    from humanlike.results.third_party import paper_models_third_party
+
+    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
 scopes = results.benchmark_scopes(trials)
 headers = {"accuracy_difference": "accuracy diff. ↓", "observed_consistency": "obs. consistency ↑",
            "error_consistency": "error consistency ↑", "mean_rank": "mean rank ↓", "ood_accuracy": "OOD accuracy ↑",
-           "n_datasets": "datasets"}
+           "n_datasets": "datasets", "third_party": "third party"}
 
 # %% tags=["remove-input"]
 # Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
@@ -111,7 +125,7 @@ Markdown(partial_models_note(trials))
 
 # %% tags=["hide-input"]
 overall = scopes[scopes["scope"] == results.ALL_DATASETS].drop(columns="scope")
-humanlike_table = overall[["model", "training", "accuracy_difference", "observed_consistency",
+humanlike_table = overall[["model", "training", "third_party", "accuracy_difference", "observed_consistency",
                            "error_consistency", "mean_rank", "n_datasets"]]
 humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–", escape="html").hide(axis="index")
 
@@ -121,7 +135,7 @@ humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–", 
 # The second table of the benchmark ranks the same models by OOD accuracy alone.
 
 # %% tags=["hide-input"]
-ood_table = overall[["model", "training", "ood_accuracy", "n_datasets"]].sort_values(
+ood_table = overall[["model", "training", "third_party", "ood_accuracy", "n_datasets"]].sort_values(
     "ood_accuracy", ascending=False, kind="stable"
 )
 ood_table.rename(columns=headers).style.format(precision=3, na_rep="–", escape="html").hide(axis="index")
@@ -138,8 +152,8 @@ charts.figure(
     charts.benchmark_scatter(scopes, highlight=[n for n in [new_model, benchmark.HUMANS] if n]),
     (
         "OOD accuracy against error consistency κ with humans, one point per decision maker, for the datasets"
-        " picked; colours by training type, grey: models the paper did not have. No whiskers: the tables give"
-        " the numbers."
+        " picked; colours by training type, grey: models the paper did not have, and third-party evaluations"
+        " (named with their source on the plot). No whiskers: the tables give the numbers."
     ),
 )
 

@@ -381,6 +381,20 @@ def test_chapter_05_without_evaluating(tmp_path):
     assert "No model evaluated" in text and "No evaluated model to place" in text
 
 
+def test_chapter_05_ranks_the_third_party_alexnet_labelled_by_source(tmp_path):
+    notebook = _execute("05", {"datasets": '["edge", "sketch"]', "bootstrap": 10, "evaluate_model": "None"}, tmp_path)
+    specs = _outputs(notebook, f"application/vnd.vegalite.v{VL.split('.')[0]}+json")
+    (rows,) = [r for spec in specs for r in spec.get("datasets", {}).values()]
+    alexnet = [r for r in rows if r["model"] == "alexnet [harvard-visionlab]"]
+    assert {r["scope"] for r in alexnet} == {results.ALL_DATASETS, "edge", "sketch"}
+    # marked as third-party, named on the plot, and ranked with the other models
+    assert all(r["third_party"] == "harvard-visionlab" and r["label"] == r["model"] for r in alexnet)
+    assert all(r["mean_rank"] is not None for r in alexnet)
+    assert {r["third_party"] for r in rows if r not in alexnet} == {""}
+    tables = "\n".join(_outputs(notebook, "text/html"))
+    assert "alexnet [harvard-visionlab]" in tables and "third party" in tables
+
+
 def test_chapter_stops_on_a_wrong_parameter_before_reading_data(tmp_path):
     import papermill
 

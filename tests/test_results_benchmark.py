@@ -93,3 +93,43 @@ def test_placement_on_published_data(trials):
     assert f["error_consistency"] == table.loc["resnet50", "error_consistency"]
     assert f["humans_error_consistency"] == table.loc["humans", "error_consistency"]
     assert f["n_models"] == len(data.MODELS) and f["n_datasets"] == 2
+
+
+def test_benchmark_scopes_rank_the_third_party_alexnet_labelled_by_source(trials):
+    """Chapter 5 adds harvard-visionlab's toolbox run of the paper's AlexNet: its numbers are the benchmark's on its
+    own trials, it is ranked with the other models, and it keeps its source in its name and in ``third_party``."""
+    from humanlike.results.third_party import paper_models_third_party
+
+    datasets = ["edge", "contrast"]
+    published = trials[trials["dataset"].isin(datasets)]
+    third = paper_models_third_party(datasets)
+    alexnet = "alexnet [harvard-visionlab]"
+    assert set(third["subject"]) == {alexnet} and set(third["dataset"]) == set(datasets)
+    scopes = results.benchmark_scopes(pd.concat([published, third], ignore_index=True))
+    rows = scopes[scopes["model"] == alexnet].set_index("scope")
+    assert set(rows.index) == {results.ALL_DATASETS, *datasets}
+    assert (rows["third_party"] == "harvard-visionlab").all() and (rows["training"] == "supervised").all()
+    assert set(scopes.loc[scopes["model"] != alexnet, "third_party"]) == {""}
+
+    # edge has one condition and no excluded one: OOD accuracy is AlexNet's share of correct answers, and error
+    # consistency the mean over the edge observers of Cohen's kappa on the images both answered (_kappa above).
+    edge = third[third["dataset"] == "edge"].set_index("image_id")["correct"]
+    assert rows.loc["edge", "ood_accuracy"] == pytest.approx(edge.mean())
+    humans = published[(published["dataset"] == "edge") & published["is_human"]]
+    kappas = [
+        _kappa(*zip(*[(edge[i], c) for i, c in zip(block["image_id"], block["correct"])]))
+        for _, block in humans.groupby("subject")
+    ]
+    assert rows.loc["edge", "error_consistency"] == pytest.approx(np.mean(kappas))
+
+    # Its metrics depend on its trials and the humans' only: the benchmark of the humans and AlexNet alone.
+    alone = benchmark.benchmark_table(pd.concat([published[published["is_human"]], third])).set_index("model")
+    for metric in benchmark.METRICS:
+        assert rows.loc[results.ALL_DATASETS, metric] == pytest.approx(alone.loc[alexnet, metric])
+
+    # Ranked among the models of each scope (humans are not ranked): on edge, the mean of its three ranks.
+    scope = scopes[(scopes["scope"] == "edge") & (scopes["model"] != results.HUMANS)].set_index("model")
+    ranks = [scope["accuracy_difference"].rank(), scope["observed_consistency"].rank(ascending=False),
+             scope["error_consistency"].rank(ascending=False)]  # fmt: skip
+    assert rows.loc["edge", "mean_rank"] == pytest.approx(np.mean([r[alexnet] for r in ranks]))
+    assert scopes.loc[scopes["model"] == results.HUMANS, "mean_rank"].isna().all()

@@ -29,16 +29,19 @@ def benchmark_scatter(
 ) -> alt.LayerChart:
     """One point per decision maker: ``x`` against ``y`` (default: accuracy against error consistency), coloured by
     training type (models the paper did not have in grey, :func:`colour_groups`), with a ``scope`` dropdown (all
-    datasets or one dataset). Names in ``highlight`` (e.g. your own model) are labelled on the plot, to the left
+    datasets or one dataset). Names in ``highlight`` (e.g. your own model) and third-party evaluations (a
+    non-empty ``third_party`` column: their names carry their source) are labelled on the plot, to the left
     of points in the right third of the scope's range so that no label runs into the legend (below the plot);
     hover any point for its name and numbers.
 
-    table: :func:`humanlike.results.benchmark_scopes` (columns scope, model, training and the metrics).
+    table: :func:`humanlike.results.benchmark_scopes` (columns scope, model, training and the metrics; optional
+    third_party).
     """
     groups = colour_groups(table["model"], dict(zip(table["model"].astype(str), table["training"])))
+    third_party = table["third_party"].fillna("").astype(str) != "" if "third_party" in table else False
     data = table.assign(
         colour=table["model"].astype(str).map(groups),
-        label=table["model"].where(table["model"].isin(list(highlight)), ""),
+        label=table["model"].where(table["model"].isin(list(highlight)) | third_party, ""),
     )
     # Labels of points in the right third of their scope's x range go to the left of the point.
     lo = data.groupby("scope")[x].transform("min")
@@ -50,8 +53,8 @@ def benchmark_scatter(
     pick = alt.selection_point(fields=["colour"], bind="legend", name="legend_pick")
     tips = _tooltip(
         [("model", "N", None), ("training", "N", None), (x, "Q", ".3f"), (y, "Q", ".3f"), ("mean_rank", "Q", ".2f"),
-         ("n_datasets", "Q", None)],
-        {x: x_title, y: y_title},
+         ("n_datasets", "Q", None), *([("third_party", "N", None)] if "third_party" in table else [])],
+        {x: x_title, y: y_title, "third_party": "third-party run by"},
     )  # fmt: skip
     base = alt.Chart().encode(
         x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),

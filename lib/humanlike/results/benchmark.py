@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import benchmark, metrics
-from .common import ALL_DATASETS, HUMANS, observer_names, sort_by_dataset, training_types
+from .common import ALL_DATASETS, HUMANS, THIRD_PARTY_LABEL, observer_names, sort_by_dataset, training_types
 
 __all__ = [
     "benchmark_scopes",
@@ -23,9 +23,11 @@ __all__ = [
 def benchmark_scopes(trials: pd.DataFrame) -> pd.DataFrame:
     """The benchmark's four metrics per model, overall and per dataset, in one tidy table for charts.
 
-    Columns: ``scope`` (:data:`ALL_DATASETS` or a dataset name), ``model``, ``training``, the four benchmark metrics,
-    ``mean_rank`` (among the models within the scope), ``n_datasets``. The ``ALL_DATASETS`` rows are
-    :func:`humanlike.benchmark.benchmark_table`; the per-dataset rows come from
+    Columns: ``scope`` (:data:`ALL_DATASETS` or a dataset name), ``model``, ``training``, ``third_party`` (the
+    group that ran a third-party evaluation, ``"<model> [<owner>]"`` from
+    :func:`humanlike.results.third_party.paper_models_third_party`, else ``""``), the four benchmark metrics,
+    ``mean_rank`` (among the models within the scope, third-party runs of the toolbox included), ``n_datasets``.
+    The ``ALL_DATASETS`` rows are :func:`humanlike.benchmark.benchmark_table`; the per-dataset rows come from
     :func:`humanlike.benchmark.benchmark_per_dataset` (the step before the mean over datasets).
     """
     overall = benchmark.benchmark_table(trials).assign(scope=ALL_DATASETS)
@@ -39,7 +41,9 @@ def benchmark_scopes(trials: pd.DataFrame) -> pd.DataFrame:
     table = pd.concat([overall, *scoped], ignore_index=True)
     table = sort_by_dataset(table, column="scope")
     table["training"] = training_types(table["model"])
-    return table[["scope", "model", "training", *benchmark.METRICS, "mean_rank", "n_datasets"]]
+    label = table["model"].astype(str).map(lambda name: "".join(THIRD_PARTY_LABEL.findall(name)))  # " [<owner>]"
+    table["third_party"] = label.str.strip(" []")
+    return table[["scope", "model", "training", "third_party", *benchmark.METRICS, "mean_rank", "n_datasets"]]
 
 
 def benchmark_on_datasets_of(trials: pd.DataFrame, model: str) -> pd.DataFrame:
