@@ -164,6 +164,15 @@ def test_duplicate_trials_are_refused():
         M.correctness_matrix(frame)
 
 
+def test_correctness_matrix_takes_is_human_from_the_table():
+    frame = two_dataset_trials()  # a, b, subject-01 (sorted rows of the matrix)
+    # the is_human column decides (a user's table may name its observers otherwise) ...
+    frame["is_human"] = frame["subject"] == "a"
+    assert M.correctness_matrix(frame).is_human.tolist() == [True, False, False]
+    # ... and without it, the subject-NN pattern
+    assert M.correctness_matrix(frame.drop(columns="is_human")).is_human.tolist() == [False, False, True]
+
+
 @pytest.mark.parametrize("column", ["subject", "dataset", "image_id"])
 def test_missing_keys_are_refused(column):
     frame = make_trials(correctness_rows("a", {"i1": 1, "i2": 0}) + correctness_rows("b", {"i1": 1, "i2": 1}))
