@@ -15,6 +15,7 @@ from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, _tooltip, color_encoding, col
 
 __all__ = ["benchmark_scatter"]
 
+
 def benchmark_scatter(
     table: pd.DataFrame,
     *,

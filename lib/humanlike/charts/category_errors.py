@@ -28,6 +28,7 @@ from .common import (
 
 __all__ = ["confusion_heatmap", "similarity_chart", "confusion_panels"]
 
+
 def confusion_heatmap(
     data: pd.DataFrame,
     *,

@@ -24,6 +24,7 @@ from .common import (
 
 __all__ = ["distortion_chart"]
 
+
 def distortion_chart(
     data: pd.DataFrame,
     *,

@@ -20,6 +20,7 @@ __all__ = [
     "placement_findings",
 ]
 
+
 def benchmark_scopes(trials: pd.DataFrame) -> pd.DataFrame:
     """The benchmark's four metrics per model, overall and per dataset, in one tidy table for charts.
 
@@ -53,7 +54,6 @@ def benchmark_on_datasets_of(trials: pd.DataFrame, model: str) -> pd.DataFrame:
     if len(have) == 0:
         raise ValueError(f"no trials of model {model!r}")
     return benchmark.benchmark_table(trials[trials["dataset"].isin(have)])
-
 
 
 def model_kappa_intervals(trials: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
