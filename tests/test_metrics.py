@@ -152,6 +152,32 @@ def test_pairwise_consistency_selects_rows_and_cols():
     assert result.error_consistency[0, 1] == 1.0
 
 
+def test_pairwise_consistency_accuracies_on_matched_images_and_bool_input():
+    # a saw i1..i3 (wrong, right, right: 2/3 in all); b saw i2, i3 (right, wrong). Matched: i2, i3 (n = 2)
+    # p_a = (1 + 1) / 2 = 1 (not 2/3), p_b = (1 + 0) / 2 = 0.5; c_obs 1/2 (agree on i2);
+    # c_exp = 1 * 0.5 + 0 * 0.5 = 0.5; kappa 0
+    correct = np.array([[0, 1, 1], [0, 1, 0]])
+    seen = np.array([[1, 1, 1], [0, 1, 1]])
+    result = M.pairwise_consistency(correct, seen, rows=[0], cols=[1])
+    assert result.n_trials.tolist() == [[2]] and result.accuracy_a.tolist() == [[1.0]]
+    assert result.accuracy_b.tolist() == [[0.5]]
+    assert result.observed_consistency.tolist() == [[0.5]] and result.error_consistency.tolist() == [[0.0]]
+    # bool arrays are 0/1 arrays: the same numbers (n counts images, not a logical product)
+    as_bool = M.pairwise_consistency(correct.astype(bool), seen.astype(bool), rows=[0], cols=[1])
+    for name, values in result._asdict().items():
+        np.testing.assert_array_equal(getattr(as_bool, name), values, err_msg=name)
+
+
+def test_error_consistency_undefined_cases_give_nan_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning (0/0, x/0) would fail here
+        # c_exp = 1 with c_obs = 1: kappa 1 (by definition); c_obs 0.2: x/0 -> NaN; c_obs NaN, c_exp 1: 0/0 -> NaN
+        kappa = M.error_consistency(np.array([1.0, 0.2, np.nan]), np.array([1.0, 1.0, 1.0]))
+    assert kappa[0] == 1.0 and np.isnan(kappa[1]) and np.isnan(kappa[2])
+
+
 def test_duplicate_trials_are_refused():
     frame = make_trials(correctness_rows("a", {"i1": 1}) + correctness_rows("a", {"i1": 0}))
     with pytest.raises(ValueError, match="i1"):
