@@ -925,3 +925,6 @@ def test_names_not_in_the_trial_table_are_refused():
     # no name selected: no pair, an empty table with the usual columns
     empty = M.consistency(frame, [])
     assert empty.empty and list(empty.columns) == list(M.consistency(frame).columns)
+    # no names: empty arrays of the right kind, usable as row numbers and as a mask
+    assert matrix.index([]).dtype.kind == "i"
+    assert M.is_human_name([]).dtype == bool and M.is_human_name([], humans=["subject-01"]).dtype == bool
