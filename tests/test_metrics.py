@@ -925,6 +925,12 @@ def test_names_not_in_the_trial_table_are_refused():
     # no name selected: no pair, an empty table with the usual columns
     empty = M.consistency(frame, [])
     assert empty.empty and list(empty.columns) == list(M.consistency(frame).columns)
-    # no names: empty arrays of the right kind, usable as row numbers and as a mask
+    # no names: an empty array of row numbers
     assert matrix.index([]).dtype.kind == "i"
+
+
+def test_is_human_name_is_a_bool_mask_even_of_no_names():
+    assert M.is_human_name(["subject-01", "resnet50", "subject-1x"]).tolist() == [True, False, False]
+    assert M.is_human_name(["a", "b"], humans=["b"]).tolist() == [False, True]
+    # no names: still a bool array, usable as a mask (numpy would make float64 of an empty list)
     assert M.is_human_name([]).dtype == bool and M.is_human_name([], humans=["subject-01"]).dtype == bool
