@@ -445,3 +445,28 @@ def test_ood_trials_of_a_single_excluded_condition_is_empty():
     assert B.ood_trials(only_cr).empty
     only_bw = pd.DataFrame(rows("m", "colour", "bw", {"j1": 1}))
     assert len(B.ood_trials(only_bw)) == 1
+
+
+def test_a_dataset_no_human_saw_gives_no_rows(mirror):
+    # edge has observers; contrast's observers are removed: contrast cannot be compared with humans, so the model
+    # gets no contrast rows at all (before: an OOD accuracy row that counted in n_datasets, with NaN comparisons).
+    from humanlike import data
+    from humanlike import metrics as M
+
+    trials = data.load_trials(datasets=["edge", "contrast"], models=["resnet50"], mirror=mirror)
+    without = trials[~((trials["dataset"] == "contrast") & trials["is_human"])]
+    per_dataset = B.benchmark_per_dataset(without)
+    assert set(per_dataset["dataset"]) == {"edge"}
+    table = B.benchmark_table(without)
+    assert table.set_index("model").loc["resnet50", "n_datasets"] == 1
+    edge_only = B.benchmark_table(trials[trials["dataset"] == "edge"])
+    pd.testing.assert_frame_equal(table, edge_only)
+
+
+def test_bootstrap_kappa_of_no_pairs_is_an_empty_table(mirror):
+    from humanlike import data
+    from humanlike import metrics as M
+
+    trials = data.load_trials(datasets=["edge"], models=["resnet50"], mirror=mirror)
+    out = M.bootstrap_error_consistency(trials, [], None, n_boot=5)
+    assert out.empty and {"subject_a", "subject_b", "ci_low", "ci_high"} <= set(out.columns)

@@ -89,7 +89,9 @@ def _dataset_metrics(matrix: CorrectnessMatrix, dataset: str, blocks: list[tuple
     """Benchmark rows (model, dataset, metric, value) of one dataset, humans row included."""
     humans = np.flatnonzero(matrix.is_human)
     included = [columns for condition, columns in blocks if not is_excluded(dataset, condition)]
-    if not included or len(humans) == 0:
+    # A dataset no human saw has no comparison, so it gives no row at all. (Observers of other datasets stay in
+    # the pairs below as NaN, which the means drop: the sums keep the order of the published numbers.)
+    if not included or not any(matrix.seen[np.ix_(humans, np.arange(matrix.seen.shape[1])[c])].any() for c in included):
         return []
     accuracy, pair_metrics = [], {name: [] for name in METRICS[1:]}
     for columns in included:

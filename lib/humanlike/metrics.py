@@ -683,7 +683,7 @@ def bootstrap_error_consistency(
             correct, seen = matrix.correct[:, columns], matrix.seen[:, columns]
             estimates.append(pairwise_consistency(correct, seen, rows, cols).error_consistency)
             w = weights[block]
-            step = max(1, chunk_bytes // (8 * 3 * len(rows) * correct.shape[1]))
+            step = max(1, chunk_bytes // (8 * 3 * max(1, len(rows) * correct.shape[1])))  # no pairs: any step
             # Weights with a leading replicate axis broadcast the five products into batched ones.
             chunks = [
                 pairwise_consistency(correct, seen, rows, cols, weights=w[s : s + step, None, :]).error_consistency
