@@ -72,10 +72,11 @@ shown_models = charts.decision_maker_order(ood.loc[ood["subject"] != results.HUM
 gap = results.ood_accuracy_difference(trials, results.robustness_pairs(shown_models), n_boot=bootstrap, seed=seed)
 
 # %% tags=["remove-input"]
-# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+# Models that cover only part of a dataset's images are named; nothing shows when none is.
 from humanlike.results.verdicts import partial_models_note
 
-Markdown(partial_models_note(trials))
+if note := partial_models_note(trials):
+    display(Markdown(note))
 
 # %% [markdown]
 # ## What the current data say

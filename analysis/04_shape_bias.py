@@ -60,10 +60,11 @@ table = results.shape_bias_intervals(cue, others, n_boot=bootstrap, seed=seed)
 summary = results.shape_bias_summary(table)
 
 # %% tags=["remove-input"]
-# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+# Models that cover only part of a dataset's images are named; nothing shows when none is.
 from humanlike.results.verdicts import partial_models_note
 
-Markdown(partial_models_note(trials))
+if note := partial_models_note(trials):
+    display(Markdown(note))
 
 # %% [markdown]
 # ## Some of the stimuli

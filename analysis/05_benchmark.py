@@ -109,10 +109,11 @@ headers = {"accuracy_difference": "accuracy diff. ↓", "observed_consistency": 
            "n_datasets": "datasets", "third_party": "third party"}
 
 # %% tags=["remove-input"]
-# Models that cover only part of a dataset's images are named (issue 8, rule 3); nothing shows when none is.
+# Models that cover only part of a dataset's images are named; nothing shows when none is.
 from humanlike.results.verdicts import partial_models_note
 
-Markdown(partial_models_note(trials))
+if note := partial_models_note(trials):
+    display(Markdown(note))
 
 # %% [markdown]
 # ## Most human-like behaviour

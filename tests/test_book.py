@@ -15,6 +15,7 @@ For every page of the book:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,20 @@ def test_book_is_built() -> None:
     for page in PAGES:
         size = (html / page).stat().st_size
         assert size < 5_000_000, f"{page} is {size / 1e6:.1f} MB (limit 5 MB)"
+
+
+def test_no_page_shows_a_python_repr_instead_of_content() -> None:
+    # A cell that returns an object without a rich display (e.g. Markdown("") of an empty note) puts its repr,
+    # "<IPython.core.display.Markdown object>", on the page: readers must never see such internals.
+    if not PAGES:
+        unavailable(f"the book is not built ({book_dir()} has no pages): run `make book`")
+    repr_text = re.compile(r"&lt;[A-Za-z_][\w.]* object(?: at 0x[0-9a-f]+)?&gt;")
+    shown = {
+        page: found.group(0)
+        for page in PAGES
+        if (found := repr_text.search((book_dir() / page).read_text(errors="replace")))
+    }
+    assert not shown, f"pages showing a Python repr: {shown}"
 
 
 @pytest.mark.parametrize("page_path", PAGES or ["<book not built>"])

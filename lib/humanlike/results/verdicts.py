@@ -394,7 +394,7 @@ def data_reconciliation(trials: pd.DataFrame, later: Iterable[str] = LATER_DATAS
 
 
 def partial_models_note(trials: pd.DataFrame, coverage: pd.DataFrame | None = None) -> str:
-    """One line of Markdown naming the models that cover only part of a dataset's images (issue 8, rule 3), e.g.
+    """One line of Markdown naming the models that cover only part of a dataset's images, e.g.
     ``**Partial models:** my-model covers 640 of 1280 images of cue-conflict.``; "" when no model is partial.
 
     ``coverage``: :func:`humanlike.data.coverage` of ``trials`` (computed when not given). Names are escaped.
