@@ -251,11 +251,15 @@ if any(d in data.PARAMETRIC_DATASETS for d in shown):
     levels_shown = [d for d in shown if d in data.PARAMETRIC_DATASETS]
     display(charts.figure(
         charts.distortion_chart(
-    by_level, y="entropy", y_domain=(0, 4), reference=4.0, y_title="response entropy (bits)",
-    dropdown_options=levels_shown,
-    dropdown_value="uniform-noise" if "uniform-noise" in levels_shown else None,
-    tooltip=["condition", "interval"],
-),
+            by_level,
+            y="entropy",
+            y_domain=(0, 4),
+            reference=4.0,
+            y_title="response entropy (bits)",
+            dropdown_options=levels_shown,
+            dropdown_value="uniform-noise" if "uniform-noise" in levels_shown else None,
+            tooltip=["condition", "interval"],
+        ),
         (
             "Response entropy (bits) at each distortion level of the dataset picked, undistorted on the left. "
             "Orange band: the range of the human observers (line: their mean); the band of a model selected in "

@@ -12,6 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+from chapter_runs import execute_chapter
 import vl_convert as vlc
 
 from humanlike.charts.explorer import explorer_chart
@@ -253,20 +254,6 @@ def test_explorer_chart_filters_by_three_dropdowns_and_draws():
 
 
 # ------------------------------------------------------------------------------------------- chapters
-def _execute(chapter: str, parameters: dict, tmp_path: Path) -> dict:
-    import jupytext
-    import papermill
-
-    (source,) = sorted((ROOT / "analysis").glob(f"{chapter}_*.py"))
-    notebook = jupytext.read(source)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = tmp_path / f"{source.stem}.ipynb"
-    jupytext.write(notebook, path)
-    out = tmp_path / f"{source.stem}.out.ipynb"
-    papermill.execute_notebook(
-        str(path), str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT), progress_bar=False
-    )
-    return json.loads(out.read_text())
 
 
 def _html(notebook: dict) -> str:
@@ -282,7 +269,7 @@ def _html(notebook: dict) -> str:
 
 
 def test_introduction_verdicts_zoo_and_explorer(tmp_path):
-    notebook = _execute(
+    notebook = execute_chapter(
         "00",
         {"models": '["resnet50", "simclr-*"]', "datasets": '["cue-conflict", "edge"]', "bootstrap": 10,
          "verdict_bootstrap": 20, "explorer_images": 1},
@@ -463,7 +450,7 @@ def test_shape_category_pictures_one_image_per_category(mirror):
     ],
 )
 def test_chapters_show_the_new_figures(chapter, parameters, expected, tmp_path):
-    text = json.dumps(_execute(chapter, parameters, tmp_path), ensure_ascii=False)
+    text = json.dumps(execute_chapter(chapter, parameters, tmp_path), ensure_ascii=False)
     for piece in expected:
         assert piece in text, piece
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import pytest
+from chapter_runs import execute_chapter
 import vl_convert as vlc
 
 from humanlike import charts, data, metrics, params, results
@@ -255,20 +256,6 @@ def test_gallery_escapes_names_from_data():
 
 
 # ------------------------------------------------------------------------------------------- notebooks
-def _execute(chapter: str, parameters: dict, tmp_path: Path) -> dict:
-    import jupytext
-    import papermill
-
-    (source,) = sorted((ROOT / "analysis").glob(f"{chapter}_*.py"))
-    notebook = jupytext.read(source)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = tmp_path / f"{source.stem}.ipynb"
-    jupytext.write(notebook, path)
-    out = tmp_path / f"{source.stem}.out.ipynb"
-    papermill.execute_notebook(
-        str(path), str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT), progress_bar=False
-    )
-    return json.loads(out.read_text())
 
 
 def _outputs(notebook: dict, mime: str) -> list:
@@ -297,7 +284,7 @@ def _decision_makers(notebook: dict) -> set[str]:
 
 
 def test_chapter_01_with_chosen_models(tmp_path):
-    notebook = _execute(
+    notebook = execute_chapter(
         "01",
         {"models": '["resnet50", "simclr-*"]', "datasets": '["uniform-noise", "contrast"]', "bootstrap": 20},
         tmp_path,
@@ -312,7 +299,7 @@ def test_chapter_01_with_chosen_models(tmp_path):
 
 
 def test_chapter_02_with_chosen_models(tmp_path):
-    notebook = _execute(
+    notebook = execute_chapter(
         "02", {"models": "bagnet33, swag-vit-*", "datasets": '["sketch", "edge"]', "bootstrap": 10}, tmp_path
     )
     names = _decision_makers(notebook) - {n for n in _decision_makers(notebook) if n.startswith("subject-")}
@@ -326,7 +313,7 @@ def test_chapter_01_with_a_model_from_extra_dirs(tmp_path, mirror):
     target.mkdir(parents=True)
     published = mirror / "raw-data" / "uniform-noise" / "uniform-noise_resnet50_session-1.csv"
     (target / "uniform-noise_my-model_session-1.csv").write_text(published.read_text())
-    notebook = _execute(
+    notebook = execute_chapter(
         "01",
         {"models": '["my-model", "resnet50"]', "extra_dirs": f'["{tmp_path / "runs"}"]', "datasets": "uniform-noise",
          "bootstrap": 10},  # fmt: skip
@@ -338,7 +325,7 @@ def test_chapter_01_with_a_model_from_extra_dirs(tmp_path, mirror):
 
 
 def test_chapter_03_with_chosen_models(tmp_path):
-    notebook = _execute(
+    notebook = execute_chapter(
         "03",
         {"models": '["resnet50", "simclr-resnet50x1"]', "datasets": '["edge", "uniform-noise"]', "bootstrap": 10},
         tmp_path,
@@ -352,7 +339,7 @@ def test_chapter_03_with_chosen_models(tmp_path):
 
 
 def test_chapter_04_with_chosen_models_and_no_third_party(tmp_path):
-    notebook = _execute(
+    notebook = execute_chapter(
         "04",
         {"models": "resnet50, bagnet33", "bootstrap": 10, "third_party": "false", "examples": 2, "seed": 1},
         tmp_path,
@@ -367,7 +354,7 @@ def test_chapter_04_with_chosen_models_and_no_third_party(tmp_path):
 
 
 def test_chapter_05_without_evaluating(tmp_path):
-    notebook = _execute(
+    notebook = execute_chapter(
         "05",
         {"models": '["resnet50", "simclr-resnet50x1"]', "datasets": '["cue-conflict", "edge"]', "bootstrap": 10,
          "evaluate_model": "None"},  # fmt: skip (text, as papermill -p passes it)
@@ -382,7 +369,7 @@ def test_chapter_05_without_evaluating(tmp_path):
 
 
 def test_chapter_05_ranks_the_third_party_alexnet_labelled_by_source(tmp_path):
-    notebook = _execute("05", {"datasets": '["edge", "sketch"]', "bootstrap": 10, "evaluate_model": "None"}, tmp_path)
+    notebook = execute_chapter("05", {"datasets": '["edge", "sketch"]', "bootstrap": 10, "evaluate_model": "None"}, tmp_path)
     specs = _outputs(notebook, f"application/vnd.vegalite.v{VL.split('.')[0]}+json")
     (rows,) = [r for spec in specs for r in spec.get("datasets", {}).values()]
     alexnet = [r for r in rows if r["model"] == "alexnet [harvard-visionlab]"]
@@ -399,7 +386,7 @@ def test_chapter_stops_on_a_wrong_parameter_before_reading_data(tmp_path):
     import papermill
 
     with pytest.raises(papermill.PapermillExecutionError) as error:
-        _execute("03", {"datasets": '["edge", "contrats"]', "bootstrap": 10}, tmp_path)
+        execute_chapter("03", {"datasets": '["edge", "contrats"]', "bootstrap": 10}, tmp_path)
     assert error.value.ename == "ParameterError"
     assert error.value.evalue.startswith("parameter datasets: unknown dataset 'contrats'")
 
@@ -412,7 +399,7 @@ def test_chapter_refuses_a_hostile_model_name_in_a_results_dir(tmp_path, mirror)
     hostile = target / "cue-conflict_<img src=x onerror=alert(1)>_session-1.csv"
     hostile.write_text((mirror / "raw-data" / "cue-conflict" / "cue-conflict_resnet50_session-1.csv").read_text())
     with pytest.raises(papermill.PapermillExecutionError) as error:
-        _execute("04", {"extra_dirs": f'["{tmp_path / "runs"}"]', "bootstrap": 10, "third_party": False}, tmp_path)
+        execute_chapter("04", {"extra_dirs": f'["{tmp_path / "runs"}"]', "bootstrap": 10, "third_party": False}, tmp_path)
     assert error.value.ename in {"ParameterError", "DataFileError"}
     assert "<img src=x onerror=alert(1)>" in error.value.evalue and "\n" not in error.value.evalue
     shown = json.loads((tmp_path / "04_shape_bias.out.ipynb").read_text())
@@ -421,7 +408,7 @@ def test_chapter_refuses_a_hostile_model_name_in_a_results_dir(tmp_path, mirror)
 
 
 def test_chapter_00_counts_the_chosen_data(tmp_path):
-    notebook = _execute("00", {"models": '["resnet50"]', "datasets": '["edge", "sketch"]', "bootstrap": 10}, tmp_path)
+    notebook = execute_chapter("00", {"models": '["resnet50"]', "datasets": '["edge", "sketch"]', "bootstrap": 10}, tmp_path)
     assert _decision_makers(notebook) - {n for n in _decision_makers(notebook) if n.startswith("subject-")} == {
         "resnet50"
     }
