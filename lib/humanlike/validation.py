@@ -33,11 +33,6 @@ _MODEL_SUFFIX = "_session-1.csv"
 _CATEGORIES = pa.array(CATEGORIES, pa.large_string())
 
 
-def _taken_names() -> dict[str, str]:
-    """Model names the tool already gives to something: name -> what it is (:func:`humanlike.names.taken_names`)."""
-    return taken_names()
-
-
 def model_name_from_file(path: Path, dataset: str) -> str:
     """The model name in ``<dataset>_<model>_session-1.csv``, checked (one-line DataFileError naming the file)."""
     prefix = dataset + "_"
@@ -46,9 +41,9 @@ def model_name_from_file(path: Path, dataset: str) -> str:
         raise DataFileError(f"{path}: file name must be {prefix}<model>{_MODEL_SUFFIX}")
     model = name[len(prefix) : -len(_MODEL_SUFFIX)]
     check_model_name(model, str(path), DataFileError)
-    if model in _taken_names():
+    if model in taken_names():
         raise DataFileError(
-            f"{path}: model name {model!r} is taken by {_taken_names()[model]}; rename the file "
+            f"{path}: model name {model!r} is taken by {taken_names()[model]}; rename the file "
             f"(e.g. {prefix}{model}-rerun{_MODEL_SUFFIX})"
         )
     return model
