@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,18 +126,14 @@ def _download_http(url: str, target: Path, progress: bool) -> None:
 def _download_drive(url: str, target: Path, progress: bool) -> None:
     import gdown
 
-    # gdown handles Google Drive's confirmation page for large files; we still rename only a complete file
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
-        result = gdown.download(url=url, output=tmp, quiet=not progress)
-        if result is None:
+    from .memo import atomic_write
+
+    def download(tmp: str) -> None:
+        if gdown.download(url=url, output=tmp, quiet=not progress) is None:
             raise OSError("gdown returned no file")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    # gdown handles Google Drive's confirmation page for large files; we still rename only a complete file
+    atomic_write(target, download)
 
 
 def fetch(source: WeightFile, progress: bool = True) -> Path:

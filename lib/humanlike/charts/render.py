@@ -27,7 +27,6 @@ import itertools
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ..memo import atomic_write
 from ..text import html_text
 
 __all__ = [
@@ -279,20 +279,6 @@ def chart_table(chart: alt.TopLevelMixin | Mapping[str, Any]) -> pd.DataFrame:
     return table[~hashable.duplicated()].reset_index(drop=True)
 
 
-def _write_csv(table: pd.DataFrame, target: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then os.replace."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            table.to_csv(handle, index=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _chapter() -> str:
     stem = os.environ.get(CHAPTER_ENV, "").strip()
     return re.sub(r"[^A-Za-z0-9_.-]", "_", stem) or "chart"
@@ -307,7 +293,8 @@ def _download(spec: Mapping[str, Any]) -> str:
     table = chart_table(spec)
     if table.empty:
         return ""
-    _write_csv(table, Path(folder) / name)
+    # atomic: a reader never sees half a file, and a failed build leaves none
+    atomic_write(Path(folder) / name, lambda tmp: table.to_csv(tmp, index=False))
     href = f"{DATA_HREF}/{name}"
     return (
         f'\n<p class="humanlike-download"><a href="{html_text(href)}" download="{html_text(name)}" '
