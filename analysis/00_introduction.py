@@ -124,10 +124,11 @@ from IPython.display import HTML
 import pandas as pd
 from IPython.display import Markdown
 
-from humanlike import charts, data, metrics, params, results, zoo
+from humanlike import charts, data, metrics, params, results
 from humanlike.charts.explorer import explorer_chart
 from humanlike.explorer import Explorer
-from humanlike.models import PAPER_ZOO
+from humanlike.registry import PAPER_ZOO
+from humanlike.results.third_party import paper_zoo_status
 from humanlike.results import explorer as explore
 from humanlike.results.verdicts import data_reconciliation, key_text, partial_models_note, verdicts
 from humanlike.text import html_text, md
@@ -270,7 +271,7 @@ charts.colour_key()
 # for the weights and stimuli, and takes minutes on a GPU, hours on a CPU).
 
 # %% tags=["hide-input"]
-status = zoo.paper_zoo_status(own=[m for m in results.model_names(trials) if m not in data.MODELS])
+status = paper_zoo_status(own=[m for m in results.model_names(trials) if m not in data.MODELS])
 with pd.option_context("display.max_rows", None):
     display(status[["model", "group", "training", "architecture", "status"]].set_index("model"))
 

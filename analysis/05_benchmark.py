@@ -50,7 +50,8 @@ from pathlib import Path
 
 from IPython.display import Markdown
 
-from humanlike import benchmark, charts, data, inference, models as zoo, params, results
+from humanlike import benchmark, charts, data, params, results
+from humanlike.inference import run as inference, models as zoo
 from humanlike.text import md
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
@@ -65,7 +66,7 @@ third_party = params.boolean("third_party", third_party)
 # %% [markdown]
 # ## Evaluating a model
 #
-# `humanlike.inference` runs any ImageNet classifier on the stimuli: images are decoded in background workers,
+# `humanlike.inference.run` runs any ImageNet classifier on the stimuli: images are decoded in background workers,
 # the network's 1,000 ImageNet probabilities are mapped to the 16 categories (the mean probability of each
 # category's ImageNet classes, then the most probable category; see {doc}`../methods`), and one answer per image
 # is written as a CSV in exactly the format of the published model evaluations. The same step on the command

@@ -6,9 +6,9 @@ their responses replaced at random, renamed), to check that the cost grows linea
 
 The last part times the command itself end to end (`humanlike benchmark --format csv` in a fresh process: start,
 imports, reading and validating every CSV, computing, printing), on the mirror's 9 models and on a synthetic set
-written as model CSVs into a temporary `--extra-dir`, with the trials cache (humanlike.trials_cache) cold (an
+written as model CSVs into a temporary `--extra-dir`, with the trials cache (humanlike.data.trials_cache) cold (an
 empty cache: every CSV parsed, hashed and stored) and warm (every file read from the cache, `--recompute`: the
-output memo not used), and, for the published data, from the output memo (humanlike.memo: a warm run that
+output memo not used), and, for the published data, from the output memo (humanlike.data.memo: a warm run that
 writes back the remembered output without importing pandas; extra dirs never use it). Each run uses its own
 XDG_CACHE_HOME in a temporary folder, so the user's cache is neither used nor touched. Printed per case: wall
 seconds min / median over --repeat runs, and CPU seconds (user + sys of the child) min / median: on a shared

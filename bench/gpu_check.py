@@ -5,7 +5,7 @@
 
 For each precision it prints, per dataset and over all three:
 
-* pipeline images/s: ``humanlike.inference.evaluate`` (decoding workers -> normalisation on the device -> model ->
+* pipeline images/s: ``humanlike.inference.run.evaluate`` (decoding workers -> normalisation on the device -> model ->
   16-class decisions -> CSV, probabilities and provenance files), model loading excluded, best of ``--repeats``;
 * model-only images/s: the forward passes alone on batches already decoded, normalised and on the device
   (channels_last, autocast for bf16/fp16, as the pipeline runs them), best of ``--repeats``;
@@ -35,9 +35,9 @@ sys.path.insert(0, str(REPO / "lib"))
 if (REPO.parent / "shared" / "data").is_dir():
     os.environ.setdefault("HUMANLIKE_MIRROR", str(REPO.parent / "shared" / "data"))
 
-from humanlike.inference import evaluate, resolve_device, resolve_precision, tune_cpu_allocator  # noqa: E402
-from humanlike.models import load_model  # noqa: E402
-from humanlike.stimuli import load_stimuli  # noqa: E402
+from humanlike.inference.run import evaluate, resolve_device, resolve_precision, tune_cpu_allocator  # noqa: E402
+from humanlike.inference.models import load_model  # noqa: E402
+from humanlike.inference.stimuli import load_stimuli  # noqa: E402
 
 MODEL = "efficientnet-lite0"
 DATASETS = ("cue-conflict", "edge", "silhouette")

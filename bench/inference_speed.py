@@ -5,7 +5,7 @@
 
 * model only: the module's forward passes on pre-decoded, pre-normalised batches already in memory (channels_last,
   allocator settings as in the pipeline);
-* pipeline:   ``humanlike.inference.evaluate`` on the same images: PNG decoding and resizing in the decoder
+* pipeline:   ``humanlike.inference.run.evaluate`` on the same images: PNG decoding and resizing in the decoder
   (threads on the CPU) -> normalisation -> model -> 16-class decisions -> CSV, probability sidecar and provenance
   files, all inside the timing (model loading excluded: the loaded model is passed in).
 
@@ -30,9 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "lib"))
 os.environ.setdefault("HUMANLIKE_MIRROR", str(REPO.parent / "shared" / "data"))
 
-from humanlike.inference import default_workers, evaluate, resolve_device, tune_cpu_allocator  # noqa: E402
-from humanlike.models import ImageTransform, load_model  # noqa: E402
-from humanlike.stimuli import load_stimuli  # noqa: E402
+from humanlike.inference.run import default_workers, evaluate, resolve_device, tune_cpu_allocator  # noqa: E402
+from humanlike.inference.models import ImageTransform, load_model  # noqa: E402
+from humanlike.inference.stimuli import load_stimuli  # noqa: E402
 
 RANDOM = {"resnet50": True, "efficientnet-lite0": False}
 
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     threads = torch.get_num_threads()
     print(f"torch {torch.__version__}, {os.cpu_count()} cores, {threads} torch threads, device {device}, "
           f"{n} cue-conflict images, batch size {args.batch_size}, best of {args.repeats}")  # fmt: skip
-    # (decoder, workers, torch threads); None = the defaults of humanlike.inference.evaluate
+    # (decoder, workers, torch threads); None = the defaults of humanlike.inference.run.evaluate
     configs = [("auto", None, threads)]
     if args.sweep:
         configs += [("threads", 0, threads), ("threads", 2, threads), ("processes", 1, threads),
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
         for spec, (_, module, images) in prepared.items():
             untuned = n / model_only(module, images, args.batch_size, device)
             print(f"{spec}: model only with glibc's default malloc settings: {untuned:.1f} images/s", flush=True)
-        print(f"allocator tuned (humanlike.inference.tune_cpu_allocator): {tune_cpu_allocator()}")
+        print(f"allocator tuned (humanlike.inference.run.tune_cpu_allocator): {tune_cpu_allocator()}")
     for spec, (model, module, images) in prepared.items():
         for decoder, workers, torch_threads in configs:
             torch.set_num_threads(torch_threads)

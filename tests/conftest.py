@@ -3,10 +3,13 @@ the download cache (filled beforehand, as the GitHub workflow does)."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # Browser-test fixtures (built book served locally, Playwright on Debian's chromium): see tests/browser.py.
 from browser import (  # noqa: F401
@@ -27,6 +30,17 @@ if "HUMANLIKE_MIRROR" not in os.environ and not MIRROR.is_dir():
 
 # Every test reads the mirror unless it says otherwise; nothing is downloaded.
 os.environ["HUMANLIKE_MIRROR"] = str(MIRROR)
+
+# Tests never touch the real user cache: the trials cache, the memo, downloads, weights and torch's hub cache of
+# this test session live in one temporary folder (subprocesses inherit it), removed at the end.
+_SESSION_CACHE = tempfile.TemporaryDirectory(prefix="humanlike-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE.name
+os.environ["TORCH_HOME"] = str(Path(_SESSION_CACHE.name) / "torch")
+atexit.register(_SESSION_CACHE.cleanup)
+
+# Hypothesis keeps no example database (it would be .hypothesis/ in the checkout).
+settings.register_profile("humanlike", database=None)
+settings.load_profile("humanlike")
 
 
 @pytest.fixture(scope="session")

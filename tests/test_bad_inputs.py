@@ -540,8 +540,8 @@ class Outcome:
 DRIVER = r"""
 import json, os, sys, traceback
 import torch, torchvision  # noqa: F401
-import humanlike.cli, humanlike.data, humanlike.inference, humanlike.runs, humanlike.stimuli  # noqa: F401
-import humanlike.validation, humanlike.weights, humanlike.zoo  # noqa: F401
+import humanlike.cli, humanlike.data, humanlike.inference.run, humanlike.inference.runs, humanlike.inference.stimuli  # noqa: F401
+import humanlike.data.validation, humanlike.inference.weights, humanlike.inference.zoo  # noqa: F401
 
 def child(case):
     os.environ.update(case["env"])
@@ -704,7 +704,8 @@ def test_reruns_of_published_models_get_their_own_name_and_are_accepted(paper_ru
     # the published resnet50 is untouched by its rerun: its row is the one of a run without the extra dir
     assert rows["resnet50"] in plain.stdout.splitlines()
     # the book step of `make paper` (extra_dirs=["runs/paper"]) accepts the folder and names the models
-    from humanlike import params, zoo
+    from humanlike import params
+    from humanlike.results import third_party as zoo
 
     checked = params.chapter(extra_dirs=[str(paper_runs)], models=["resnet50-rerun", "InsDis", "resnet50"])
     assert checked.models == ["resnet50-rerun", "InsDis", "resnet50"]
@@ -823,7 +824,7 @@ ARCHIVES = [
 @pytest.mark.parametrize("cid, content, named", ARCHIVES, ids=[a[0] for a in ARCHIVES])
 def test_archives_are_refused_and_nothing_extracted(tmp_path, cid, content, named):
     from humanlike.errors import StimuliError
-    from humanlike.stimuli import extract_archive
+    from humanlike.inference.stimuli import extract_archive
 
     archive = tmp_path / "edge.tar.gz"
     archive.write_bytes(content)

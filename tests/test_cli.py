@@ -153,7 +153,7 @@ def test_unexpected_errors_are_one_line_and_the_traceback_is_opt_in(capsys, monk
         raise RuntimeError("CUDA error: an illegal memory access\nCompile with TORCH_USE_CUDA_DSA")
 
     monkeypatch.setattr(benchmark, "benchmark_table", crash)
-    # --recompute: the memo of an earlier run (humanlike.memo) would answer without computing anything
+    # --recompute: the memo of an earlier run (humanlike.data.memo) would answer without computing anything
     argv = ["benchmark", "--datasets", "edge", "--models", "resnet50", "--recompute"]
     code, out, err = _run(capsys, *argv)
     assert code == 1 and out == ""
@@ -233,7 +233,7 @@ def test_failing_models_do_not_stop_the_others(capsys, tmp_path, monkeypatch, mi
 
 
 def test_zoo_paper_dispatches_the_papers_32_models(capsys, tmp_path, monkeypatch, mirror):
-    from humanlike import models, runs
+    from humanlike.inference import models, runs
 
     seen = []
 

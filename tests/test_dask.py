@@ -10,8 +10,8 @@ import time
 import pytest
 import torch
 
-import humanlike.distributed as hdist
-from humanlike import runs
+import humanlike.inference.runs as hdist
+from humanlike.inference import runs
 from humanlike.cli import main
 from humanlike.errors import UnknownNameError
 
@@ -46,10 +46,11 @@ def test_local_cluster_writes_the_files_of_a_sequential_run(tmp_path, monkeypatc
     def not_here(*args, **kwargs):
         raise AssertionError("a Dask run must evaluate in the worker processes, not in this one")
 
-    monkeypatch.setattr(hdist, "evaluate_model", not_here)  # workers import their own humanlike.distributed
     out = tmp_path / "dask"
-    code = main(["evaluate", "--models", *MODELS, "python:dask_user_models:broken", "--datasets", "edge",
-                 "--random-weights", "--out", str(out), "--dask", "local:2"])  # fmt: skip
+    with monkeypatch.context() as patched:  # workers import their own humanlike.inference.runs
+        patched.setattr(hdist, "evaluate_model", not_here)
+        code = main(["evaluate", "--models", *MODELS, "python:dask_user_models:broken", "--datasets", "edge",
+                     "--random-weights", "--out", str(out), "--dask", "local:2"])  # fmt: skip
     stdout, err = capsys.readouterr()
     # the broken model fails on its own, the other two finish
     assert code == 1

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from humanlike import decisions
-from humanlike.decisions import CATEGORIES, CATEGORY_INDICES, decide, probabilities16
+from humanlike.inference import decisions
+from humanlike.inference.decisions import CATEGORIES, CATEGORY_INDICES, decide, probabilities16
 
 COUNTS = {
     "dog": 109, "bird": 49, "truck": 8, "bottle": 7, "cat": 6, "boat": 5, "bear": 4, "chair": 4, "car": 3,

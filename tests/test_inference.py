@@ -22,10 +22,10 @@ import pytest
 import torch
 from PIL import Image
 
-from humanlike import inference, stimuli
+from humanlike.inference import run as inference, stimuli
 from humanlike.errors import DataFileError, HumanlikeError, StimuliError, UnknownNameError
-from humanlike.inference import evaluate
-from humanlike.models import load_model
+from humanlike.inference.run import evaluate
+from humanlike.inference.models import load_model
 
 N = 32  # images per test run
 
@@ -37,7 +37,7 @@ def _read_raw_text(path: Path) -> list[dict[str, str]]:
 
 
 def _independent_decisions(logits: np.ndarray) -> np.ndarray:
-    """The 16-class rule written out again from the packaged index table, without humanlike.decisions."""
+    """The 16-class rule written out again from the packaged index table, without humanlike.inference.decisions."""
     from importlib import resources
 
     with resources.files("humanlike").joinpath("resources/16-class-imagenet-indices.csv").open() as f:
@@ -523,7 +523,7 @@ def test_out_is_checked_before_any_model_work(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     # root may write anywhere, so an unwritable folder is simulated where the probe file is created
-    from humanlike import outputs
+    from humanlike.inference import outputs
 
     monkeypatch.setattr(outputs, "tempfile", SimpleNamespace(TemporaryFile=refuse, mkstemp=tempfile.mkstemp))
     with pytest.raises(HumanlikeError, match="--out cannot be created: .* is not writable .Permission denied."):
@@ -561,7 +561,7 @@ def test_output_files_get_the_permissions_of_the_umask(tmp_path, umask, mode):
 
 
 def test_a_failed_write_leaves_no_output_behind(tmp_path, monkeypatch):
-    from humanlike import outputs
+    from humanlike.inference import outputs
 
     calls = []
     real_replace = os.replace

@@ -1,4 +1,4 @@
-"""The memo of `humanlike benchmark` / `shape-bias` output on the published data (humanlike.memo): a hit writes the
+"""The memo of `humanlike benchmark` / `shape-bias` output on the published data (humanlike.data.memo): a hit writes the
 same bytes as a computed run, without pandas; any change to the files, the options or the entry means a
 recomputation; names are still refused; a user's extra dir is never served from the memo."""
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from humanlike import cli, data, memo
+from humanlike import cli, data
+from humanlike.data import memo, trials
 
 EXPECTED = Path(__file__).parent / "data"
 SMALL = ["--datasets", "edge", "--models", "resnet50"]
@@ -22,11 +23,11 @@ SMALL = ["--datasets", "edge", "--models", "resnet50"]
 def cache(tmp_path, monkeypatch):
     """A fresh user cache (XDG_CACHE_HOME) and no per-process memory of verified files; yields the memo folder."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    data._verified.cache_clear()
-    data._VERIFIED.clear()
+    trials._verified.cache_clear()
+    trials._VERIFIED.clear()
     yield memo.memo_dir()
-    data._verified.cache_clear()
-    data._VERIFIED.clear()
+    trials._verified.cache_clear()
+    trials._VERIFIED.clear()
 
 
 @pytest.fixture
@@ -39,12 +40,12 @@ def loads(monkeypatch) -> list:
         calls.append(kwargs.get("datasets"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(data, "load_trials", counting)
+    monkeypatch.setattr(trials, "load_trials", counting)
     return calls
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    data._verified.cache_clear()  # as in a new process: a file is trusted by its recorded stat, not by memory
+    trials._verified.cache_clear()  # as in a new process: a file is trusted by its recorded stat, not by memory
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
@@ -220,3 +221,14 @@ def test_extra_dirs_are_read_and_checked_on_every_run(cache, loads, capsys, tmp_
     assert outputs[0] == outputs[1] and len(loads) == 2
     assert not cache.exists() or list(cache.glob("*.txt")) == []
 
+
+
+def test_a_deleted_or_rebuilt_trials_cache_retires_the_memo(cache, loads, capsys, edge_mirror):
+    """The memo is derived from the trials cache entries: deleting the cache (always safe) or rebuilding an entry
+    retires it, so a wrong entry can never live on in the memo."""
+    argv = ["benchmark", "--datasets", "edge", "--mirror", str(edge_mirror), "--format", "csv"]
+    first = _run(capsys, *argv)
+    assert _run(capsys, *argv) == first and len(loads) == 1  # served by the memo
+    shutil.rmtree(cache.parent / "trials")
+    assert _run(capsys, *argv) == first and len(loads) == 2  # computed again, entries rebuilt
+    assert _run(capsys, *argv) == first and len(loads) == 2  # and remembered again

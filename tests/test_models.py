@@ -11,9 +11,9 @@ import pytest
 import torch
 from PIL import Image
 
-from humanlike import models
+from humanlike.inference import models
 from humanlike.errors import DataFileError, HumanlikeError, UnknownNameError
-from humanlike.models import load_model
+from humanlike.inference.models import load_model
 
 
 # --------------------------------------------------------------------------------------------- specs and names
@@ -125,7 +125,7 @@ def test_efficientnet_lite0_real_weights_offline():
         logits = loaded.module(torch.zeros(1, 3, 224, 224))
     assert logits.shape == (1, 1000) and torch.isfinite(logits).all()
     # the same network through the "add your model" route
-    own = load_model("python:humanlike.models:efficientnet_lite0")
+    own = load_model("python:humanlike.inference.models:efficientnet_lite0")
     assert models.state_dict_sha256(own.module) == models.state_dict_sha256(loaded.module)
 
 
@@ -273,7 +273,7 @@ def test_torchvision_weights_from_a_local_file(tmp_path):
 
 # --------------------------------------------------------------------------------------------- the paper's zoo status
 def test_paper_zoo_status_on_the_mirror():
-    from humanlike import zoo
+    from humanlike.results import third_party as zoo
 
     # the mirror's third-party folder: AlexNet by harvard-visionlab on all 17 datasets; TizianThieringer's
     # "shufflenet-test" is ShuffleNet v2 x1.0, not the paper's x0.5
@@ -295,7 +295,7 @@ def test_paper_zoo_status_on_the_mirror():
 
 
 def test_paper_zoo_status_with_given_sources():
-    from humanlike import zoo
+    from humanlike.results import third_party as zoo
 
     status = zoo.paper_zoo_status(
         published={"resnet50"},

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from humanlike import cli, data, trials_cache
+from humanlike import cli, data
+from humanlike.data import trials, trials_cache
+from humanlike.files import atomic_write
 from humanlike.errors import DataFileError
 
 EXPECTED = Path(__file__).parent / "data"
@@ -23,11 +25,11 @@ EDGE_RESNET = "raw-data/edge/edge_resnet50_session-1.csv"
 def cache(tmp_path, monkeypatch):
     """A fresh, empty user cache (XDG_CACHE_HOME) and no per-process memory of verified files."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    data._verified.cache_clear()
-    data._VERIFIED.clear()
+    trials._verified.cache_clear()
+    trials._VERIFIED.clear()
     yield tmp_path / "xdg" / "humanlike"
-    data._verified.cache_clear()
-    data._VERIFIED.clear()
+    trials._verified.cache_clear()
+    trials._VERIFIED.clear()
 
 
 def _entry_path(path: str = EDGE_RESNET, dataset: str = "edge") -> Path:
@@ -36,13 +38,13 @@ def _entry_path(path: str = EDGE_RESNET, dataset: str = "edge") -> Path:
 
 def _count_parses(monkeypatch) -> list[str]:
     parsed: list[str] = []
-    real = data._read_raw
+    real = trials._read_raw
 
     def counting(source, label):
         parsed.append(Path(source).name)
         return real(source, label)
 
-    monkeypatch.setattr(data, "_read_raw", counting)
+    monkeypatch.setattr(trials, "_read_raw", counting)
     return parsed
 
 
@@ -61,7 +63,7 @@ def _count_parses(monkeypatch) -> list[str]:
 def test_published_outputs_are_unchanged_cold_and_warm(cache, mirror, capsys, arguments, expected):
     # The expected files are `humanlike ... --format csv` as printed before the trials cache existed (commit
     # d53ec91, CSVs parsed by pandas in every process): the cache must not move a single digit. The third run is
-    # served by the output memo (humanlike.memo), so the warm trials cache is read with --recompute.
+    # served by the output memo (humanlike.data.memo), so the warm trials cache is read with --recompute.
     for state in ("cold", "warm", "memo"):
         recompute = ["--recompute"] if state == "warm" else []
         assert cli.main([*arguments, "--mirror", str(mirror), "--format", "csv", *recompute]) == 0
@@ -168,7 +170,7 @@ def test_unwritable_cache_warns_once_and_still_loads(cache, mirror, capsys, monk
     def refuse(target, write):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(trials_cache, "_atomic_write", refuse)
+    monkeypatch.setattr(trials_cache, "atomic_write", refuse)
     frame = data.load_trials(datasets=["edge"], models=["resnet50"], mirror=mirror)
     assert len(frame) == 160 * 11
     lines = capsys.readouterr().err.splitlines()
@@ -183,7 +185,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path):
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        trials_cache._atomic_write(target, fail)
+        atomic_write(target, fail)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -193,19 +195,19 @@ def test_mirror_file_is_hashed_once_across_processes(cache, mirror, tmp_path, mo
     (fake / "raw-data" / "edge").mkdir(parents=True)
     shutil.copy(mirror / EDGE_RESNET, fake / EDGE_RESNET)
     hashed: list[str] = []
-    real = data._sha256
-    monkeypatch.setattr(data, "_sha256", lambda p: hashed.append(Path(p).name) or real(p))
+    real = trials.file_sha256
+    monkeypatch.setattr(trials, "file_sha256", lambda p: hashed.append(Path(p).name) or real(p))
     assert data.fetch(EDGE_RESNET, mirror=fake) == fake / EDGE_RESNET
-    data._verified_files().save()
+    trials._verified_files().save()
     assert hashed == ["edge_resnet50_session-1.csv"]
-    data._verified.cache_clear()  # as in a new process: only the record on disk remains
-    data._VERIFIED.clear()
+    trials._verified.cache_clear()  # as in a new process: only the record on disk remains
+    trials._VERIFIED.clear()
     data.fetch(EDGE_RESNET, mirror=fake)
     assert hashed == ["edge_resnet50_session-1.csv"], "unchanged since it was verified: not hashed again"
     # Same size, other content: the stat (mtime, ctime) changed, so it is hashed again and refused.
     text = (fake / EDGE_RESNET).read_text()
     (fake / EDGE_RESNET).write_text(text.replace("knife", "clock", 1))
-    data._verified.cache_clear()
+    trials._verified.cache_clear()
     with pytest.raises(DataFileError, match="checksum mismatch"):
         data.fetch(EDGE_RESNET, mirror=fake)
     assert hashed == ["edge_resnet50_session-1.csv"] * 2
@@ -223,3 +225,43 @@ def test_benchmark_command_imports_only_what_it_needs(cache, mirror):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+# ------------------------------------------------------------------ a cache never changes a result
+def _rewrite_entry(path: Path, change) -> None:
+    """Rewrite an entry with ``change(table)``, keeping its metadata (key and row count): an edit by hand."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    with pa.OSFile(str(path)) as source:
+        table = ipc.open_file(source).read_all()
+    edited = change(table).replace_schema_metadata(table.schema.metadata)
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, edited.schema) as writer:
+        writer.write_table(edited)
+
+
+def test_an_edited_entry_fails_its_checksum_and_is_rebuilt(cache, mirror, capsys):
+    import pyarrow as pa
+
+    first = data.load_trials(datasets=["edge"], models=["resnet50"], mirror=mirror)
+    path = _entry_path()
+    _rewrite_entry(path, lambda t: t.set_column(t.schema.get_field_index("correct"), "correct",
+                                                 pa.array([True] * t.num_rows)))  # fmt: skip
+    capsys.readouterr()
+    again = data.load_trials(datasets=["edge"], models=["resnet50"], mirror=mirror)
+    pd.testing.assert_frame_equal(again, first)  # every answer "correct" would have made accuracy 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and "does not match its checksum" in lines[0]
+    assert trials_cache.TrialsCache().get(data.registry().at[EDGE_RESNET, "sha256"], "edge") is not None  # rebuilt
+
+
+def test_content_checksum_tells_tables_apart_by_hand():
+    import pyarrow as pa
+
+    table = pa.table({c: pa.array(v, t) for (c, t), v in zip(
+        [(f.name, f.type) for f in trials_cache.entry_schema()],
+        [[1], [1], ["0"], ["cat"], ["cat"], ["x.png"], ["x.png"], [True]])})  # fmt: skip
+    same = pa.concat_tables([table.slice(0, 0), table])  # other chunking, same content
+    other = table.set_column(7, "correct", pa.array([False]))
+    assert trials_cache.content_sha256(table) == trials_cache.content_sha256(same)
+    assert trials_cache.content_sha256(table) != trials_cache.content_sha256(other)

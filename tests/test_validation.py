@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from humanlike import data, names
+from humanlike import data
+from humanlike.data import names
 from humanlike.errors import DataFileError, UnknownNameError
+from humanlike.files import file_sha256
 
 
 def _copy(mirror: Path, root: Path, dataset: str, name: str, model: str = "resnet50") -> Path:
@@ -33,7 +35,7 @@ def _load(mirror, extra, datasets=("edge",), **kwargs):
     return data.load_trials(datasets=list(datasets), extra_dirs=extra, mirror=mirror, humans=False, **kwargs)
 
 
-# ------------------------------------------------------------------ the name rule (one place: humanlike.names)
+# ------------------------------------------------------------------ the name rule (one place: humanlike.data.names)
 @pytest.mark.parametrize("name", ["resnet50", "my-net_v2.1+ft", "A", "efficientnet-lite0"])
 def test_good_model_names(name):
     assert names.check_model_name(name, "--name") == name
@@ -193,7 +195,7 @@ def test_tampered_cache_entry_is_still_checked(mirror, tmp_path, monkeypatch):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from humanlike import trials_cache
+    from humanlike.data import trials_cache
 
     path = _copy(mirror, tmp_path, "edge", "mynet")
     _load(mirror, [tmp_path])
@@ -201,7 +203,7 @@ def test_tampered_cache_entry_is_still_checked(mirror, tmp_path, monkeypatch):
 
     def lying_get(self, sha256, dataset):
         table = real_get(self, sha256, dataset)
-        if table is not None and sha256 == data._sha256(path):
+        if table is not None and sha256 == file_sha256(path):
             wrong = pc.if_else(pc.equal(table["category"], "airplane"), "bear", table["category"])
             table = table.set_column(table.schema.get_field_index("category"), "category", wrong.cast(pa.large_string()))
         return table

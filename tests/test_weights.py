@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from humanlike import models, weights
+from humanlike.inference import models, weights
 from humanlike.cli import main
 from humanlike.errors import DataFileError
-from humanlike.models import load_model
+from humanlike.inference.models import load_model
 
 # The addresses as issue 7 gives them (model-vs-human modelvshuman/models/pytorch/..., PyContrast hubconf.py),
 # typed in here on their own so that a change in the code cannot go unnoticed.

@@ -288,7 +288,7 @@ def _user_errors() -> set[str]:
         errors = importlib.import_module("humanlike.errors")
     except ImportError:
         return set()
-    for module in ("humanlike.params", "humanlike.data", "humanlike.stimuli", "humanlike.outputs"):
+    for module in ("humanlike.params", "humanlike.data", "humanlike.inference.stimuli", "humanlike.inference.outputs"):
         try:  # modules that define subclasses of their own
             importlib.import_module(module)
         except Exception:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .names import HUMANS
+from .registry import HUMANS
 from .metrics import CorrectnessMatrix, divide, nanmean, correctness_matrix, pairwise_consistency
 
 #: Conditions left out of the benchmark, as raw CSV values (the ``condition`` column of the trial table).

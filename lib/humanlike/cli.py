@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import HumanlikeError, UnknownNameError
+from .errors import HumanlikeError, UnknownNameError, error_line
 
 if TYPE_CHECKING:  # pandas is imported only when a table is computed: a memo hit never needs it (humanlike.memo)
     import pandas as pd
@@ -142,7 +142,7 @@ def _print_table(args: argparse.Namespace, datasets: Sequence[str] | None, table
     and remembered; a user's files are read and checked on every run."""
     key = None
     if not args.extra_dirs:
-        from . import memo
+        from .data import memo
 
         key = memo.key(args.command, args.models, datasets, args.format, args.mirror)
         text = memo.lookup(key) if key is not None and not args.recompute else None
@@ -154,11 +154,14 @@ def _print_table(args: argparse.Namespace, datasets: Sequence[str] | None, table
     text = _render(getattr(benchmark, table)(_load(args, datasets)), args.format)
     sys.stdout.write(text)
     if key is not None:  # only a successful run gets here: an unknown name is never remembered
-        memo.store(key, text)
+        # the key again: this run may have written the trials cache entries that the key includes
+        key = memo.key(args.command, args.models, datasets, args.format, args.mirror)
+        if key is not None:
+            memo.store(key, text)
 
 
 def _load(args: argparse.Namespace, datasets: Sequence[str] | None) -> pd.DataFrame:
-    from .data import load_trials
+    from .data.trials import load_trials
 
     try:
         return load_trials(datasets=datasets, models=args.models, extra_dirs=args.extra_dirs, mirror=args.mirror)
@@ -180,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UnknownNameError("--datasets: shape-bias is defined on the cue-conflict dataset only")
         _print_table(args, ["cue-conflict"], "shape_bias_table")
     elif args.command == "models":
-        from .zoo import models_table, render_models
+        from .inference.zoo import models_table, render_models
 
         sys.stdout.write(render_models(models_table(args.zoo), args.format))
     elif args.command == "evaluate":
@@ -190,8 +193,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     """One model, several, or a zoo; sequentially or on Dask. The summary table on stdout; 1 if anything failed."""
-    from .data import DATASETS
-    from .runs import Options, evaluate_models, summary, zoo_specs
+    from .inference.runs import Options, evaluate_models, summary, zoo_specs
+    from .registry import DATASETS
 
     if args.name is not None and args.model is None:
         raise UnknownNameError("--name: names one model; use it with --model (--models and --zoo use default names)")
@@ -246,8 +249,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as error:  # a bug or the machine (torch, memory, disk): still one line
-        from .inference import error_line
-
         hint = "" if debug else " (HUMANLIKE_DEBUG=1 shows the traceback)"
         _report(f"{args.command}: {error_line(error)}{hint}", debug)
         return 1

@@ -15,3 +15,20 @@ class DataFileError(HumanlikeError):
 
 class StimuliError(DataFileError):
     """Stimulus images are missing or unreadable."""
+
+
+def error_line(error: BaseException) -> str:
+    """``Type: message`` of an unexpected exception, on one line (for summaries and the command line).
+
+    >>> error_line(ValueError("bad\\nvalue"))
+    'ValueError: bad value'
+    """
+    if isinstance(error, HumanlikeError):
+        text = str(error)
+    elif isinstance(error, OSError) and error.filename is not None:
+        text = f"{error.filename}: {error.strerror or error} ({type(error).__name__})"
+    elif isinstance(error, MemoryError):
+        text = "out of memory (MemoryError)"
+    else:
+        text = f"{type(error).__name__}: {error}".rstrip(": ")
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text

@@ -26,7 +26,6 @@ References:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -34,16 +33,14 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .data import CATEGORIES, NO_ANSWER, texture_category
+from .data.trials import texture_category
+from .registry import CATEGORIES, NO_ANSWER, is_human_observer
 
 #: Chance accuracy of the 16-class task.
 CHANCE: float = 1.0 / len(CATEGORIES)
 
 #: Rows of a confusion matrix: the 16 categories (same order as CATEGORIES), then the no-answer response.
 RESPONSES: tuple[str, ...] = CATEGORIES + (NO_ANSWER,)
-
-#: Names of human observers in the trial table.
-HUMAN_NAME = re.compile(r"^subject-\d+$")
 
 CONSISTENCY_COLUMNS = ["observed_consistency", "expected_consistency", "error_consistency"]
 
@@ -71,12 +68,13 @@ def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def is_human_name(names: Iterable[str], humans: Collection[str] | None = None) -> np.ndarray:
-    """Boolean array: which names are human observers (``humans`` if given, else the ``subject-NN`` pattern)."""
+    """Boolean array: which names are human observers (``humans`` if given, else
+    :func:`humanlike.registry.is_human_observer`: ``subject-NN``)."""
     names = list(names)
     if humans is not None:
         humans = set(humans)
         return np.array([n in humans for n in names], dtype=bool)
-    return np.array([bool(HUMAN_NAME.match(str(n))) for n in names], dtype=bool)
+    return np.array([is_human_observer(n) for n in names], dtype=bool)
 
 
 # ============================================================================================ accuracy

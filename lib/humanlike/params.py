@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import HumanlikeError, UnknownNameError
-from .names import MODEL_NAME_CHARS, is_model_name
+from .data.names import MODEL_NAME_CHARS, is_model_name
+from .registry import DATASETS
 
 __all__ = [
     "ParameterError",
@@ -187,9 +188,9 @@ def optional_text(name: str, value: Any) -> str | None:
 
 
 def model_spec(name: str, value: Any) -> str | None:
-    """A model spec for :func:`humanlike.inference.evaluate` (a zoo name, ``torchvision:<name>``, ``timm:<name>``
-    or ``python:<module>:<callable>``, checked cheaply by :func:`humanlike.models.check_spec`), or ``None``."""
-    from .models import check_spec
+    """A model spec for :func:`humanlike.inference.run.evaluate` (a zoo name, ``torchvision:<name>``, ``timm:<name>``
+    or ``python:<module>:<callable>``, checked cheaply by :func:`humanlike.inference.models.check_spec`), or ``None``."""
+    from .inference.models import check_spec  # torch: only a chapter that evaluates a model gets here
 
     text = optional_text(name, value)
     if text is None:
@@ -220,8 +221,6 @@ def dataset_names(
 
     ``why`` completes the message for a known dataset that this chapter does not take.
     """
-    from .data import DATASETS
-
     names = _list(name, value)
     if names is None:
         return None
@@ -239,7 +238,7 @@ def dataset_names(
 
 
 def _known_models(extra_dirs: Sequence[str]) -> list[str]:
-    from .data import known_models
+    from .data.trials import known_models
 
     try:
         return known_models(extra_dirs)
@@ -248,7 +247,7 @@ def _known_models(extra_dirs: Sequence[str]) -> list[str]:
 
 
 def model_names(name: str, value: Any, extra_dirs: Sequence[str] = ()) -> list[str] | None:
-    """A list of model names or fnmatch globs, each made of model-name characters (:mod:`humanlike.names`) and
+    """A list of model names or fnmatch globs, each made of model-name characters (:mod:`humanlike.data.names`) and
     :data:`GLOB_CHARS`, and matching at least one known model (published, or in ``extra_dirs``); ``None`` means all known models.
     ``humans`` and ``subject-NN`` are not models (the human observers are always included)."""
     names = _list(name, value)

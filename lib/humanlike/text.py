@@ -1,4 +1,4 @@
-"""Text that chapters place into Markdown or HTML, escaped.
+"""Text for a reader, escaped for where it goes: a chapter's Markdown or HTML, or the terminal.
 
 Names in the data (models, datasets, file names) come from files and parameters that users control. They are
 checked where they enter (:mod:`humanlike.params`, :mod:`humanlike.data`), and escaped again here wherever a
@@ -7,7 +7,9 @@ text and never becomes markup.
 
 * :func:`html_text` for HTML (``html.escape``, quotes included);
 * :func:`escape_markdown` for Markdown (HTML-escaped first, then Markdown's punctuation backslash-escaped);
-* :func:`md` fills a Markdown template with escaped values; :func:`markdown` wraps it for display.
+* :func:`md` fills a Markdown template with escaped values; :func:`markdown` wraps it for display;
+* :func:`terminal_text` for the terminal (control characters shown as escapes, long text cut), used by the one
+  writer of humanlike's lines on stderr, :func:`say` (:func:`warn`, :func:`note`, :func:`error`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from __future__ import annotations
 import html
 import re
 import string
+import sys
 from typing import Any
 
-__all__ = ["html_text", "escape_markdown", "md", "markdown"]
+__all__ = ["html_text", "escape_markdown", "md", "markdown", "terminal_text", "say", "warn", "note", "error"]
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones with a meaning in Markdown or
 # MyST (emphasis, code, links, roles {..}, math $, tables |, headings #, lists + - and numbered "1.", targets).
@@ -72,3 +75,47 @@ def markdown(template: str, *args: Any, **values: Any):
     from IPython.display import Markdown
 
     return Markdown(md(template, *args, **values))
+
+
+# --------------------------------------------------------------------------------------------- the terminal
+#: The longest line humanlike writes to the terminal; longer text (a 200,000-character CSV field) is cut.
+MAX_LINE = 400
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators: none may reach a terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal_text(value: Any, limit: int = MAX_LINE) -> str:
+    r"""``value`` as one line that cannot move a terminal's cursor or start a new line: control characters are
+    shown as Python escapes (``\n``, ``\x1b``), and text longer than ``limit`` characters is cut with ``...``.
+
+    >>> print(terminal_text("notes\nhumanlike: error: forged\x1b[2J"))
+    notes\nhumanlike: error: forged\x1b[2J
+    >>> terminal_text("x" * 20, limit=10)
+    'xxxxxxx...'
+    """
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(value))
+    return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
+
+
+def say(kind: str, message: Any) -> None:
+    """One line on stderr, ``humanlike: <kind>: <message>``, the message made safe by :func:`terminal_text`.
+    A closed or broken stderr is not an error of its own."""
+    try:
+        print(f"humanlike: {kind}: {terminal_text(message)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):  # closed, broken or missing stream
+        pass
+
+
+def warn(message: Any) -> None:
+    """``humanlike: warning: ...``: something the user should know, not an error."""
+    say("warning", message)
+
+
+def note(message: Any) -> None:
+    """``humanlike: note: ...``."""
+    say("note", message)
+
+
+def error(message: Any) -> None:
+    """``humanlike: error: ...`` (the caller sets the exit code)."""
+    say("error", message)

@@ -59,6 +59,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ..registry import PAPER_ZOO
 from ..results.common import HUMANS, TRAINING_ORDER, natural_key, training_of
 
 __all__ = [
@@ -171,10 +172,7 @@ REFERENCE_COLOR = "#8C8C8C"
 # ----------------------------------------------------------------------------------------- colours
 @functools.lru_cache(maxsize=1)
 def paper_models() -> frozenset[str]:
-    """The names of the paper's 32 models (:data:`humanlike.models.PAPER_ZOO`; imported on first use, since
-    :mod:`humanlike.models` loads torch)."""
-    from ..models import PAPER_ZOO
-
+    """The names of the paper's 32 models (:data:`humanlike.registry.PAPER_ZOO`)."""
     return frozenset(PAPER_ZOO)
 
 

@@ -34,7 +34,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ..memo import atomic_write
+from ..files import atomic_write
 from ..text import html_text
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ..data import CATEGORIES
+from ..registry import CATEGORIES
 from ..results.shape_bias import PANELS
 from ..text import html_text
 from .common import (

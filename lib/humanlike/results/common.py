@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import data
-from ..names import HUMANS
+from ..registry import HUMANS
 
 __all__ = [
     "HUMANS",

@@ -32,9 +32,10 @@ from functools import cache, cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import platformdirs
-
-from .errors import StimuliError, UnknownNameError
+from ..errors import StimuliError, UnknownNameError
+from ..files import MIRROR_ENV
+from ..files import cache_dir as user_cache_dir
+from ..registry import CATEGORIES, DATASETS, image_id
 
 ARCHIVE_URL = "https://github.com/bethgelab/model-vs-human/releases/download/v0.1/{dataset}.tar.gz"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -46,21 +47,9 @@ NO_CONDITION_DATASETS = ("cue-conflict", "edge", "silhouette")
 _SESSION_NAME = re.compile(r"^\d+_[^_]+_[^_]+_(?P<condition>[^_]+)_(?P<category>[a-z]+)_.+")
 
 
-def _datasets() -> tuple[str, ...]:
-    from .data import DATASETS
-
-    return DATASETS
-
-
-def _categories() -> tuple[str, ...]:
-    from .data import CATEGORIES
-
-    return CATEGORIES
-
-
 def cache_dir() -> Path:
     """Where downloaded stimuli live: ``<user cache>/humanlike/stimuli``."""
-    return Path(platformdirs.user_cache_dir("humanlike")) / "stimuli"
+    return user_cache_dir("stimuli")
 
 
 def archive_url(dataset: str) -> str:
@@ -78,8 +67,6 @@ class Stimulus:
 
     @cached_property
     def image_id(self) -> str:
-        from .data import image_id
-
         return image_id(self.imagename)
 
 
@@ -113,13 +100,11 @@ class StimulusSet:
 
 
 def _check_dataset(dataset: str) -> None:
-    if dataset not in _datasets():
-        raise UnknownNameError(f"unknown dataset {dataset!r}; known: {', '.join(_datasets())}")
+    if dataset not in DATASETS:
+        raise UnknownNameError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
 
 
 def _mirror_root(mirror: str | os.PathLike | None) -> Path | None:
-    from .data import MIRROR_ENV
-
     mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV) or None
     return Path(mirror) if mirror is not None else None
 
@@ -149,9 +134,7 @@ def locate(
     cache = Path(cache) if cache is not None else cache_dir()
     url = url or archive_url(dataset)
     if mirror_root is not None and not mirror_root.is_dir():  # a typo must not turn into a silent download
-        from .data import MIRROR_ENV
-
-        raise StimuliError(f"{mirror_root}: the data mirror is not a directory (check {MIRROR_ENV} or --mirror)")
+            raise StimuliError(f"{mirror_root}: the data mirror is not a directory (check {MIRROR_ENV} or --mirror)")
     if mirror_root is not None and (mirror_root / "datasets" / dataset).is_dir():
         return mirror_root / "datasets" / dataset, "mirror"
     if (cache / dataset).is_dir():
@@ -279,7 +262,7 @@ def _describe(path: Path, root: Path, dataset: str, categories: Sequence[str]) -
 
 
 def _listing(root: Path, dataset: str) -> list[Stimulus]:
-    categories = _categories()
+    categories = CATEGORIES
     paths = [
         p
         for p in root.rglob("*")
@@ -297,7 +280,7 @@ def _expected_categories(dataset: str, mirror: str) -> dict[str, str]:
 
     Read-only upstream files: once per process and mirror.
     """
-    from .data import load_trials
+    from ..data.trials import load_trials
 
     trials = load_trials(datasets=[dataset], models=[], mirror=None if mirror == "None" else mirror, humans=True)
     return dict(zip(trials["image_id"], trials["category"]))
@@ -365,7 +348,7 @@ def load_stimuli(
 def available(mirror: str | os.PathLike | None = None, cache: str | os.PathLike | None = None) -> list[str]:
     """Datasets whose images are on this machine already (mirror or cache), without downloading."""
     found = []
-    for dataset in _datasets():
+    for dataset in DATASETS:
         try:
             locate(dataset, mirror=mirror, cache=cache, download=False)
         except StimuliError:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .data import CATEGORIES as data_categories
+from ..registry import CATEGORIES as data_categories
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

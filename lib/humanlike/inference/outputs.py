@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import json
 import os
@@ -25,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataFileError, HumanlikeError, UnknownNameError
+from ..files import file_sha256, stage
+from ..registry import RAW_COLUMNS
 from . import decisions
-from .data import RAW_COLUMNS
-from .errors import DataFileError, HumanlikeError, UnknownNameError
 
 
 
@@ -73,37 +73,16 @@ def check_out_dir(out: str | os.PathLike) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- safe writing
-def _umask() -> int:
-    # /proc tells the umask without changing it (os.umask() sets it, racing other threads)
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def file_mode() -> int:
-    """The mode a plainly created file gets under the current umask (0644 under 022)."""
-    return 0o666 & ~_umask()
-
-
 def _stage(path: Path, text: str) -> Path:
     """``text`` in a synced temporary file beside ``path``, with normal permissions; removed again on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            os.fchmod(f.fileno(), file_mode())
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
+
+    return stage(path, write)
 
 
 def write_together(files: Mapping[Path, str]) -> None:
@@ -133,18 +112,6 @@ def write_together(files: Mapping[Path, str]) -> None:
 def atomic_write(path: str | os.PathLike, text: str) -> None:
     """Write one file atomically (temporary file + rename), with normal permissions."""
     write_together({Path(path): text})
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_json(path: str | os.PathLike) -> dict | None:
@@ -222,7 +189,7 @@ def finished(paths: Mapping[str, Path], identity: Mapping, force: bool) -> bool:
             raise DataFileError(f"{provenance_path}: records no sha256 for {path.name}; {redo}")
         if not path.is_file():
             raise DataFileError(f"{path}: missing, though {provenance_path} records it as finished; {redo}")
-        if _file_sha256(path) != expected:
+        if file_sha256(path) != expected:
             raise DataFileError(
                 f"{path}: does not match the sha256 recorded in {provenance_path} (changed since it was written?); "
                 f"{redo}"

@@ -4,92 +4,55 @@ Every file the package reads is listed in ``resources/registry.csv`` with its up
 from a local mirror laid out like the upstream repositories (``HUMANLIKE_MIRROR=<dir>`` or ``mirror=``), or are
 downloaded once into the user cache directory and verified against their checksum (pooch).
 
-Each file's normalised trials are cached in columnar form (:mod:`humanlike.trials_cache`), and every user file is
-checked on every load, from the cache or not (:mod:`humanlike.validation`).
+Each file's normalised trials are cached in columnar form (:mod:`humanlike.data.trials_cache`), and every user
+file is checked on every load, from the cache or not (:mod:`humanlike.data.validation`). What is known before any
+file is read (datasets, categories, the registry of files, the models) lives in :mod:`humanlike.registry`.
 """
 
 from __future__ import annotations
 
 import atexit
 import fnmatch
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .errors import DataFileError, UnknownNameError
-from .memo import MIRROR_ENV  # defined with the output memo, which resolves the mirror without importing pandas
-
-PARAMETRIC_DATASETS: tuple[str, ...] = (
-    "colour",
-    "contrast",
-    "high-pass",
-    "low-pass",
-    "phase-scrambling",
-    "power-equalisation",
-    "false-colour",
-    "rotation",
-    "eidolonI",
-    "eidolonII",
-    "eidolonIII",
-    "uniform-noise",
+from ..errors import DataFileError, UnknownNameError
+from ..files import MIRROR_ENV, cache_dir, cache_root, file_sha256
+from ..registry import (
+    CATEGORIES,
+    DATASETS,
+    IMAGE_ID_PATTERN,
+    IMAGE_ID_PATTERN_NAMED,
+    NO_ANSWER,
+    NO_CONDITION,
+    NONPARAMETRIC_DATASETS,
+    RAW_COLUMNS,
+    THIRD_PARTY_SOURCES,
+    TRIAL_COLUMNS,
+    TrialFile,
+    published_files,
+    registry_entries,
+    third_party_files,
 )
-NONPARAMETRIC_DATASETS: tuple[str, ...] = ("cue-conflict", "edge", "silhouette", "sketch", "stylized")
-DATASETS: tuple[str, ...] = NONPARAMETRIC_DATASETS + PARAMETRIC_DATASETS
-
-CATEGORIES: tuple[str, ...] = (
-    "airplane", "bear", "bicycle", "bird", "boat", "bottle", "car", "cat",
-    "chair", "clock", "dog", "elephant", "keyboard", "knife", "oven", "truck",
-)  # fmt: skip
-NO_ANSWER = "na"
-
-#: The nonparametric datasets have no conditions; all their trials get this one.
-NO_CONDITION = "0"
-
-TRIAL_COLUMNS = [
-    "dataset", "subject", "is_human", "session", "trial", "condition",
-    "category", "response", "imagename", "image_id", "correct",
-]  # fmt: skip
-RAW_COLUMNS = ["subj", "session", "trial", "rt", "object_response", "category", "condition", "imagename"]
-
-_HUMAN_FILE = re.compile(r"^(?P<dataset>.+)_(?P<subject>subject-\d+)_session_1\.csv$")
-_MODEL_FILE = re.compile(r"^(?P<dataset>.+?)_(?P<model>.+)_session-1\.csv$")
-
-
-# --------------------------------------------------------------------------------------------- file registry
-@cache
-def registry() -> pd.DataFrame:
-    """Every upstream file the package knows: ``path`` (mirror-relative), ``sha256``, ``url``; indexed by path."""
-    with resources.files("humanlike").joinpath("resources/registry.csv").open() as f:
-        return pd.read_csv(f, dtype=str).set_index("path")
-
-
-@cache
-def _registry_entries() -> dict[str, tuple[str, str]]:
-    """path -> (sha256, url), for lookups in a loop (a DataFrame row lookup costs ~0.1 ms)."""
-    table = registry()
-    return dict(zip(table.index, zip(table["sha256"], table["url"])))
-
+from ..text import warn
+from .trials_cache import TrialsCache, VerifiedFiles, entry_schema
+from .validation import check_content, dataset_reference, merge_extra_dirs, report_mirror_strays, scan_extra_dir
 
 def default_cache_dir() -> Path:
-    """Where downloaded upstream files live (platformdirs' user cache dir for "humanlike")."""
-    from .memo import download_dir
-
-    return download_dir()
+    """Where downloaded upstream files live: ``<user cache>/humanlike/data``."""
+    return cache_dir("data")
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
+# --------------------------------------------------------------------------------------------- where files come from
 @dataclass(frozen=True)
 class DataStore:
     """Where upstream files come from.
@@ -115,9 +78,9 @@ class DataStore:
         Raises DataFileError when the file is unknown, missing, fails its checksum or cannot be downloaded.
         """
         try:
-            sha256, url = _registry_entries()[path]
+            sha256, url = registry_entries()[path]
         except KeyError:
-            raise DataFileError(f"{path}: not a known upstream file (see humanlike.data.registry())") from None
+            raise DataFileError(f"{path}: not a known upstream file (see humanlike.registry.registry())") from None
         if self.mirror is not None:
             local = Path(self.mirror) / path
             if not local.is_file():
@@ -156,9 +119,7 @@ class DataStore:
 
 
 def _verified_files():
-    """The record of verified files (:class:`humanlike.trials_cache.VerifiedFiles`), one per cache location."""
-    from .trials_cache import VerifiedFiles, cache_root
-
+    """The record of verified files (:class:`humanlike.data.trials_cache.VerifiedFiles`), one per cache location."""
     path = cache_root() / "verified.json"
     record = _VERIFIED.get(path)
     if record is None:
@@ -173,11 +134,11 @@ _VERIFIED: dict[Path, object] = {}
 @cache
 def _verified(path: Path, sha256: str) -> bool:
     """Whether the file has the expected sha256. A file is hashed once: afterwards its size, mtime, ctime and inode
-    vouch for it (the rule of :class:`humanlike.trials_cache.VerifiedFiles`), in this process and later ones."""
+    vouch for it (the rule of :class:`humanlike.data.trials_cache.VerifiedFiles`), in this process and later ones."""
     record = _verified_files()
     if record.is_verified(path, sha256):
         return True
-    if _sha256(path) != sha256:
+    if file_sha256(path) != sha256:
         return False
     record.add(path, sha256)
     return True
@@ -189,25 +150,9 @@ def fetch(path: str, mirror: str | os.PathLike | None = None) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- image ids
-def image_id(imagename: str) -> str:
-    """The id of the base image behind a trial, shared by human and model trials.
-
-    The last ``_``-separated field of the image name, or the last two when the second-to-last is an ImageNet
-    WordNet id (starts with ``n0``): ``0001_cop_s01_c30_knife_10_n03041632_7380.png`` -> ``n03041632_7380.png``.
-    """
-    fields = imagename.split("_")
-    if len(fields) >= 2 and fields[-2].startswith("n0"):
-        return "_".join(fields[-2:])
-    return fields[-1]
-
-
-_IMAGE_ID = r"(?:^|_)((?:n0[^_]*_)?[^_]*)$"
-_IMAGE_ID_NAMED = _IMAGE_ID.replace("((", "(?P<image_id>(", 1)  # the same rule for Arrow's RE2 (pyarrow.compute)
-
-
 def image_ids(imagenames: pd.Series) -> pd.Series:
-    """Vectorised :func:`image_id`."""
-    return imagenames.astype(str).str.extract(_IMAGE_ID, expand=False).rename("image_id")
+    """Vectorised :func:`humanlike.registry.image_id`."""
+    return imagenames.astype(str).str.extract(IMAGE_ID_PATTERN, expand=False).rename("image_id")
 
 
 def texture_category(image_ids_: pd.Series) -> pd.Series:
@@ -216,70 +161,25 @@ def texture_category(image_ids_: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------- file discovery
-@dataclass(frozen=True)
-class TrialFile:
-    dataset: str
-    subject: str
-    is_human: bool
-    path: str  # registry path, or a local file path for extra dirs
-    local: bool = False  # True: ``path`` is a file on disk, not a registry entry
-
-
-def _published_files() -> list[TrialFile]:
-    return list(_published_files_cached())
-
-
-@cache
-def _published_files_cached() -> tuple[TrialFile, ...]:
-    files = []
-    for path in registry().index:
-        parts = path.split("/")
-        if parts[0] != "raw-data" or parts[1] not in DATASETS:
-            continue
-        name = parts[2]
-        if match := _HUMAN_FILE.match(name):
-            files.append(TrialFile(parts[1], match["subject"], True, path))
-        elif name.startswith(parts[1] + "_") and name.endswith("_session-1.csv"):
-            model = name[len(parts[1]) + 1 : -len("_session-1.csv")]
-            files.append(TrialFile(parts[1], model, False, path))
-    return tuple(files)
-
-
-def _extra_files(extra_dir: Path) -> list[TrialFile]:
-    from .validation import scan_extra_dir
-
-    return scan_extra_dir(extra_dir)
-
-
 def _extra_dir_files(
     extra_dirs: Iterable[str | os.PathLike], datasets: Sequence[str] | None = None
 ) -> list[TrialFile]:
     """The user's trial files of all ``extra_dirs``, names checked, one source per model name; with ``datasets``,
     those of these datasets, and a dir that has trial files but none of them is reported (one line)."""
-    from .trials_cache import warn
-    from .validation import merge_extra_dirs
-
-    per_dir = [(Path(d), _extra_files(Path(d))) for d in extra_dirs]
+    per_dir = [(Path(d), scan_extra_dir(Path(d))) for d in extra_dirs]
     if datasets is not None:
         for directory, files in per_dir:
             if files and not any(f.dataset in datasets for f in files):
                 held = ", ".join(sorted({f.dataset for f in files}))
                 warn(f"{directory}: contributes no trial file to dataset(s) {', '.join(datasets)} (it holds {held})")
-    files = merge_extra_dirs(per_dir, _sha256) if per_dir else []
+    files = merge_extra_dirs(per_dir, file_sha256) if per_dir else []
     return files if datasets is None else [f for f in files if f.dataset in datasets]
 
 
 def known_models(extra_dirs: Iterable[str | os.PathLike] = ()) -> list[str]:
     """Names of all model decision makers: the published ones and those in ``extra_dirs``."""
-    files = _published_files() + _extra_dir_files(extra_dirs)
+    files = published_files() + _extra_dir_files(extra_dirs)
     return sorted({f.subject for f in files if not f.is_human})
-
-
-MODELS: tuple[str, ...] = (
-    "resnet50", "bagnet33", "simclr-resnet50x1",
-    "swag-regnety-16gf-in1k", "swag-regnety-32gf-in1k", "swag-regnety-128gf-in1k",
-    "swag-vit-b16-in1k", "swag-vit-l16-in1k", "swag-vit-h14-in1k",
-)  # fmt: skip
 
 
 def _check_names(asked: Sequence[str], known: Sequence[str], kind: str) -> None:
@@ -326,13 +226,8 @@ def _read_raw(source: Path, label: str) -> pd.DataFrame:
 
 def _normalise(raw: pd.DataFrame, f: TrialFile, label: str):
     """Check and normalise a raw trials table into a cache entry: an Arrow table with the columns of
-    :data:`humanlike.trials_cache.ENTRY_COLUMNS`, rows sorted by trial. (Arrow compute, not pandas' object
+    :data:`humanlike.data.trials_cache.ENTRY_COLUMNS`, rows sorted by trial. (Arrow compute, not pandas' object
     strings, keeps a cold cache as fast as reading the CSVs was before there was a cache.)"""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from .trials_cache import ENTRY_SCHEMA
-
     category = pa.array(raw["category"].astype(str), pa.large_string())
     response = pa.array(raw["object_response"].astype(str), pa.large_string())
     unknown = sorted(set(pc.unique(category).to_pylist()) - set(CATEGORIES))
@@ -349,7 +244,7 @@ def _normalise(raw: pd.DataFrame, f: TrialFile, label: str):
     else:
         condition = pa.array(raw["condition"].fillna(NO_CONDITION).astype(str), pa.large_string())
     imagename = pa.array(raw["imagename"].astype(str), pa.large_string())
-    ids = pc.struct_field(pc.extract_regex(imagename, _IMAGE_ID_NAMED), [0])
+    ids = pc.struct_field(pc.extract_regex(imagename, IMAGE_ID_PATTERN_NAMED), [0])
     keys = pc.binary_join_element_wise(condition, ids, pa.scalar("\x00", pa.large_string()))
     if pc.count_distinct(keys).as_py() < len(keys):
         duplicated = pd.Series(keys.to_pylist()).duplicated().to_numpy()
@@ -368,7 +263,7 @@ def _normalise(raw: pd.DataFrame, f: TrialFile, label: str):
             "image_id": ids,
             "correct": pc.equal(response, category),
         },
-        schema=ENTRY_SCHEMA,
+        schema=entry_schema(),
     )
     return table.sort_by("trial")
 
@@ -380,7 +275,7 @@ def _build_entry(source: Path, f: TrialFile):
 
 
 def _entry(f: TrialFile, store: DataStore, trials_cache, pending: list | None = None):
-    """The normalised trials of one file as an Arrow table (:data:`humanlike.trials_cache.ENTRY_COLUMNS`), from
+    """The normalised trials of one file as an Arrow table (:data:`humanlike.data.trials_cache.ENTRY_COLUMNS`), from
     the trials cache if there, else built from the CSV and stored. Returns (table, the source file's path).
 
     With ``pending`` (a user's files, whose checks against the dataset come after), a new entry is appended there
@@ -388,12 +283,12 @@ def _entry(f: TrialFile, store: DataStore, trials_cache, pending: list | None = 
     if f.local:
         source = Path(f.path)
         try:
-            sha256 = _sha256(source)  # a user's file: small, and may change at any time
+            sha256 = file_sha256(source)  # a user's file: small, and may change at any time
         except OSError as error:
             raise DataFileError(f"{source}: cannot be read ({error.strerror or error})") from None
     else:
         source = store.fetch(f.path)  # checked against the registry's sha256
-        sha256 = _registry_entries()[f.path][0]
+        sha256 = registry_entries()[f.path][0]
     table = trials_cache.get(sha256, f.dataset)
     if table is None:
         table = _build_entry(source, f)
@@ -406,9 +301,6 @@ def _entry(f: TrialFile, store: DataStore, trials_cache, pending: list | None = 
 
 def _assemble(files: Sequence[TrialFile], tables: Sequence) -> pd.DataFrame:
     """One trial table (``TRIAL_COLUMNS``) from per-file entries, sorted by dataset, is_human, subject, trial."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if not files:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TRIAL_COLUMNS})
     # Entries are sorted by trial and (dataset, subject) pairs are unique, so ordering the files sorts the table.
@@ -428,8 +320,6 @@ def _assemble(files: Sequence[TrialFile], tables: Sequence) -> pd.DataFrame:
 
 
 def _read_file(f: TrialFile, store: DataStore) -> pd.DataFrame:
-    from .trials_cache import TrialsCache
-
     table, _source = _entry(f, store, TrialsCache())
     return _assemble([f], [table])
 
@@ -448,27 +338,23 @@ def load_trials(
     models:     model names or fnmatch patterns (default: every known model); ``[]`` loads no model.
     extra_dirs: directories of a user's own model CSVs, laid out as ``DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv``
                 (e.g. the output of ``humanlike evaluate``). Every file is checked on every load
-                (:mod:`humanlike.validation`): its name, and its images, categories and conditions against the
+                (:mod:`humanlike.data.validation`): its name, and its images, categories and conditions against the
                 dataset's; a file covering part of a dataset is announced on stderr (see :func:`coverage`).
     mirror:     a local mirror of the upstream data (default: ``$HUMANLIKE_MIRROR``, else download and cache).
     humans:     include the 90 human observers' files.
 
     Conditions are the raw CSV values as text; the five nonparametric datasets get the single condition "0".
     ``na`` responses (no answer in time) are kept and count as errors. Parsed files are cached
-    (:mod:`humanlike.trials_cache`).
+    (:mod:`humanlike.data.trials_cache`).
     """
-    from .trials_cache import TrialsCache
-
     store = store or DataStore.from_env(mirror)
     datasets = list(DATASETS if datasets is None else datasets)
     _check_names(datasets, DATASETS, "dataset")
-    published = [f for f in _published_files() if f.dataset in datasets]
+    published = [f for f in published_files() if f.dataset in datasets]
     extra = _extra_dir_files(extra_dirs, datasets)
     if models is not None:
         _check_names(models, sorted({f.subject for f in published + extra if not f.is_human}), "model")
     if store.mirror is not None and Path(store.mirror).is_dir():
-        from .validation import report_mirror_strays
-
         report_mirror_strays(Path(store.mirror), datasets)
 
     selected = _select(published, models, humans)
@@ -492,9 +378,7 @@ def load_trials(
 
 
 def _check_extra(files: list[TrialFile], tables: list, store: DataStore, trials_cache, announce: bool = True) -> None:
-    """Rule 3 of the checks (:func:`humanlike.validation.check_content`) on each dataset's user files."""
-    from .validation import check_content
-
+    """Rule 3 of the checks (:func:`humanlike.data.validation.check_content`) on each dataset's user files."""
     for dataset in sorted({f.dataset for f in files}):
         mine = [i for i, f in enumerate(files) if f.dataset == dataset]
         check_content(
@@ -507,11 +391,8 @@ def _check_extra(files: list[TrialFile], tables: list, store: DataStore, trials_
 
 def _reference(dataset: str, store: DataStore, trials_cache=None):
     """The images, categories and conditions of ``dataset`` as its human observers saw them."""
-    from .trials_cache import TrialsCache
-    from .validation import dataset_reference
-
     trials_cache = trials_cache or TrialsCache()
-    humans = [f for f in _published_files() if f.dataset == dataset and f.is_human]
+    humans = [f for f in published_files() if f.dataset == dataset and f.is_human]
     return dataset_reference(dataset, [_entry(f, store, trials_cache)[0] for f in humans])
 
 
@@ -539,68 +420,8 @@ def coverage(trials: pd.DataFrame, mirror: str | os.PathLike | None = None) -> p
 
 
 
-# --------------------------------------------------------------------------------------------- metadata
-@cache
-def _metadata_table() -> pd.DataFrame:
-    with resources.files("humanlike").joinpath("resources/models.csv").open() as f:
-        return pd.read_csv(f, dtype={"training_images": "Int64"}, comment="#")
-
-
-def model_metadata(models: Iterable[str] | None = None) -> pd.DataFrame:
-    """Training type (supervised / self-supervised / weakly-supervised / human), architecture and training data.
-
-    Columns: ``model, training, architecture, training_data, training_images, source``. With ``models`` given,
-    one row per name in that order; names not in the table get ``training = "unknown"`` (``subject-NN`` and
-    ``humans`` get ``human``).
-    """
-    table = _metadata_table()
-    if models is None:
-        return table.copy()
-    rows = []
-    for name in models:
-        match = table[table["model"] == name]
-        if len(match):
-            rows.append(match.iloc[0].to_dict())
-        elif name == "humans" or name.startswith("subject-"):
-            rows.append({"model": name, "training": "human", "architecture": "human visual system"})
-        else:
-            rows.append({"model": name, "training": "unknown"})
-    return pd.DataFrame(rows, columns=table.columns)
-
-
 # --------------------------------------------------------------------------------------------- third-party data
-#: Other groups' evaluations, mirrored under ``third-party/<owner>+<repo>/raw-data/``. Their pipelines differ from the
-#: toolbox's (preprocessing, 16-class aggregation), so they are kept apart and always labelled by source.
-THIRD_PARTY_SOURCES: dict[str, str] = {
-    "rgeirhos+texture-vs-shape": "Geirhos et al. 2019 texture-vs-shape code (older 16-class aggregation)",
-    "kayburns+model-vs-human": "kayburns fork of model-vs-human (ResNet-50: supervised, MoCo v3, DINO)",
-    "harvard-visionlab+model-vs-human-dmc": "harvard-visionlab fork of model-vs-human (torchvision weights)",
-    "TizianThieringer+model-vs-human": "TizianThieringer fork of model-vs-human (torchvision weights)",
-}
-_TEXTURE_VS_SHAPE_EXPERIMENTS = {
-    "style-transfer-512-nomask-experiment": "cue-conflict",
-    "edge-experiment": "edge",
-    "silhouette-filled-experiment": "silhouette",
-}
 _SELF_SUPERVISED = re.compile(r"moco|dino|simclr", re.I)
-
-
-def _third_party_files(datasets: Sequence[str]) -> list[tuple[TrialFile, str, str]]:
-    files = []
-    for path in registry().index:
-        parts = path.split("/")
-        if parts[0] != "third-party" or len(parts) != 5 or not path.endswith(".csv"):
-            continue
-        source, folder, name = parts[1], parts[3], parts[4]
-        dataset = _TEXTURE_VS_SHAPE_EXPERIMENTS.get(folder.removesuffix("-trained-CNNs"), folder)
-        if dataset not in datasets:
-            continue
-        prefix = name.split("_", 1)[0] + "_"
-        model = re.sub(r"_session[-_]1\.csv$", "", name[len(prefix) :])
-        if source == "rgeirhos+texture-vs-shape" and not folder.endswith("trained-CNNs"):
-            model = f"caffe-{model}"  # the 2019 paper's Caffe models, not torchvision's
-        files.append((TrialFile(dataset, model, False, path), source, folder))
-    return files
 
 
 def load_third_party(
@@ -620,7 +441,7 @@ def load_third_party(
     sources = list(THIRD_PARTY_SOURCES if sources is None else sources)
     _check_names(sources, list(THIRD_PARTY_SOURCES), "third-party source")
     frames = []
-    for f, source, _folder in _third_party_files(datasets):
+    for f, source, _folder in third_party_files(datasets):
         if source not in sources:
             continue
         frame = _read_file(f, store)

@@ -25,11 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-import platformdirs
 import torch
 from torch import nn
 
-from .errors import DataFileError
+from ..errors import DataFileError
+from ..files import atomic_write, cache_dir, file_sha256
+from ..registry import PYCONTRAST_ZOO, SIMCLR_ZOO
+
+__all__ = ["file_sha256"]  # one hash for every file: re-exported here for callers that know it from here
 
 _DROPBOX = "https://www.dropbox.com/sh/87d24jqsl6ra7t2"
 _RELEASE_V02 = "https://github.com/bethgelab/model-vs-human/releases/download/v0.2"
@@ -38,7 +41,7 @@ DRIVE_URL = "https://drive.google.com/uc?id={id}"
 
 #: Zoo name -> the file stem that model-vs-human uses for the PyContrast model (note MoCoV2 -> MoCov2).
 PYCONTRAST_FILES: Mapping[str, str] = MappingProxyType(
-    {"InsDis": "InsDis", "MoCo": "MoCo", "MoCoV2": "MoCov2", "PIRL": "PIRL", "InfoMin": "InfoMin"}
+    {name: "MoCov2" if name == "MoCoV2" else name for name in PYCONTRAST_ZOO}
 )
 _PYCONTRAST_BACKBONES: Mapping[str, tuple[str, str]] = MappingProxyType(
     {  # zoo name -> (cache file name, Dropbox address; "?dl=1" is part of it)
@@ -51,9 +54,7 @@ _PYCONTRAST_BACKBONES: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 #: Zoo name -> width multiplier of SimCLR's ResNet-50.
-SIMCLR_WIDTHS: Mapping[str, int] = MappingProxyType(
-    {"simclr-resnet50x1": 1, "simclr-resnet50x2": 2, "simclr-resnet50x4": 4}
-)
+SIMCLR_WIDTHS: Mapping[str, int] = MappingProxyType({name: int(name[-1]) for name in SIMCLR_ZOO})
 _SIMCLR_DRIVE_IDS: Mapping[int, str] = MappingProxyType(
     {
         1: "1a6IO4xhWy8cdyAuWv0BxSONz7lMcKbZE",
@@ -102,17 +103,8 @@ SOURCES: Mapping[str, Mapping[str, WeightFile]] = MappingProxyType(
 
 
 def weights_dir() -> Path:
-    """Where downloaded checkpoints are cached: ``<platformdirs user cache>/humanlike/weights``."""
-    return Path(platformdirs.user_cache_dir("humanlike")) / "weights"
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Where downloaded checkpoints are cached: ``<user cache>/humanlike/weights``."""
+    return cache_dir("weights")
 
 
 # --------------------------------------------------------------------------------------------- downloads
@@ -125,8 +117,6 @@ def _download_http(url: str, target: Path, progress: bool) -> None:
 
 def _download_drive(url: str, target: Path, progress: bool) -> None:
     import gdown
-
-    from .memo import atomic_write
 
     def download(tmp: str) -> None:
         if gdown.download(url=url, output=tmp, quiet=not progress) is None:

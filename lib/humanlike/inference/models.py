@@ -39,11 +39,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..data.names import rerun_name
+from ..errors import DataFileError, HumanlikeError, UnknownNameError
+from ..registry import EFFICIENTNET_LITE0, PAPER_ZOO, TORCHVISION_ZOO, zoo_names
 from . import weights as _weights
-from .errors import DataFileError, HumanlikeError, UnknownNameError
 from .weights import PYCONTRAST_FILES, SIMCLR_WIDTHS, file_sha256, load_checkpoint, weights_dir
 
-__all__ = [  # re-exported from humanlike.weights for callers that know them from here
+__all__ = [  # re-exported for callers that know them from here
+    "EFFICIENTNET_LITE0", "PAPER_ZOO", "TORCHVISION_ZOO", "zoo_names",
     "PYCONTRAST_FILES", "SIMCLR_WIDTHS", "file_sha256", "load_checkpoint", "weights_dir",
 ]  # fmt: skip
 
@@ -52,27 +55,8 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 SPEC_HELP = (
     "spell a model as a zoo name (resnet50, MoCoV2, simclr-resnet50x1, efficientnet-lite0, ...; see "
-    "humanlike.models.zoo_names()), torchvision:<name>, timm:<name> or python:<module>:<callable>"
+    "humanlike.registry.zoo_names()), torchvision:<name>, timm:<name> or python:<module>:<callable>"
 )
-
-#: The paper's 24 supervised torchvision models (torchvision's original IMAGENET1K_V1 weights).
-TORCHVISION_ZOO: tuple[str, ...] = (
-    "alexnet", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "squeezenet1_0", "squeezenet1_1",
-    "densenet121", "densenet169", "densenet201", "inception_v3", "resnet18", "resnet34", "resnet50",
-    "resnet101", "resnet152", "shufflenet_v2_x0_5", "mobilenet_v2", "resnext50_32x4d", "resnext101_32x8d",
-    "wide_resnet50_2", "wide_resnet101_2", "mnasnet0_5", "mnasnet1_0",
-)  # fmt: skip
-
-EFFICIENTNET_LITE0 = "efficientnet-lite0"
-
-#: The paper's 32 models: 24 supervised torchvision models, 5 PyContrast models and SimCLR x1/x2/x4.
-PAPER_ZOO: tuple[str, ...] = (*TORCHVISION_ZOO, *PYCONTRAST_FILES, *SIMCLR_WIDTHS)
-
-
-def zoo_names() -> list[str]:
-    """All short names the registry knows (the paper's zoo plus efficientnet-lite0)."""
-    return [*TORCHVISION_ZOO, *PYCONTRAST_FILES, *SIMCLR_WIDTHS, EFFICIENTNET_LITE0]
-
 
 # --------------------------------------------------------------------------------------------- preprocessing
 _RESAMPLE = {"nearest": 0, "bilinear": 2, "bicubic": 3, "lanczos": 1, "box": 4, "hamming": 5}
@@ -323,7 +307,7 @@ def default_name(spec: str) -> str:
     ``timm:convnext_tiny.fb_in1k`` -> convnext_tiny.fb_in1k, ``python:pkg.mod:make_net`` -> make_net.
 
     A name the data already give to a published or third-party model gets ``-rerun`` (``resnet50`` ->
-    resnet50-rerun, :func:`humanlike.names.rerun_name`): a user's results never take a published model's name."""
+    resnet50-rerun, :func:`humanlike.data.names.rerun_name`): a user's results never take a published model's name."""
     kind, _, rest = spec.partition(":")
     if not rest:
         name = _canonical_zoo_name(spec) or spec
@@ -331,8 +315,6 @@ def default_name(spec: str) -> str:
         name = rest.rpartition(":")[2].rpartition(".")[2] or rest
     else:
         name = rest
-    from .names import rerun_name
-
     return rerun_name(re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-") or "model")
 
 

@@ -1,7 +1,7 @@
 """Checks on the trial files a user adds (``extra_dirs``), run on every load, cache hit or not.
 
 * Names (:func:`scan_extra_dir`, :func:`merge_extra_dirs`): a model name read from a file name follows
-  :func:`humanlike.names.check_model_name` and may not be a published or third-party model's name; one model name
+  :func:`humanlike.data.names.check_model_name` and may not be a published or third-party model's name; one model name
   comes from one source (the same directory given twice, or an identical copy, counts once).
 * Content (:func:`check_content`): every trial's image belongs to the dataset, its ``condition`` is one of the
   dataset's conditions and the one the image was shown in, and its ``category`` is the image's category
@@ -24,10 +24,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .data import CATEGORIES, DATASETS, TrialFile, registry
-from .errors import DataFileError
+from ..errors import DataFileError
+from ..registry import CATEGORIES, DATASETS, TrialFile, registry_entries
+from ..text import note, warn
 from .names import check_model_name, taken_names
-from .trials_cache import note, warn
 
 _MODEL_SUFFIX = "_session-1.csv"
 _CATEGORIES = pa.array(CATEGORIES, pa.large_string())
@@ -120,7 +120,7 @@ def merge_extra_dirs(per_dir: Sequence[tuple[Path, list[TrialFile]]], sha256) ->
 
 def report_mirror_strays(mirror: Path, datasets: Sequence[str]) -> None:
     """One line on stderr for each file in ``mirror/raw-data/<dataset>/`` that is not a published file."""
-    known = set(registry().index)
+    known = set(registry_entries())
     for dataset in datasets:
         folder = Path(mirror) / "raw-data" / dataset
         try:

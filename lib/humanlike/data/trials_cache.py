@@ -14,61 +14,80 @@ under ``<user cache>/humanlike/trials/`` (platformdirs; ``$XDG_CACHE_HOME`` is h
   dataset's images, categories and conditions, coverage) run again on every load (:mod:`humanlike.validation`).
 * **Concurrent fills** (two book builds, several workers on a shared disk): an entry is written to a temp file in
   the same directory and renamed into place (atomic on POSIX); two writers of one key write the same bytes.
-* **Damage.** An entry that cannot be opened, has another schema, or whose row count or key differs from what its
-  metadata records (a truncated or foreign file) is reported on stderr (one line) and rebuilt from the source.
-  The Arrow IPC format has no checksums, so a flipped bit inside string data is not detected.
+* **Damage and tampering.** Every entry records the sha256 of its content (the table serialised as an Arrow IPC
+  stream, without metadata) in its metadata, and every read checks it (about 30 ms for all 243 published files).
+  An entry that cannot be opened, has another schema, or whose key, row count or content checksum differs from
+  what its metadata records (a truncated, foreign or edited file) is reported on stderr (one line) and rebuilt
+  from the source. The output memo (:mod:`humanlike.data.memo`) includes each entry's stat in its key, so a
+  rebuilt or deleted entry retires what was derived from it.
 
 :class:`VerifiedFiles` remembers files whose sha256 was checked (path, size, mtime, ctime, inode), so a mirror or
-download-cache file is hashed once, not in every process; see :func:`humanlike.data.DataStore.fetch`.
+download-cache file is hashed once, not in every process; see :meth:`humanlike.data.trials.DataStore.fetch`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
-import sys
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.ipc as ipc
+from ..files import atomic_write, cache_dir, cache_root, stat_vouch
+from ..text import warn
 
-# Light helpers shared with the output memo, which must run without pyarrow: defined there, once.
-from .memo import atomic_write as _atomic_write
-from .memo import cache_root, stat_vouch
+if TYPE_CHECKING:  # pyarrow is imported on first use: the memo names entries without it
+    import pyarrow as pa
 
-#: Version of the normaliser (``humanlike.data._normalise`` and the entry layout). Bump it whenever the normalised
+#: Version of the normaliser (``humanlike.data.trials._normalise`` and the entry layout). Bump it whenever the normalised
 #: table of some file could change: every old entry is then simply never read again.
 NORMALISER_VERSION = 1
 
 #: The columns of an entry: those of the trial table that the file's content determines.
 ENTRY_COLUMNS = ("session", "trial", "condition", "category", "response", "imagename", "image_id", "correct")
-ENTRY_SCHEMA = pa.schema(
-    [
-        ("session", pa.int64()),
-        ("trial", pa.int64()),
-        ("condition", pa.large_string()),
-        ("category", pa.large_string()),
-        ("response", pa.large_string()),
-        ("imagename", pa.large_string()),
-        ("image_id", pa.large_string()),
-        ("correct", pa.bool_()),
-    ]
-)
+
+
+@cache
+def entry_schema() -> "pa.Schema":
+    """The Arrow schema of an entry (:data:`ENTRY_COLUMNS`)."""
+    import pyarrow as pa
+
+    text = pa.large_string()
+    return pa.schema(
+        [
+            ("session", pa.int64()),
+            ("trial", pa.int64()),
+            ("condition", text),
+            ("category", text),
+            ("response", text),
+            ("imagename", text),
+            ("image_id", text),
+            ("correct", pa.bool_()),
+        ]
+    )
+
+
+def entry_name(sha256: str, dataset: str) -> str:
+    """The file name of the entry of a source file with this sha256, read as ``dataset``."""
+    return f"{sha256}-{dataset}-n{NORMALISER_VERSION}.arrow"
+
+
+def content_sha256(table: "pa.Table") -> str:
+    """sha256 of an entry's content: the table (one chunk per column, no metadata) as an Arrow IPC stream."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, entry_schema()) as writer:
+        writer.write_table(table.replace_schema_metadata(None).combine_chunks())
+    return hashlib.sha256(memoryview(sink.getvalue())).hexdigest()
+
 
 def default_trials_dir() -> Path:
     """Where the trials cache lives: ``<user cache>/humanlike/trials``."""
-    return cache_root() / "trials"
-
-
-def warn(message: str) -> None:
-    """One line on stderr, ``humanlike: warning: <message>``: something the user should know, not an error."""
-    print(f"humanlike: warning: {message}", file=sys.stderr)
-
-
-def note(message: str) -> None:
-    """One line on stderr, ``humanlike: note: <message>``."""
-    print(f"humanlike: note: {message}", file=sys.stderr)
+    return cache_dir("trials")
 
 
 class TrialsCache:
@@ -83,10 +102,13 @@ class TrialsCache:
         self._write_failed = False
 
     def path(self, sha256: str, dataset: str) -> Path:
-        return self.directory / f"{sha256}-{dataset}-n{NORMALISER_VERSION}.arrow"
+        return self.directory / entry_name(sha256, dataset)
 
-    def get(self, sha256: str, dataset: str) -> pa.Table | None:
+    def get(self, sha256: str, dataset: str) -> "pa.Table | None":
         """The entry's table, or None when there is none (or it was damaged: reported once, and removed)."""
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
         path = self.path(sha256, dataset)
         try:
             # Read into memory, not memory-mapped: a table must not depend on a file that someone may truncate.
@@ -94,22 +116,33 @@ class TrialsCache:
                 reader = ipc.open_file(source)
                 table = reader.read_all()
             meta = reader.schema.metadata or {}
-            if table.schema.remove_metadata() != ENTRY_SCHEMA:
+            if table.schema.remove_metadata() != entry_schema():
                 raise ValueError("another schema")
             if meta.get(b"key") != path.stem.encode() or int(meta.get(b"rows", -1)) != table.num_rows:
                 raise ValueError("its key or row count does not match its metadata")
+            if meta.get(b"content_sha256", b"").decode() != content_sha256(table):
+                raise ValueError("its content does not match its checksum")
         except FileNotFoundError:
             return None
-        except (pa.ArrowException, ValueError, OSError) as error:
+        except (pa.ArrowException, ValueError, OSError, UnicodeDecodeError) as error:
             self._damaged(path, str(error).splitlines()[0] if str(error) else type(error).__name__)
             return None
         return table
 
-    def put(self, sha256: str, dataset: str, table: pa.Table) -> None:
+    def put(self, sha256: str, dataset: str, table: "pa.Table") -> None:
         """Store ``table`` (columns :data:`ENTRY_COLUMNS`) under the key; failures to write only warn."""
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
         path = self.path(sha256, dataset)
-        table = table.cast(ENTRY_SCHEMA).replace_schema_metadata(
-            {"key": path.stem, "rows": str(table.num_rows), "normaliser_version": str(NORMALISER_VERSION)}
+        table = table.cast(entry_schema())
+        table = table.replace_schema_metadata(
+            {
+                "key": path.stem,
+                "rows": str(table.num_rows),
+                "normaliser_version": str(NORMALISER_VERSION),
+                "content_sha256": content_sha256(table),
+            }
         )
 
         def write(tmp: str) -> None:
@@ -117,7 +150,7 @@ class TrialsCache:
                 writer.write_table(table)
 
         try:
-            _atomic_write(path, write)
+            atomic_write(path, write)
         except OSError as error:
             if not self._write_failed:
                 warn(f"{self.directory}: cannot write the trials cache ({error.strerror or error}); reading CSVs instead")
@@ -188,7 +221,7 @@ class VerifiedFiles:
             Path(tmp).write_text(text)
 
         try:
-            _atomic_write(self.path, write)
+            atomic_write(self.path, write)
             self._new = {}
         except OSError:
             pass  # only costs a hash in the next process

@@ -54,10 +54,11 @@ import numpy as np
 import torch
 
 from . import decisions
-from .errors import DataFileError, HumanlikeError, UnknownNameError
+from ..errors import DataFileError, HumanlikeError, UnknownNameError, error_line
 from .loading import loader
 from .models import ImageTransform, Model, check_spec, default_name, file_sha256, load_model, state_dict_sha256
-from .names import check_user_model_name
+from ..data.names import check_user_model_name
+from ..files import text_sha256
 from .outputs import (  # noqa: F401 - output_paths, read_probabilities and RAW_COLUMNS are public here too
     RAW_COLUMNS,
     atomic_write,
@@ -68,7 +69,6 @@ from .outputs import (  # noqa: F401 - output_paths, read_probabilities and RAW_
     raw_csv,
     read_json,
     read_probabilities,
-    sha256_text,
     write_together,
 )
 from .stimuli import StimulusSet, load_stimuli
@@ -117,7 +117,7 @@ def _versions() -> dict[str, str]:
     import PIL
     import torchvision
 
-    from . import __version__
+    from .. import __version__
 
     return {
         "humanlike": __version__,
@@ -262,19 +262,6 @@ def user_code(spec: str, what: str):
         raise HumanlikeError(f"{spec}: your model {what} raised {error_line(error)}") from error
 
 
-def error_line(error: BaseException) -> str:
-    """``Type: message`` of an unexpected exception, on one line (for summaries and the command line)."""
-    if isinstance(error, HumanlikeError):
-        text = str(error)
-    elif isinstance(error, OSError) and error.filename is not None:
-        text = f"{error.filename}: {error.strerror or error} ({type(error).__name__})"
-    elif isinstance(error, MemoryError):
-        text = "out of memory (MemoryError)"
-    else:
-        text = f"{type(error).__name__}: {error}".rstrip(": ")
-    return " ".join(text.split()) if "\n" in text or "\r" in text else text
-
-
 @contextlib.contextmanager
 def _strict_fp32(device: torch.device, precision: str):
     """fp32 means fp32 on CUDA too: TF32 convolutions/matmuls off for the run."""
@@ -415,9 +402,9 @@ def _run_job(
         },
         "outputs": {
             "csv": job.paths["csv"].name,
-            "csv_sha256": sha256_text(raw),
+            "csv_sha256": text_sha256(raw),
             "probabilities": job.paths["probabilities"].name,
-            "probabilities_sha256": sha256_text(probabilities_text),
+            "probabilities_sha256": text_sha256(probabilities_text),
         },
         "started": started,
         "finished": _utcnow(),
@@ -519,7 +506,7 @@ def evaluate_report(
     unreadable image, a finished file that no longer matches its recorded sha256), HumanlikeError (other problems:
     ``out`` not writable, NaN logits, errors raised by a ``python:`` model's own code).
     """
-    from .data import DATASETS
+    from ..registry import DATASETS
 
     if batch_size < 1:
         raise UnknownNameError(f"batch_size must be positive, got {batch_size}")

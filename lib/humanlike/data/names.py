@@ -10,18 +10,16 @@ is called ``<name>-rerun`` (:func:`rerun_name`), so it never merges with, or rep
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
-from .errors import HumanlikeError, UnknownNameError
+from ..errors import HumanlikeError, UnknownNameError
+from ..registry import HUMANS, DATASETS, published_files, third_party_files
 
 #: Characters allowed in a model name.
 MODEL_NAME_CHARS = "letters, digits and . _ + -"
 _MODEL_NAME = re.compile(r"[A-Za-z0-9._+-]+")
 
-#: The pooled human observers' row in every table.
-HUMANS = "humans"
-#: Names of single human observers.
-HUMAN_SUBJECT = re.compile(r"subject-\d+")
 #: Appended to the default name of a model whose plain name is taken (``resnet50`` -> ``resnet50-rerun``).
 RERUN_SUFFIX = "-rerun"
 
@@ -31,8 +29,18 @@ def is_model_name(name: object) -> bool:
     return isinstance(name, str) and _MODEL_NAME.fullmatch(name) is not None
 
 
-def is_human_label(name: str) -> bool:
-    """Whether ``name`` is reserved for human observers: ``humans``, or ``subject-...`` (``subject-NN``)."""
+def folded(name: str) -> str:
+    """``name`` as a reader compares it: Unicode-normalised (NFKC) and case-folded.
+
+    >>> folded("ResNet50") == folded("resnet50"), folded("Ｈｕｍａｎｓ")
+    (True, 'humans')
+    """
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def is_reserved_name(name: str) -> bool:
+    """Whether ``name`` reads as a name of the human observers: ``humans`` or ``subject-...``, in any case."""
+    name = folded(name)
     return name == HUMANS or name.startswith("subject-")
 
 
@@ -46,7 +54,7 @@ def check_model_name(name: object, where: str, error: type[HumanlikeError] = Unk
         raise error(f"{where}: empty model name")
     if not is_model_name(name):
         raise error(f"{where}: bad model name {name!r}: use {MODEL_NAME_CHARS} only")
-    if is_human_label(name):
+    if is_reserved_name(name):
         raise error(f"{where}: model name {name!r} is reserved for the human observers")
     return name
 
@@ -55,10 +63,8 @@ def check_model_name(name: object, where: str, error: type[HumanlikeError] = Unk
 def taken_names() -> dict[str, str]:
     """Model names the data already give to something: name -> ``"a published model"`` or ``"a third-party
     model"`` (the names in the published and third-party files the registry lists)."""
-    from .data import DATASETS, _published_files, _third_party_files
-
-    taken = {f.subject: "a third-party model" for f, _source, _folder in _third_party_files(DATASETS)}
-    taken.update({f.subject: "a published model" for f in _published_files() if not f.is_human})
+    taken = {f.subject: "a third-party model" for f, _source, _folder in third_party_files(DATASETS)}
+    taken.update({f.subject: "a published model" for f in published_files() if not f.is_human})
     return taken
 
 

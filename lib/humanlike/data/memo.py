@@ -1,5 +1,4 @@
-"""A memo of the command line's output on the published data, and the light cache plumbing it shares with
-:mod:`humanlike.trials_cache` (paths, the stat vouch, atomic writes).
+"""A memo of the command line's output on the published data.
 
 ``humanlike benchmark`` and ``humanlike shape-bias`` without ``--extra-dir`` read only published files, whose
 content the registry fixes (every file is checked against its sha256). Their output is therefore a function of
@@ -9,13 +8,15 @@ writes it back without importing either.
 
 * **Key** (sha256 of a JSON document): the command; the options that change the output (models and datasets
   exactly as given, format); where the files come from (the mirror's absolute path, or the download cache); the
-  registry's bytes; the stat vouch (:func:`stat_vouch`: size, mtime_ns, ctime_ns, inode; the rule of
-  :class:`humanlike.trials_cache.VerifiedFiles`) of every published trials file of the selected datasets; the
+  registry's bytes; the stat vouch (:func:`humanlike.files.stat_vouch`: size, mtime_ns, ctime_ns, inode; the rule
+  of :class:`humanlike.data.trials_cache.VerifiedFiles`) of every published trials file of the selected datasets
+  and of each one's entry in the trials cache (the output is derived from the entries: a rebuilt, replaced or
+  deleted entry retires the memo with it); the
   source bytes of the modules that compute the output (:data:`SOURCE_MODULES`); the Python version and the stat
   vouch of the numerical libraries' ``__init__.py`` (a reinstall rewrites them). Computing it imports none of
   pandas, numpy, pyarrow or torch.
-* **No key, no memo** (the normal path runs and reports what it finds): a file of the selection is missing, or
-  the mirror holds a file that is not published (a stray, warned about on every run).
+* **No key, no memo** (the normal path runs and reports what it finds): a file of the selection or its trials
+  cache entry is missing, or the mirror holds a file that is not published (a stray, warned about on every run).
 * **Only successful runs are stored**, under their exact names: an unknown model or dataset fails with exit 2
   and is never stored, so a hit stands for the name checks of the run that stored it (same names, same
   registry, same code).
@@ -32,18 +33,21 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-#: The one environment variable the data layer reads: a local mirror of the upstream data.
-MIRROR_ENV = "HUMANLIKE_MIRROR"
+from ..files import MIRROR_ENV, atomic_write, cache_dir, stat_vouch
+from ..registry import registry_bytes
+from .trials_cache import entry_name
 
 #: Version of the memo's key and entry layout; bump it to retire every entry.
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 
 #: Modules (of ``humanlike``) whose source determines the output of ``benchmark`` and ``shape-bias``.
-SOURCE_MODULES = ("data", "trials_cache", "validation", "names", "metrics", "benchmark", "cli", "memo", "errors")
+SOURCE_MODULES = (
+    "registry", "files", "text", "errors", "data.trials", "data.trials_cache", "data.validation", "data.names",
+    "data.memo", "metrics", "benchmark", "cli",
+)  # fmt: skip
 
 #: Libraries that compute or print the output (parsing, arithmetic, float formatting).
 LIBRARIES = ("pandas", "numpy", "pyarrow")
@@ -51,57 +55,12 @@ LIBRARIES = ("pandas", "numpy", "pyarrow")
 _HEADER = "humanlike-memo"
 
 
-# --------------------------------------------------------------------------------------------- cache plumbing
-def cache_root() -> Path:
-    """``platformdirs.user_cache_dir("humanlike")`` (``$XDG_CACHE_HOME/humanlike`` on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("humanlike"))
-
-
-def download_dir() -> Path:
-    """Where downloaded upstream files live: ``<user cache>/humanlike/data``."""
-    return cache_root() / "data"
-
-
 def memo_dir() -> Path:
     """Where the memo lives: ``<user cache>/humanlike/memo``."""
-    return cache_root() / "memo"
-
-
-def stat_vouch(path: str | os.PathLike) -> list[int]:
-    """``[size, mtime_ns, ctime_ns, inode]`` of a file: while they are unchanged, so is the file (the ctime is
-    set by the kernel on every write or rename, and cannot be set by a program). Raises OSError."""
-    st = os.stat(path)
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-
-
-def atomic_write(target: Path, write: Callable[[str], object]) -> None:
-    """Call ``write(path)`` on a temp file beside ``target``, then rename it to ``target`` (nothing half-written)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return cache_dir("memo")
 
 
 # --------------------------------------------------------------------------------------------- the key
-def _package_dir() -> Path:
-    return Path(__file__).resolve().parent
-
-
 def code_version() -> str:
     """sha256 of the source bytes of :data:`SOURCE_MODULES` (found with ``find_spec``, not imported)."""
     digest = hashlib.sha256()
@@ -121,15 +80,15 @@ def _libraries() -> dict[str, list[int] | None]:
     return stamps
 
 
-def _published_paths(registry: bytes, datasets: Sequence[str] | None) -> list[str]:
-    """Registry paths under ``raw-data/<dataset>/`` (every dataset when None): a superset of the files the
-    selection reads (the data layer picks humans and models among them)."""
-    paths = []
+def _published_paths(registry: bytes, datasets: Sequence[str] | None) -> dict[str, tuple[str, str]]:
+    """Registry paths under ``raw-data/<dataset>/`` (every dataset when None) -> (sha256, dataset): a superset
+    of the files the selection reads (the data layer picks humans and models among them)."""
+    paths = {}
     for line in registry.decode().splitlines()[1:]:
-        path = line.split(",", 1)[0]
+        path, sha256 = line.split(",", 2)[:2]
         parts = path.split("/")
         if len(parts) == 3 and parts[0] == "raw-data" and (datasets is None or parts[1] in datasets):
-            paths.append(path)
+            paths[path] = (sha256, parts[1])
     return paths
 
 
@@ -147,6 +106,13 @@ def _has_strays(mirror: Path, paths: Sequence[str]) -> bool:
     return False
 
 
+def _stat_or_none(path: Path) -> list[int] | None:
+    try:
+        return stat_vouch(path)
+    except OSError:
+        return None
+
+
 def key(
     command: str,
     models: Sequence[str] | None,
@@ -158,7 +124,7 @@ def key(
     it (a missing file, a stray in the mirror, an unreadable source)."""
     mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV) or None  # as DataStore.from_env
     try:
-        registry = (_package_dir() / "resources" / "registry.csv").read_bytes()
+        registry = registry_bytes()
         paths = _published_paths(registry, datasets)
         if mirror is not None:
             root = Path(mirror).absolute()
@@ -166,8 +132,9 @@ def key(
                 return None
             source = {"mirror": str(root)}
         else:
-            root = download_dir().absolute()
+            root = cache_dir("data").absolute()
             source = {"download_cache": str(root)}
+        entries = cache_dir("trials")
         document = {
             "memo_version": MEMO_VERSION,
             "command": command,
@@ -177,6 +144,7 @@ def key(
             "source": source,
             "registry": hashlib.sha256(registry).hexdigest(),
             "files": {path: stat_vouch(root / path) for path in paths},
+            "entries": {path: _stat_or_none(entries / entry_name(*paths[path])) for path in paths},
             "code": code_version(),
             "python": sys.version,
             "libraries": _libraries(),
