@@ -10,16 +10,13 @@ import pandas as pd
 import pytest
 
 from humanlike import metrics as M
+from factories import ROW_COLUMNS, trial_table
 from humanlike.data import CATEGORIES
 
 
 def make_trials(rows: list[tuple], dataset: str = "colour") -> pd.DataFrame:
     """Trial table from (subject, condition, image_id, category, response) tuples."""
-    frame = pd.DataFrame(rows, columns=["subject", "condition", "image_id", "category", "response"])
-    frame.insert(0, "dataset", dataset)
-    frame["is_human"] = frame["subject"].str.startswith("subject-")
-    frame["correct"] = frame["response"] == frame["category"]
-    return frame
+    return trial_table(rows, columns=ROW_COLUMNS[1:], dataset=dataset)
 
 
 def correctness_rows(subject: str, outcomes: dict[str, int], condition: str = "c") -> list[tuple]:

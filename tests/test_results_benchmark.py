@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factories import correctness_trials
 from humanlike import benchmark, data, results
-from humanlike.data import CATEGORIES
 
 
 def _kappa(x, y) -> float:
@@ -22,17 +22,7 @@ def _kappa(x, y) -> float:
     return (observed - expected) / (1 - expected)
 
 
-def _trials(correctness: dict[str, list[int]], dataset: str) -> pd.DataFrame:
-    rows = []
-    for subject, hits in correctness.items():
-        for i, hit in enumerate(hits):
-            category = CATEGORIES[i % 16]
-            rows.append(
-                dict(dataset=dataset, subject=subject, is_human=subject.startswith("subject-"), condition="0",
-                     category=category, response=category if hit else CATEGORIES[(i + 1) % 16],
-                     image_id=f"img{i}.png", imagename=f"img{i}.png", correct=bool(hit), session=1, trial=i + 1)
-            )  # fmt: skip
-    return pd.DataFrame(rows)
+_trials = correctness_trials  # one trial per decision maker and image
 
 
 EDGE = {

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
+from factories import correctness_trials
 from humanlike import charts, data, metrics, results
-from humanlike.data import CATEGORIES
 
 HUMANS = ("subject-01", "subject-02")
 MODELS = ("resnet50", "simclr-resnet50x1")
@@ -32,19 +32,7 @@ def _kappa(x: np.ndarray, y: np.ndarray) -> float:
     return 1.0 if observed == 1 else (observed - expected) / (1 - expected)
 
 
-def _trials(correctness: dict[str, list[int]], dataset: str = "edge", condition: str = "0") -> pd.DataFrame:
-    """A trial table: one trial per decision maker and image; wrong answers name the next category."""
-    rows = []
-    for subject, hits in correctness.items():
-        for i, hit in enumerate(hits):
-            category = CATEGORIES[i % 16]
-            response = category if hit else CATEGORIES[(i + 1) % 16]
-            rows.append(
-                dict(dataset=dataset, subject=subject, is_human=subject.startswith("subject-"), session=1, trial=i + 1,
-                     condition=condition, category=category, response=response, imagename=f"img{i}.png",
-                     image_id=f"img{i}.png", correct=bool(hit))
-            )  # fmt: skip
-    return pd.DataFrame(rows)
+_trials = correctness_trials  # one trial per decision maker and image
 
 
 CORRECT = {

@@ -12,16 +12,11 @@ import pandas as pd
 import pytest
 
 from humanlike import benchmark, data, metrics, results
+from factories import trial_table
 from humanlike.data import CATEGORIES
 
 
-def _trials(rows: list[tuple]) -> pd.DataFrame:
-    """Trial table from (dataset, subject, condition, image_id, category, response) tuples."""
-    frame = pd.DataFrame(rows, columns=["dataset", "subject", "condition", "image_id", "category", "response"])
-    frame["is_human"] = frame["subject"].str.startswith("subject-")
-    frame["correct"] = frame["response"] == frame["category"]
-    frame["trial"] = frame.groupby(["dataset", "subject"]).cumcount() + 1
-    return frame
+_trials = trial_table  # (dataset, subject, condition, image_id, category, response) tuples
 
 
 def _answers(dataset, subject, condition, right, n=10, category="cat", wrong="dog", offset=0):
