@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test book lab paper clean
+.PHONY: setup test test-fast book lab paper clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 
 test: setup
 	$(PY) -m pytest -q
+
+# The inner loop: everything but the tests marked slow (chapters, subprocesses, clusters) and the browser tests.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow and not book"
 
 book: setup
 	$(PY) tools/build_book.py

@@ -17,8 +17,8 @@ from browser import (  # noqa: F401
     book_site,
     browser_type_launch_args,
     page_watch,
-    pytest_collection_modifyitems,
 )
+from browser import pytest_collection_modifyitems as order_browser_tests_last
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("HUMANLIKE_MIRROR") or REPO.parent / "shared" / "data").resolve()
@@ -43,10 +43,40 @@ settings.register_profile("humanlike", database=None)
 settings.load_profile("humanlike")
 
 
+#: Fixtures whose tests take seconds (a chapter executed, a batch of command-line processes, a server): their tests
+#: are marked slow, and `make test-fast` leaves them out.
+SLOW_FIXTURES = {"chapter", "outcomes", "warm_cache", "paper_runs", "two_dirs", "lab_server"}
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    order_browser_tests_last(items)
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     assert (MIRROR / "raw-data").is_dir(), f"the data mirror is missing at {MIRROR}"
     return MIRROR
+
+
+@pytest.fixture(scope="session")
+def chapter(tmp_path_factory, mirror):
+    """``chapter("03")``: the chapter executed once per session with its shared parameters
+    (tests/chapter_runs.py), as JSON; every test about a chapter reads this one execution."""
+    from chapter_runs import execute_chapter, prepare_runs, shared_parameters
+
+    root = tmp_path_factory.mktemp("chapters")
+    runs = prepare_runs(root / "runs", mirror)
+    executed: dict[str, dict] = {}
+
+    def get(number: str) -> dict:
+        if number not in executed:
+            executed[number] = execute_chapter(number, shared_parameters(number, runs), root / number)
+        return executed[number]
+
+    return get
 
 
 @pytest.fixture(scope="session")

@@ -682,35 +682,36 @@ def test_one_source_given_twice_counts_once(two_dirs, warm_cache, tmp_path, dirs
 # ----------------------------------------------------------------------------------------------- reruns of the zoo
 @pytest.fixture(scope="module")
 def paper_runs(tmp_path_factory, warm_cache) -> Path:
-    """What `make paper` writes, in small: two of the paper's models (random weights) evaluated on edge."""
+    """What `make paper` writes, in small: two of the paper's models (random weights) evaluated on edge (the
+    ShuffleNet: the zoo's cheapest network, to keep the test quick)."""
     out = tmp_path_factory.mktemp("paper") / "runs"
-    result = humanlike("evaluate", "--models", "resnet50", "InsDis", "--random-weights", "--datasets", "edge",
+    result = humanlike("evaluate", "--models", "resnet50", "shufflenet_v2_x0_5", "--random-weights", "--datasets", "edge",
                        "--batch-size", "32", "--out", str(out), xdg=warm_cache)  # fmt: skip
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     return out
 
 
 def test_reruns_of_published_models_get_their_own_name_and_are_accepted(paper_runs, warm_cache, tmp_path):
-    # resnet50 is a published (and third-party) name: its rerun is resnet50-rerun; InsDis is nobody's yet
+    # resnet50 is a published (and third-party) name: its rerun is resnet50-rerun; the ShuffleNet is nobody's yet
     written = sorted(p.name for p in (paper_runs / "raw-data" / "edge").iterdir())
-    assert written == ["edge_InsDis_session-1.csv", "edge_resnet50-rerun_session-1.csv"]
+    assert written == ["edge_resnet50-rerun_session-1.csv", "edge_shufflenet_v2_x0_5_session-1.csv"]
     xdg = tmp_path / "xdg"
     shutil.copytree(warm_cache, xdg, copy_function=os.link)
     plain = humanlike("benchmark", "--datasets", "edge", "--format", "csv", xdg=xdg)
     both = humanlike("benchmark", "--datasets", "edge", "--format", "csv", "--extra-dir", str(paper_runs), xdg=xdg)
     assert both.returncode == 0 and both.stderr == "", both.stderr
     rows = {line.split(",")[0]: line for line in both.stdout.splitlines()[1:]}
-    assert {"resnet50-rerun", "InsDis", "resnet50"} <= set(rows)
+    assert {"resnet50-rerun", "shufflenet_v2_x0_5", "resnet50"} <= set(rows)
     # the published resnet50 is untouched by its rerun: its row is the one of a run without the extra dir
     assert rows["resnet50"] in plain.stdout.splitlines()
     # the book step of `make paper` (extra_dirs=["runs/paper"]) accepts the folder and names the models
     from humanlike import params
     from humanlike.results import third_party as zoo
 
-    checked = params.chapter(extra_dirs=[str(paper_runs)], models=["resnet50-rerun", "InsDis", "resnet50"])
-    assert checked.models == ["resnet50-rerun", "InsDis", "resnet50"]
-    status = zoo.paper_zoo_status(own=["resnet50-rerun", "InsDis"]).set_index("model")
-    assert bool(status.at["resnet50", "own"]) and bool(status.at["InsDis", "own"])
+    checked = params.chapter(extra_dirs=[str(paper_runs)], models=["resnet50-rerun", "shufflenet_v2_x0_5", "resnet50"])
+    assert checked.models == ["resnet50-rerun", "shufflenet_v2_x0_5", "resnet50"]
+    status = zoo.paper_zoo_status(own=["resnet50-rerun", "shufflenet_v2_x0_5"]).set_index("model")
+    assert bool(status.at["resnet50", "own"]) and bool(status.at["shufflenet_v2_x0_5", "own"])
     assert status.at["resnet50", "status"].startswith("published data")
     assert "your runs" in status.at["resnet50", "status"]
     assert not bool(status.at["MoCo", "own"])
@@ -728,19 +729,19 @@ def test_a_rerun_refuses_a_taken_name_before_any_model_work(paper_runs, warm_cac
 def test_a_changed_finished_result_is_refused_with_how_to_redo_it(paper_runs, warm_cache, tmp_path):
     runs = tmp_path / "runs"
     shutil.copytree(paper_runs, runs)
-    target = runs / "raw-data" / "edge" / "edge_InsDis_session-1.csv"
+    target = runs / "raw-data" / "edge" / "edge_shufflenet_v2_x0_5_session-1.csv"
     target.write_text(target.read_text().replace(",cat,", ",dog,", 1))  # one decision edited by hand
     before = snapshot(runs)
-    result = humanlike("evaluate", "--model", "InsDis", "--random-weights", "--datasets", "edge", "--out", str(runs),
+    result = humanlike("evaluate", "--model", "shufflenet_v2_x0_5", "--random-weights", "--datasets", "edge", "--out", str(runs),
                        xdg=warm_cache)  # fmt: skip
     assert result.returncode == 1
     line = check_one_line(result.stderr, str(target), "sha256", only=False)  # after the progress summary
     assert "--force" in line
     assert snapshot(runs) == before
-    other = humanlike("evaluate", "--model", "MoCo", "--name", "InsDis", "--random-weights", "--datasets", "edge",
+    other = humanlike("evaluate", "--model", "squeezenet1_0", "--name", "shufflenet_v2_x0_5", "--random-weights", "--datasets", "edge",
                       "--out", str(runs), xdg=warm_cache)  # another model under a finished model's name  # fmt: skip
     assert other.returncode == 1
-    check_one_line(other.stderr, "edge_InsDis_session-1.csv", "different run", only=False)
+    check_one_line(other.stderr, "edge_shufflenet_v2_x0_5_session-1.csv", "different run", only=False)
     assert snapshot(runs) == before
 
 

@@ -12,7 +12,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
-from chapter_runs import execute_chapter
 import vl_convert as vlc
 
 from humanlike.charts.explorer import explorer_chart
@@ -268,13 +267,8 @@ def _html(notebook: dict) -> str:
     return "\n".join(found)
 
 
-def test_introduction_verdicts_zoo_and_explorer(tmp_path):
-    notebook = execute_chapter(
-        "00",
-        {"models": '["resnet50", "simclr-*"]', "datasets": '["cue-conflict", "edge"]', "bootstrap": 10,
-         "verdict_bootstrap": 20, "explorer_images": 1},
-        tmp_path,
-    )
+def test_introduction_verdicts_zoo_and_explorer(chapter):
+    notebook = chapter("00")  # resnet50, simclr-*; cue-conflict, edge; 20 verdict resamples; 1 explorer image
     text = _html(notebook)
     table = text[text.index("id='verdicts'") :]
     table = table[: table.index("</table>")]
@@ -439,18 +433,15 @@ def test_shape_category_pictures_one_image_per_category(mirror):
 
 
 @pytest.mark.parametrize(
-    "chapter, parameters, expected",
+    "number, expected",
     [
-        ("02", {"models": '["resnet50", "simclr-*"]', "datasets": '["uniform-noise", "edge"]', "bootstrap": 10},
-         ["pick_panels_dataset", "range over observers"]),  # side-by-side panels; entropy by level
-        ("03", {"models": '["resnet50"]', "datasets": '["contrast", "edge"]', "bootstrap": 10},
-         ["error consistency κ with human observers", "conditions (number of decision makers affected"]),
-        ("04", {"models": '["resnet50"]', "bootstrap": 10, "third_party": "False"},
-         ["data:image/jpeg;base64", "shape category"]),  # the per-category pictures
+        ("02", ["pick_panels_dataset", "range over observers"]),  # side-by-side panels; entropy by level
+        ("03", ["error consistency κ with human observers", "conditions (number of decision makers affected"]),
+        ("04", ["data:image/jpeg;base64", "shape category"]),  # the per-category pictures
     ],
 )
-def test_chapters_show_the_new_figures(chapter, parameters, expected, tmp_path):
-    text = json.dumps(execute_chapter(chapter, parameters, tmp_path), ensure_ascii=False)
+def test_chapters_show_the_new_figures(chapter, number, expected):
+    text = json.dumps(chapter(number), ensure_ascii=False)
     for piece in expected:
         assert piece in text, piece
 

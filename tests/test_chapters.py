@@ -12,7 +12,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import pytest
-from chapter_runs import execute_chapter
+from chapter_runs import execute_chapter, torch_modules
 import vl_convert as vlc
 
 from humanlike import charts, data, metrics, params, results
@@ -283,105 +283,93 @@ def _decision_makers(notebook: dict) -> set[str]:
     return names
 
 
-def test_chapter_01_with_chosen_models(tmp_path):
-    notebook = execute_chapter(
-        "01",
-        {"models": '["resnet50", "simclr-*"]', "datasets": '["uniform-noise", "contrast"]', "bootstrap": 20},
-        tmp_path,
-    )
-    names = _decision_makers(notebook)
-    assert names == {"humans", "resnet50", "simclr-resnet50x1"}
-    text = "\n".join(_outputs(notebook, "text/markdown"))
+def _markdown(notebook: dict) -> str:
+    return "\n".join(_outputs(notebook, "text/markdown"))
+
+
+# The shared runs (tests/chapter_runs.py, SHARED_PARAMETERS): one execution per chapter, every test below reads it.
+@pytest.mark.parametrize("number", ["00", "01", "02", "03", "04"])
+def test_chapters_with_default_parameters_never_load_torch(chapter, number):
+    """Only evaluating a model needs torch; drawing the book from trial files must not pay for it."""
+    assert torch_modules(chapter(number)) == []
+
+
+def test_chapter_01_with_chosen_models_and_one_from_extra_dirs(chapter):
+    notebook = chapter("01")  # resnet50, simclr-*, my-model (copies of resnet50's files); uniform-noise, contrast
+    assert _decision_makers(notebook) == {"humans", "resnet50", "simclr-resnet50x1", "my-model"}
+    text = _markdown(notebook)
     assert "SimCLR against ResNet-50" in text and "not computed" not in text
     assert "swag" not in text and "bagnet33" not in text
+    # the same answers as resnet50 give the same numbers
+    tallies = text[text.index("clearly above the human mean:") :].replace("\\", "")  # Markdown escapes
+    tally = dict(re.findall(r"([\w.-]+) (\d+ / \d+)", tallies))
+    assert tally["my-model"] == tally["resnet50"]
     html = "\n".join(_outputs(notebook, "text/html"))
     assert "window.vegaEmbed" in html and "swag-vit" not in html
 
 
-def test_chapter_02_with_chosen_models(tmp_path):
-    notebook = execute_chapter(
-        "02", {"models": "bagnet33, swag-vit-*", "datasets": '["sketch", "edge"]', "bootstrap": 10}, tmp_path
-    )
+def test_chapter_02_with_chosen_models(chapter):
+    notebook = chapter("02")  # bagnet33, swag-vit-*, simclr-* (no resnet50); sketch, edge, uniform-noise
     names = _decision_makers(notebook) - {n for n in _decision_makers(notebook) if n.startswith("subject-")}
-    assert names == {"humans", "bagnet33", "swag-vit-b16-in1k", "swag-vit-l16-in1k", "swag-vit-h14-in1k"}
-    text = "\n".join(_outputs(notebook, "text/markdown"))
-    assert "bagnet33" in text and "resnet50" not in text  # the SimCLR sentence needs both: left out
+    assert names == {"humans", "bagnet33", "swag-vit-b16-in1k", "swag-vit-l16-in1k", "swag-vit-h14-in1k",
+                     "simclr-resnet50x1"}  # fmt: skip
+    text = _markdown(notebook)
+    # the SimCLR-against-ResNet-50 sentence needs both: left out without resnet50
+    assert "bagnet33" in text and not re.search(r"(?<![\w-])resnet50(?![\w-])", text)
 
 
-def test_chapter_01_with_a_model_from_extra_dirs(tmp_path, mirror):
-    target = tmp_path / "runs" / "raw-data" / "uniform-noise"
-    target.mkdir(parents=True)
-    published = mirror / "raw-data" / "uniform-noise" / "uniform-noise_resnet50_session-1.csv"
-    (target / "uniform-noise_my-model_session-1.csv").write_text(published.read_text())
-    notebook = execute_chapter(
-        "01",
-        {"models": '["my-model", "resnet50"]', "extra_dirs": f'["{tmp_path / "runs"}"]', "datasets": "uniform-noise",
-         "bootstrap": 10},  # fmt: skip
-        tmp_path,
-    )
-    assert _decision_makers(notebook) == {"humans", "resnet50", "my-model"}
-    text = "\n".join(_outputs(notebook, "text/markdown"))
-    assert "resnet50 1 / 0; my-model 1 / 0" in text  # same answers as resnet50: same numbers
-
-
-def test_chapter_03_with_chosen_models(tmp_path):
-    notebook = execute_chapter(
-        "03",
-        {"models": '["resnet50", "simclr-resnet50x1"]', "datasets": '["edge", "uniform-noise"]', "bootstrap": 10},
-        tmp_path,
-    )
+def test_chapter_03_with_chosen_models(chapter):
+    notebook = chapter("03")  # resnet50, simclr-resnet50x1; edge, uniform-noise, contrast; 10 resamples
     names = _decision_makers(notebook)
     assert {"resnet50", "simclr-resnet50x1"} <= names
     assert not {n for n in names if n.startswith(("swag", "bagnet"))}
-    text = "\n".join(_outputs(notebook, "text/markdown"))
+    text = _markdown(notebook)
     assert "10-resample" in text  # the bootstrap parameter reached the prose
     assert "swag" not in text
 
 
-def test_chapter_04_with_chosen_models_and_no_third_party(tmp_path):
-    notebook = execute_chapter(
-        "04",
-        {"models": "resnet50, bagnet33", "bootstrap": 10, "third_party": "false", "examples": 2, "seed": 1},
-        tmp_path,
-    )
+def test_chapter_04_with_chosen_models_and_no_third_party(chapter):
+    notebook = chapter("04")  # resnet50, bagnet33; no third party; 2 examples; seed 1
     names = _decision_makers(notebook)
     assert {"humans", "resnet50", "bagnet33"} <= names and not {n for n in names if n.startswith("swag")}
     html = "\n".join(_outputs(notebook, "text/html"))
     # the two example stimuli of the gallery (the charts' pictures are data in their specs, not <img> elements)
     assert html.count("<img src='data:image/jpeg;base64,") == 2
-    text = "\n".join(_outputs(notebook, "text/markdown"))
+    text = _markdown(notebook)
     assert "Third-party data switched off" in text and "third-party evaluations, the self-supervised" not in text
 
 
-def test_chapter_05_without_evaluating(tmp_path):
-    notebook = execute_chapter(
-        "05",
-        {"models": '["resnet50", "simclr-resnet50x1"]', "datasets": '["cue-conflict", "edge"]', "bootstrap": 10,
-         "evaluate_model": "None"},  # fmt: skip (text, as papermill -p passes it)
-        tmp_path,
-    )
+def _benchmark_rows(notebook: dict) -> list[dict]:
     specs = _outputs(notebook, f"application/vnd.vegalite.v{VL.split('.')[0]}+json")
     (rows,) = [r for spec in specs for r in spec.get("datasets", {}).values()]
-    assert {r["model"] for r in rows} == {"humans", "resnet50", "simclr-resnet50x1"}
-    assert {r["scope"] for r in rows} == {results.ALL_DATASETS, "cue-conflict", "edge"}
-    text = "\n".join(_outputs(notebook, "text/markdown"))
+    return rows
+
+
+def test_chapter_05_without_evaluating(chapter):
+    notebook = chapter("05")  # every model; cue-conflict, edge, sketch; no evaluation
+    rows = _benchmark_rows(notebook)
+    assert {r["model"] for r in rows} == {"humans", *data.MODELS, "alexnet [harvard-visionlab]"}
+    assert {r["scope"] for r in rows} == {results.ALL_DATASETS, "cue-conflict", "edge", "sketch"}
+    text = _markdown(notebook)
     assert "No model evaluated" in text and "No evaluated model to place" in text
 
 
-def test_chapter_05_ranks_the_third_party_alexnet_labelled_by_source(tmp_path):
-    notebook = execute_chapter("05", {"datasets": '["edge", "sketch"]', "bootstrap": 10, "evaluate_model": "None"}, tmp_path)
-    specs = _outputs(notebook, f"application/vnd.vegalite.v{VL.split('.')[0]}+json")
-    (rows,) = [r for spec in specs for r in spec.get("datasets", {}).values()]
+def test_chapter_05_ranks_the_third_party_alexnet_labelled_by_source(chapter, mirror):
+    rows = _benchmark_rows(chapter("05"))
     alexnet = [r for r in rows if r["model"] == "alexnet [harvard-visionlab]"]
-    assert {r["scope"] for r in alexnet} == {results.ALL_DATASETS, "edge", "sketch"}
+    # every dataset of the run that the fork evaluated (its files in the mirror), and the average over them
+    fork = mirror / "third-party" / "harvard-visionlab+model-vs-human-dmc" / "raw-data"
+    evaluated = {d for d in ("cue-conflict", "edge", "sketch") if list((fork / d).glob("*alexnet*"))}
+    assert evaluated and {r["scope"] for r in alexnet} == {results.ALL_DATASETS, *evaluated}
     # marked as third-party, named on the plot, and ranked with the other models
     assert all(r["third_party"] == "harvard-visionlab" and r["label"] == r["model"] for r in alexnet)
     assert all(r["mean_rank"] is not None for r in alexnet)
     assert {r["third_party"] for r in rows if r not in alexnet} == {""}
-    tables = "\n".join(_outputs(notebook, "text/html"))
+    tables = "\n".join(_outputs(chapter("05"), "text/html"))
     assert "alexnet [harvard-visionlab]" in tables and "third party" in tables
 
 
+@pytest.mark.slow
 def test_chapter_stops_on_a_wrong_parameter_before_reading_data(tmp_path):
     import papermill
 
@@ -391,6 +379,7 @@ def test_chapter_stops_on_a_wrong_parameter_before_reading_data(tmp_path):
     assert error.value.evalue.startswith("parameter datasets: unknown dataset 'contrats'")
 
 
+@pytest.mark.slow
 def test_chapter_refuses_a_hostile_model_name_in_a_results_dir(tmp_path, mirror):
     import papermill
 
@@ -407,10 +396,10 @@ def test_chapter_refuses_a_hostile_model_name_in_a_results_dir(tmp_path, mirror)
     assert not any("<img src=x" in page for page in pages)  # never placed into the page
 
 
-def test_chapter_00_counts_the_chosen_data(tmp_path):
-    notebook = execute_chapter("00", {"models": '["resnet50"]', "datasets": '["edge", "sketch"]', "bootstrap": 10}, tmp_path)
+def test_chapter_00_counts_the_chosen_data(chapter):
+    notebook = chapter("00")  # resnet50, simclr-*; cue-conflict, edge
     assert _decision_makers(notebook) - {n for n in _decision_makers(notebook) if n.startswith("subject-")} == {
-        "resnet50"
+        "resnet50", "simclr-resnet50x1"
     }
     tables = "\n".join(_outputs(notebook, "text/html"))
     assert "humans: observers" in tables and "all datasets" in tables and "contrast" not in tables
