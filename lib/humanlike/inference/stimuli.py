@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import StimuliError, UnknownNameError
-from ..files import MIRROR_ENV
+from ..files import MIRROR_ENV, file_sha256
 from ..files import cache_dir as user_cache_dir
 from ..registry import CATEGORIES, DATASETS, image_id
 
@@ -182,7 +182,7 @@ def download_dataset(
         ) from None
     finally:
         logger.setLevel(level)
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    digest = file_sha256(archive)
     extract_archive(archive, dataset, cache, source={"url": url, "archive_sha256": digest})
     archive.unlink(missing_ok=True)  # the extracted folder is what we keep
     return target

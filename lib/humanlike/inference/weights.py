@@ -18,7 +18,6 @@ the names of :data:`SOURCES`; a file already there is used without any download.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ import torch
 from torch import nn
 
 from ..errors import DataFileError
-from ..files import atomic_write, cache_dir, file_sha256
+from ..files import atomic_write, cache_dir, file_sha256, text_sha256
 from ..registry import PYCONTRAST_ZOO, SIMCLR_ZOO
 
 __all__ = ["file_sha256"]  # one hash for every file: re-exported here for callers that know it from here
@@ -158,7 +157,7 @@ def resolve(source: str | Path, progress: bool = True) -> Path:
     if text.startswith("file://"):
         text = text[len("file://") :]
     elif re.match(r"^[a-z][a-z0-9+.-]*://", text):
-        folder = hashlib.sha256(text.encode()).hexdigest()[:16]
+        folder = text_sha256(text)[:16]
         target = weights_dir() / "url" / folder / (Path(text.split("?")[0]).name or "checkpoint.pth")
         if not target.is_file():
             _download(text, target, progress)
