@@ -314,7 +314,8 @@ def _decided(runner: _Runner, paths: Sequence[Path], name: str, dataset: str, ba
                 yield runner(batch)
             except _NonFinite as bad:
                 image = paths[int(indices[bad.position])]
-                hint = "broken weights?" + (" with --precision fp16/bf16 try fp32" if runner.precision != "fp32" else "")
+                low = runner.precision != "fp32"
+                hint = "broken weights?" + (" with --precision fp16/bf16 try fp32" if low else "")
                 raise HumanlikeError(
                     f"{name}: the model gave NaN or infinite logits, first for image {image}; nothing "
                     f"written for {dataset} ({hint})"
@@ -521,7 +522,7 @@ def evaluate_report(
     device:         ``auto`` (a CUDA GPU, else Apple silicon's MPS, else the CPU), ``cpu``, ``cuda``,
                     ``cuda:<n>``, ``mps``.
     workers:        decoding workers (default: :func:`default_workers`; 0 decodes in the main thread): DataLoader
-                    worker processes on GPUs, threads on the CPU (see ``decoder``).
+                    worker processes on CUDA GPUs, threads elsewhere (see ``decoder``).
     precision:      ``fp32`` (default; TF32 off, as the published responses were computed), ``bf16`` or ``fp16``
                     (autocast; faster on GPUs, some decisions change: see ``agreement_sample``), ``auto`` (the
                     fastest low precision of the device: bf16, else fp16 on CUDA; fp32 on MPS and the CPU).
@@ -531,7 +532,7 @@ def evaluate_report(
     chunk_size:     images per checkpoint of the partial results (default: max(256, batch_size)).
     on_chunk:       called as ``on_chunk(dataset, done, total)`` after each saved checkpoint.
     progress:       tqdm bars and the summary line (stderr).
-    decoder:        ``auto`` (CPU: ``threads``, else ``processes``), ``threads`` or ``processes``.
+    decoder:        ``auto`` (CUDA: ``processes``, else ``threads``), ``threads`` or ``processes``.
     agreement_sample: bf16/fp16 runs evaluate this many images of each dataset again in fp32 (a fixed seeded
                     sample, :func:`humanlike.inference.precision.agreement_sample`), print the share of equal
                     decisions (``bf16: 251 of 256 sampled decisions equal fp32 (98.0%)``), store it in the
