@@ -41,7 +41,7 @@ seed: int = 0  # random seed of the bootstrap
 evaluate_model: "str or None" = "efficientnet-lite0"  # model spec to evaluate here (see humanlike evaluate); None: skip
 evaluate_datasets: list = ["cue-conflict", "edge", "silhouette"]  # datasets to evaluate it on (their stimuli must be available)
 runs_dir: str = "runs"  # where evaluation results are written and found again (a finished dataset is not recomputed)
-device: str = "auto"  # auto, cpu or cuda
+device: str = "auto"  # auto (a CUDA GPU, else Apple silicon's mps, else the CPU), cpu, cuda or mps; always fp32
 third_party: bool = True  # add other groups' evaluations of the paper's models made with the model-vs-human toolbox (AlexNet), labelled by source
 
 # %% tags=["hide-input"]
@@ -60,7 +60,7 @@ models, extra_dirs, datasets, bootstrap, seed = params.chapter(
 evaluate_model = params.model_spec("evaluate_model", evaluate_model)
 evaluate_datasets = params.dataset_names("evaluate_datasets", evaluate_datasets, empty_ok=True) or []
 runs_dir = params.optional_text("runs_dir", runs_dir) or "runs"
-device = params.choice("device", device, ("auto", "cpu", "cuda"))
+device = params.choice("device", device, ("auto", "cpu", "cuda", "mps"))
 third_party = params.boolean("third_party", third_party)
 
 # %% [markdown]

@@ -24,6 +24,27 @@ if TYPE_CHECKING:  # pandas is imported only when a table is computed: a memo hi
 
 FORMATS = ("table", "csv", "json")
 
+# evaluate's --device and --precision: (choices, default, help). The figures 256 and 99% are AGREEMENT_SAMPLE and
+# AGREEMENT_THRESHOLD of humanlike.inference.precision (which imports torch, so the parser cannot read them there;
+# tests/test_precision.py checks that they agree).
+DEVICE_AND_PRECISION = {
+    "--device": (
+        ("auto", "cpu", "cuda", "mps"),
+        "auto",
+        "where the model runs. auto (default): a CUDA GPU if torch sees one, else Apple silicon's GPU (mps), else the "
+        "CPU; cpu, cuda, mps: that device (an error if it is missing). GPUs are many times faster; the decisions do "
+        "not depend on the device beyond float rounding (see --precision)",
+    ),
+    "--precision": (
+        ("fp32", "bf16", "fp16", "auto"),
+        "fp32",
+        "fp32 (default): full precision with TF32 off, as the published responses were computed; bf16, fp16: 16-bit "
+        "autocast, faster on GPUs but some decisions change, so a fixed sample of 256 images per dataset is also run "
+        "in fp32 and the share of equal decisions is printed, stored in the provenance and warned about below 99%%; "
+        "auto: the fastest low precision the device supports (bf16, else fp16 on CUDA; fp32 on mps and the CPU)",
+    ),
+}
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line like every other error (no usage block)."""
@@ -110,10 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--name", help="name of the model in the results (--model only; default: from the spec)")
     evaluate.add_argument("--datasets", nargs="+", metavar="DATASET", help="datasets to evaluate (default: all 17)")
     evaluate.add_argument("--out", type=Path, default=Path("runs"), help="output directory (default: runs)")
-    evaluate.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    for option, (choices, default, explained) in DEVICE_AND_PRECISION.items():
+        evaluate.add_argument(option, choices=choices, default=default, help=explained)
     evaluate.add_argument("--batch-size", type=_count(1), default=64)
     evaluate.add_argument("--workers", type=_count(0), help="image-decoding workers: threads on the CPU, DataLoader processes on a GPU (default: automatic)")
-    evaluate.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto")
     evaluate.add_argument(
         "--random-weights", action="store_true", help="do not load weights (for tests and speed benchmarks)"
     )

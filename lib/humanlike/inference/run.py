@@ -9,7 +9,9 @@ For each dataset, :func:`evaluate` writes below ``out``:
 * ``probabilities/<dataset>/<dataset>_<name>_session-1.csv``: trial, imagename and the 16 category probabilities
   (mean softmax probability of each category's ImageNet classes; the decision is their argmax).
 * ``provenance/<dataset>/<dataset>_<name>_session-1.json``: spec, weight sources and checksums, preprocessing,
-  package versions, device, precision, timing, stimulus source and listing checksum.
+  package versions, device, precision, the fp32 math settings (``tf32``: false, ``fp32_math``), for bf16/fp16 runs
+  the agreement of a fixed sample's decisions with fp32 (``agreement``), timing, stimulus source and listing
+  checksum.
 
 Files are written as :mod:`humanlike.outputs` describes: atomically, with normal permissions, the three files of a
 dataset all or none. While a dataset runs, finished chunks are kept in
@@ -23,11 +25,16 @@ Pipeline: decoding workers open the PNGs and resize/crop them to uint8 tensors (
 main thread scales and normalises each batch on the device, runs the model under ``torch.inference_mode()`` in
 channels_last memory format, and maps the logits to 16-class decisions in float64 (:mod:`humanlike.decisions`).
 
-* GPU: a torch DataLoader with ``workers`` worker processes (default min(8, cores - 1)), memory pinned for
-  non-blocking copies, autocast bf16 (fp16 where bf16 is unsupported) unless ``precision="fp32"`` (then TF32 is off
-  too), cuDNN picks kernels for channels_last.
+Precision (:mod:`humanlike.inference.precision`): fp32 on every device unless ``precision`` asks for bf16/fp16
+autocast, with TF32 off for matrix products and convolutions during the run (also in bf16/fp16 runs, for the
+operations autocast leaves in fp32); a bf16/fp16 run also evaluates a fixed seeded sample of each dataset in fp32
+and reports how many decisions agree.
+
+* CUDA GPU: a torch DataLoader with ``workers`` worker processes (default min(8, cores - 1)), memory pinned for
+  non-blocking copies, cuDNN picks kernels for channels_last.
+* MPS (Apple silicon): decoding in up to 8 threads.
 * CPU: the same steps, with the decoding in ``workers`` threads (default 1) and torch's intra-op threads left at the
-  number of cores; fp32 unless asked otherwise. Threads, not processes: Pillow releases the GIL while decoding, and
+  number of cores. Threads, not processes: Pillow releases the GIL while decoding, and
   a worker process forked from a process whose heap holds the model's activations makes the next forward passes
   pay copy-on-write faults (efficientnet-lite0 on 2 cores: 0.52-0.60 of the model-only rate with processes vs
   0.85-0.87 with one thread). More threads only take cores from the model. glibc's allocator is told to keep freed
@@ -44,8 +51,8 @@ import platform
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -71,38 +78,32 @@ from .outputs import (  # noqa: F401 - output_paths, read_probabilities and RAW_
     read_probabilities,
     write_together,
 )
+from .precision import (  # noqa: F401 - resolve_device, resolve_precision and PRECISIONS are public here too
+    AGREEMENT_SAMPLE,
+    AGREEMENT_THRESHOLD,
+    DEFAULT_PRECISION,
+    PRECISIONS,
+    agreement_line,
+    agreement_sample,
+    autocast,
+    fp32_math,
+    measured_agreement,
+    resolve_device,
+    resolve_precision,
+    share_text,
+    strict_fp32,
+    tf32_allowed,
+)
 from .stimuli import StimulusSet, load_stimuli
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+from ..text import note, warn
+
 DECODERS = ("auto", "threads", "processes")
 
 
 # --------------------------------------------------------------------------------------------- small helpers
-def resolve_device(device: str = "auto") -> torch.device:
-    """``auto``: CUDA if available, else CPU. Otherwise any torch device string (``cpu``, ``cuda:1``, ``mps``)."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise UnknownNameError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:<n> or mps") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise HumanlikeError(f"device {device!r} asked for, but torch sees no CUDA GPU here")
-    return resolved
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """``auto``: bf16 on CUDA GPUs that support it (else fp16), fp32 elsewhere."""
-    if precision not in PRECISIONS:
-        raise UnknownNameError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
-    if precision != "auto":
-        return precision
-    if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    return "fp32"
-
-
 def default_workers(device: torch.device) -> int:
-    """Decoding workers: 1 thread on the CPU (the model needs the cores), up to 8 processes for a GPU."""
+    """Decoding workers: 1 thread on the CPU (the model needs the cores), up to 8 for a GPU (processes on CUDA,
+    threads on MPS)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if device.type == "cpu":
         return 1
@@ -135,6 +136,8 @@ def _device_description(device: torch.device) -> str:
         return f"{device} ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
         return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    if device.type == "mps":
+        return f"{device} (Apple GPU, {platform.machine()})"
     return str(device)
 
 
@@ -188,16 +191,10 @@ class _Runner:
         self.module.to(memory_format=torch.channels_last)
         self.split = isinstance(self.model.transform, ImageTransform)
 
-    def autocast(self):
-        if self.precision == "fp32":
-            return contextlib.nullcontext()
-        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
-        return torch.autocast(device_type=self.device.type, dtype=dtype)
-
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
         if self.channels_last and batch.ndim == 4:
             batch = batch.contiguous(memory_format=torch.channels_last)
-        with self.autocast():
+        with autocast(self.device, self.precision):
             return self.module(batch)
 
     def logits(self, batch: torch.Tensor) -> torch.Tensor:
@@ -262,20 +259,6 @@ def user_code(spec: str, what: str):
         raise HumanlikeError(f"{spec}: your model {what} raised {error_line(error)}") from error
 
 
-@contextlib.contextmanager
-def _strict_fp32(device: torch.device, precision: str):
-    """fp32 means fp32 on CUDA too: TF32 convolutions/matmuls off for the run."""
-    if device.type != "cuda" or precision != "fp32":
-        yield
-        return
-    saved = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
-
-
 # --------------------------------------------------------------------------------------------- one dataset
 @dataclass
 class _Job:
@@ -317,6 +300,49 @@ def _save_partial(job: _Job, fingerprint: dict, answers: list[str], probabilitie
     atomic_write(job.paths["partial"], json.dumps({"fingerprint": fingerprint, "rows": rows}))
 
 
+def _decided(runner: _Runner, paths: Sequence[Path], name: str, dataset: str, batch_size: int, workers: int,
+             decoder: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(probabilities16, decisions) of each batch of the images at ``paths``, in order. Use it in
+    ``contextlib.closing``: closing stops the decoding workers, also after an error."""
+    iterator = iter(loader(paths, runner.model.transform, runner.split, batch_size, workers, runner.device, decoder))
+    try:
+        for indices, batch, errors in iterator:
+            if errors:
+                index, message = errors[0]
+                raise DataFileError(f"{paths[index]}: cannot read the image ({message})")
+            try:
+                yield runner(batch)
+            except _NonFinite as bad:
+                image = paths[int(indices[bad.position])]
+                low = runner.precision != "fp32"
+                hint = "broken weights?" + (" with --precision fp16/bf16 try fp32" if low else "")
+                raise HumanlikeError(
+                    f"{name}: the model gave NaN or infinite logits, first for image {image}; nothing "
+                    f"written for {dataset} ({hint})"
+                ) from None
+    finally:
+        if hasattr(iterator, "_shutdown_workers"):
+            iterator._shutdown_workers()  # stop decoding workers now, also on errors
+        elif hasattr(iterator, "close"):
+            iterator.close()  # thread decoder: cancel what is queued
+
+
+def _agreement(job: _Job, runner: _Runner, name: str, answers: Sequence[str], batch_size: int, size: int) -> dict:
+    """A low-precision run's decisions on the fixed sample of the dataset's images, compared with fp32 ones."""
+    positions = agreement_sample(len(job.stimuli), size)
+    sampled = [job.stimuli.stimuli[i] for i in positions]
+    clock = time.perf_counter()
+    low_precision, runner.precision = runner.precision, "fp32"
+    try:  # decoded in the main thread: a few hundred images do not pay for starting workers
+        batches = _decided(runner, [s.path for s in sampled], name, job.dataset, batch_size, 0, "threads")
+        with contextlib.closing(batches):
+            fp32 = [decision for _probs, names in batches for decision in names.tolist()]
+    finally:
+        runner.precision = low_precision
+    record = measured_agreement(low_precision, [s.imagename for s in sampled], [answers[i] for i in positions], fp32)
+    return {**record, "seconds": round(time.perf_counter() - clock, 3)}
+
+
 def _run_job(
     job: _Job,
     runner: _Runner,
@@ -328,10 +354,11 @@ def _run_job(
     chunk_size: int,
     on_chunk: Callable[[str, int, int], None] | None,
     progress: bool,
+    sample_size: int = AGREEMENT_SAMPLE,
 ) -> dict:
     from tqdm.auto import tqdm
 
-    fingerprint = {**job.identity, "weights_sha256": weights.get()["state_dict_sha256"], "precision": runner.precision}
+    fingerprint = {**job.identity, "weights_sha256": weights.get()["state_dict_sha256"]}
     answers, probabilities = _load_partial(job, fingerprint)
     resumed = len(answers)
     total = len(job.stimuli)
@@ -341,24 +368,13 @@ def _run_job(
         total=total, initial=resumed, desc=f"{name} {job.dataset}", unit="img", disable=not progress, leave=False
     )
     unsaved = 0
-    iterator = None
+    agreement = None
     try:
-        if todo:
-            batches = loader(todo, runner.model.transform, runner.split, batch_size, workers, runner.device, decoder)
-            iterator = iter(batches)
-            with torch.inference_mode(), _strict_fp32(runner.device, runner.precision):
-                for indices, batch, errors in iterator:
-                    if errors:
-                        index, message = errors[0]
-                        raise DataFileError(f"{todo[index]}: cannot read the image ({message})")
-                    try:
-                        probs, names = runner(batch)
-                    except _NonFinite as bad:
-                        image = todo[int(indices[bad.position])]
-                        raise HumanlikeError(
-                            f"{name}: the model gave NaN or infinite logits, first for image {image}; nothing "
-                            f"written for {job.dataset} (broken weights? with --precision fp16/bf16 try fp32)"
-                        ) from None
+        with torch.inference_mode(), strict_fp32():
+            math_settings = fp32_math()  # as they are during the run
+            batches = _decided(runner, todo, name, job.dataset, batch_size, workers, decoder) if todo else iter(())
+            with contextlib.closing(batches):
+                for probs, names in batches:
                     answers.extend(names.tolist())
                     probabilities.extend(probs.tolist())
                     bar.update(len(names))
@@ -368,13 +384,11 @@ def _run_job(
                         unsaved = 0
                         if on_chunk is not None:
                             on_chunk(job.dataset, len(answers), total)
+            seconds = time.perf_counter() - clock
+            if runner.precision != "fp32" and len(answers) == total:
+                agreement = _agreement(job, runner, name, answers, batch_size, sample_size)
     finally:
-        if iterator is not None and hasattr(iterator, "_shutdown_workers"):
-            iterator._shutdown_workers()  # stop decoding workers now, also on errors
-        elif iterator is not None and hasattr(iterator, "close"):
-            iterator.close()  # thread decoder: cancel what is queued
         bar.close()
-    seconds = time.perf_counter() - clock
     if len(answers) != total:  # pragma: no cover - defensive
         raise HumanlikeError(f"{job.dataset}: got {len(answers)} results for {total} images")
 
@@ -389,7 +403,9 @@ def _run_job(
         "weights": weights.get(),
         "preprocessing": repr(runner.model.transform),
         "device": _device_description(runner.device),
-        "precision": runner.precision,
+        "tf32": tf32_allowed(math_settings),
+        "fp32_math": math_settings,
+        "agreement": agreement,
         "batch_size": batch_size,
         "workers": workers,
         "decoder": decoder if workers else "main thread",
@@ -426,7 +442,7 @@ def _run_job(
         job.paths["partial"].unlink()
     with contextlib.suppress(OSError):
         job.paths["partial"].parent.rmdir()  # only if empty
-    return {"images": computed, "seconds": seconds}
+    return {"images": computed, "seconds": seconds, "agreement": agreement}
 
 
 # --------------------------------------------------------------------------------------------- public entry points
@@ -441,10 +457,26 @@ class Report:
     skipped: list[str]  # finished before (checked against their provenance)
     computed: list[str]
     failed: dict[str, str]  # dataset -> one-line reason
+    agreement: dict[str, dict] = field(default_factory=dict)  # bf16/fp16 runs: computed dataset -> fp32 agreement
 
     @property
     def done(self) -> list[str]:
         return [d for d in self.datasets if d in self.skipped or d in self.computed]
+
+
+def _say_agreement(name: str, precision: str, agreement: dict[str, dict]) -> None:
+    """One line for the model's low-precision run over the datasets it computed; a warning below the threshold."""
+    equal = sum(record["equal"] for record in agreement.values())
+    sampled = sum(record["sampled"] for record in agreement.values())
+    where = next(iter(agreement)) if len(agreement) == 1 else f"{len(agreement)} datasets"
+    note(f"{name} ({where}): {agreement_line(precision, equal, sampled)}")
+    low = {dataset: r for dataset, r in agreement.items() if r["share"] < AGREEMENT_THRESHOLD}
+    if low:
+        shares = ", ".join(f"{dataset} {share_text(r['equal'], r['sampled'])}" for dataset, r in low.items())
+        warn(
+            f"{name}: {precision} decisions equal fp32 on fewer than {AGREEMENT_THRESHOLD:.0%} of the sampled images "
+            f"({shares}); these results may not be comparable with the published fp32 data (--precision fp32)"
+        )
 
 
 def _failure(error: BaseException) -> str:
@@ -469,7 +501,7 @@ def evaluate_report(
     device: str = "auto",
     batch_size: int = 64,
     workers: int | None = None,
-    precision: str = "auto",
+    precision: str = DEFAULT_PRECISION,
     random_weights: bool = False,
     mirror: Path | None = None,
     force: bool = False,
@@ -480,23 +512,32 @@ def evaluate_report(
     progress: bool = True,
     decoder: str = "auto",
     keep_going: bool = False,
+    agreement_sample: int = AGREEMENT_SAMPLE,
 ) -> Report:
     """Evaluate ``model`` on ``datasets`` (default: all 17); a :class:`Report` of what was done.
 
     model:          a spec for :func:`humanlike.models.load_model` (or a loaded :class:`~humanlike.models.Model`).
     name:           the model's name in the results (default: from the spec, e.g. ``torchvision:vit_b_16`` -> vit_b_16).
     out:            output directory (layout: module docstring); checked to be writable before any model work.
-    device:         ``auto`` (CUDA if available), ``cpu``, ``cuda``, ``cuda:<n>``, ``mps``.
+    device:         ``auto`` (a CUDA GPU, else Apple silicon's MPS, else the CPU), ``cpu``, ``cuda``,
+                    ``cuda:<n>``, ``mps``.
     workers:        decoding workers (default: :func:`default_workers`; 0 decodes in the main thread): DataLoader
-                    worker processes on GPUs, threads on the CPU (see ``decoder``).
-    precision:      ``auto`` (bf16/fp16 autocast on CUDA, fp32 elsewhere), ``fp32``, ``bf16``, ``fp16``.
+                    worker processes on CUDA GPUs, threads elsewhere (see ``decoder``).
+    precision:      ``fp32`` (default; TF32 off, as the published responses were computed), ``bf16`` or ``fp16``
+                    (autocast; faster on GPUs, some decisions change: see ``agreement_sample``), ``auto`` (the
+                    fastest low precision of the device: bf16, else fp16 on CUDA; fp32 on MPS and the CPU).
     random_weights: no weights (tests, speed benchmarks). mirror: stimuli mirror (default ``$HUMANLIKE_MIRROR``).
     force:          recompute datasets that are finished.
     limit:          only the first ``limit`` images of each dataset (tests; a different result identity).
     chunk_size:     images per checkpoint of the partial results (default: max(256, batch_size)).
     on_chunk:       called as ``on_chunk(dataset, done, total)`` after each saved checkpoint.
     progress:       tqdm bars and the summary line (stderr).
-    decoder:        ``auto`` (CPU: ``threads``, else ``processes``), ``threads`` or ``processes``.
+    decoder:        ``auto`` (CUDA: ``processes``, else ``threads``), ``threads`` or ``processes``.
+    agreement_sample: bf16/fp16 runs evaluate this many images of each dataset again in fp32 (a fixed seeded
+                    sample, :func:`humanlike.inference.precision.agreement_sample`), print the share of equal
+                    decisions (``bf16: 251 of 256 sampled decisions equal fp32 (98.0%)``), store it in the
+                    provenance (``agreement``) and in ``Report.agreement``, and warn below 99%
+                    (:data:`~humanlike.inference.precision.AGREEMENT_THRESHOLD`).
     keep_going:     a dataset that fails (its stimuli, its finished files, NaN logits, ...) is recorded in
                     ``Report.failed`` and the others go on; a model that cannot be loaded fails every dataset
                     left to compute. Otherwise the first problem raises.
@@ -516,6 +557,8 @@ def evaluate_report(
         raise UnknownNameError(f"unknown decoder {decoder!r}; use one of {', '.join(DECODERS)}")
     if limit is not None and limit < 1:
         raise UnknownNameError(f"limit must be positive, got {limit}")
+    if agreement_sample < 1:
+        raise UnknownNameError(f"agreement_sample must be positive, got {agreement_sample}")
     datasets = list(DATASETS if datasets is None else datasets)
     unknown = [d for d in datasets if d not in DATASETS]
     if unknown:
@@ -530,8 +573,8 @@ def evaluate_report(
     torch_device = resolve_device(device)
     resolved_precision = resolve_precision(precision, torch_device)
     workers = default_workers(torch_device) if workers is None else workers
-    if decoder == "auto":
-        decoder = "threads" if torch_device.type == "cpu" else "processes"
+    if decoder == "auto":  # processes only where decoding must keep a CUDA GPU fed (module docstring)
+        decoder = "processes" if torch_device.type == "cuda" else "threads"
     chunk_size = chunk_size or max(256, batch_size)
     out = check_out_dir(out)
     report = Report(name, spec, datasets, [output_paths(out, d, name)["csv"] for d in datasets], [], [], {})
@@ -563,6 +606,7 @@ def evaluate_report(
             "model": name,
             "spec": spec,
             "random_weights": bool(random_weights),
+            "precision": resolved_precision,  # a finished fp32 result is never taken for a bf16 one, nor back
             "n_images": len(stimuli),
             "stimuli_listing_sha256": stimuli.listing_sha256(),
         }
@@ -601,7 +645,8 @@ def evaluate_report(
     for job in todo:
         try:
             result = _run_job(
-                job, runner, name, weights, batch_size, workers, decoder, chunk_size, on_chunk, progress
+                job, runner, name, weights, batch_size, workers, decoder, chunk_size, on_chunk, progress,
+                agreement_sample,
             )
         except Exception as error:
             if not keep_going:
@@ -609,6 +654,8 @@ def evaluate_report(
             report.failed[job.dataset] = _failure(error)
             continue
         report.computed.append(job.dataset)
+        if result["agreement"] is not None:
+            report.agreement[job.dataset] = result["agreement"]
         totals["images"] += result["images"]
         totals["seconds"] += result["seconds"]
         if progress:
@@ -618,6 +665,8 @@ def evaluate_report(
                 f"({rate:.1f} images/s)",
                 file=sys.stderr,
             )
+    if report.agreement:  # always said: it is about the results, not the progress
+        _say_agreement(name, resolved_precision, report.agreement)
     if progress:
         rate = totals["images"] / totals["seconds"] if totals["seconds"] > 0 else 0.0
         failed = f", {len(report.failed)} failed" if report.failed else ""

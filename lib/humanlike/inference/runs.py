@@ -36,6 +36,7 @@ from ..errors import HumanlikeError, UnknownNameError
 from ..files import MIRROR_ENV
 from ..registry import DATASETS, PAPER_ZOO, zoo_names
 from .models import check_spec, default_name
+from .precision import DEFAULT_PRECISION
 from .run import _failure, check_out_dir, error_line, evaluate_report, resolve_device, resolve_precision
 from .stimuli import load_stimuli
 
@@ -66,7 +67,7 @@ class Options:
     device: str = "auto"
     batch_size: int = 64
     workers: int | None = None
-    precision: str = "auto"
+    precision: str = DEFAULT_PRECISION  # fp32: as the published responses were computed
     random_weights: bool = False
     mirror: str | None = None
     force: bool = False
