@@ -1,14 +1,20 @@
 """Run a chapter (analysis/NN_<topic>.py) through papermill in a test, as the book build does.
 
-Executing a chapter takes seconds, so each chapter runs once per test session with one set of parameters that
-every test about it shares (:data:`SHARED_PARAMETERS`, the ``chapter`` fixture of tests/conftest.py); only tests
-of a chapter that stops (a wrong parameter, a hostile file) execute one of their own. Every execution also reports
-which torch modules its kernel had loaded at the end (:func:`torch_modules`): chapters 00-04 must load none.
+Executing a chapter takes seconds (mostly the kernel's start and imports), so each chapter runs once per test
+session with one set of parameters that every test about it shares (:data:`SHARED_PARAMETERS`, the ``chapter``
+fixture of tests/conftest.py); only tests of a chapter that stops (a wrong parameter, a hostile file) execute one
+of their own. The shared runs start when the session starts, in a background process one after the other
+(:class:`SharedRuns`): the tests run in one process, so the second core would otherwise sit idle. Every execution
+also reports which torch modules its kernel had loaded at the end (:func:`torch_modules`): chapters 00-04 must
+load none.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,3 +90,40 @@ def torch_modules(notebook: dict) -> list[str]:
             if text.startswith(PROBE):
                 return json.loads(text[len(PROBE) :])
     raise AssertionError("the probe cell did not run")
+
+
+class SharedRuns:
+    """The shared runs of ``chapters``, executed in order in a background process each, from now on."""
+
+    def __init__(self, chapters: list[str], root: Path, mirror: Path) -> None:
+        runs = prepare_runs(root / "runs", mirror)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chapters")
+        self._runs: dict[str, Future] = {
+            number: self._pool.submit(self._execute, number, shared_parameters(number, runs), root / number)
+            for number in chapters
+        }
+
+    @staticmethod
+    def _execute(number: str, parameters: dict, folder: Path) -> dict:
+        result = subprocess.run(
+            [sys.executable, __file__, number, json.dumps(parameters), str(folder)],
+            capture_output=True, text=True, cwd=ROOT,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise AssertionError(f"chapter {number} failed with {parameters}:\n{result.stderr[-5000:]}")
+        return json.loads((folder / "executed.json").read_text())
+
+    def get(self, number: str) -> dict:
+        """The executed chapter (waits for its run); a chapter not started yet is started now."""
+        if number not in self._runs:
+            raise KeyError(f"chapter {number} has no shared run: add it to SHARED_PARAMETERS")
+        return self._runs[number].result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+if __name__ == "__main__":  # one shared run, in a process of its own: chapter, parameters (JSON), folder
+    chapter_number, chapter_parameters, chapter_folder = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
+    executed = execute_chapter(chapter_number, chapter_parameters, chapter_folder)
+    (chapter_folder / "executed.json").write_text(json.dumps(executed))

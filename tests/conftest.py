@@ -48,11 +48,30 @@ settings.load_profile("humanlike")
 SLOW_FIXTURES = {"chapter", "outcomes", "warm_cache", "paper_runs", "two_dirs", "lab_server"}
 
 
+_SHARED_RUNS = None  # chapter_runs.SharedRuns, started at collection when a selected test needs a chapter
+
+
 def pytest_collection_modifyitems(items: list) -> None:
     order_browser_tests_last(items)
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_collection_finish(session) -> None:
+    """Start the chapters' shared runs (in the background: the tests run meanwhile) once the selection is final
+    (after -m and -k); a session that selects no test of a chapter starts none."""
+    global _SHARED_RUNS
+    if any("chapter" in getattr(item, "fixturenames", ()) for item in session.items) and _SHARED_RUNS is None:
+        from chapter_runs import SHARED_PARAMETERS, SharedRuns
+
+        root = Path(tempfile.mkdtemp(prefix="chapters-", dir=_SESSION_CACHE.name))
+        _SHARED_RUNS = SharedRuns(list(SHARED_PARAMETERS), root, MIRROR)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _SHARED_RUNS is not None:
+        _SHARED_RUNS.close()
 
 
 @pytest.fixture(scope="session")
@@ -62,21 +81,11 @@ def mirror() -> Path:
 
 
 @pytest.fixture(scope="session")
-def chapter(tmp_path_factory, mirror):
+def chapter(mirror):
     """``chapter("03")``: the chapter executed once per session with its shared parameters
     (tests/chapter_runs.py), as JSON; every test about a chapter reads this one execution."""
-    from chapter_runs import execute_chapter, prepare_runs, shared_parameters
-
-    root = tmp_path_factory.mktemp("chapters")
-    runs = prepare_runs(root / "runs", mirror)
-    executed: dict[str, dict] = {}
-
-    def get(number: str) -> dict:
-        if number not in executed:
-            executed[number] = execute_chapter(number, shared_parameters(number, runs), root / number)
-        return executed[number]
-
-    return get
+    assert _SHARED_RUNS is not None, "the shared chapter runs start at collection"
+    return _SHARED_RUNS.get
 
 
 @pytest.fixture(scope="session")
