@@ -409,7 +409,7 @@ def test_device_and_precision_resolution():
 
 
 def test_reduced_precision_runs_through_autocast(tmp_path, run):
-    """precision="bf16" on the CPU: the autocast path GPUs use by default; decisions stay mostly the same."""
+    """precision="bf16" on the CPU: the autocast path of an opt-in low-precision run; decisions stay mostly the same."""
     (path,) = evaluate(
         "resnet18", datasets=["cue-conflict"], out=tmp_path, random_weights=True, limit=16, batch_size=8,
         precision="bf16", progress=False,

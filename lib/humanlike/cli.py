@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         metavar="SPEC",
         help="a zoo name (resnet50, simclr-resnet50x1, efficientnet-lite0 ...), torchvision:<name>, timm:<name> "
-        "or python:<module>:<callable>",
+        "or python:<path/to/file.py or dotted.module>:<callable> (your own factory)",
     )
     which.add_argument("--models", nargs="+", metavar="SPEC", help="several models, each with its default name")
     which.add_argument("--zoo", choices=("paper", "all"), help="paper: the paper's 32 models; all: every zoo name")
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     for option, (choices, default, explained) in DEVICE_AND_PRECISION.items():
         evaluate.add_argument(option, choices=choices, default=default, help=explained)
     evaluate.add_argument("--batch-size", type=_count(1), default=64)
-    evaluate.add_argument("--workers", type=_count(0), help="image-decoding workers: threads on the CPU, DataLoader processes on a GPU (default: automatic)")
+    evaluate.add_argument("--workers", type=_count(0), help="image-decoding workers: threads on the CPU and MPS, DataLoader processes on CUDA (default: automatic)")
     evaluate.add_argument(
         "--random-weights", action="store_true", help="do not load weights (for tests and speed benchmarks)"
     )
