@@ -69,16 +69,21 @@ def _sha256(path: Path) -> str:
 
 def _vega_bundle() -> None:
     """One script defining window.vegaEmbed / vega / vegaLite, from the pinned vl-convert-python wheel."""
+    from importlib.metadata import version
+
+    target = STATIC / "humanlike-vega.js"
+    # The installed versions decide the bundle: known without importing altair and vl-convert (seconds), so a
+    # warm rebuild of one chapter does not pay for them.
+    installed = f"altair {version('altair')}, vl-convert-python {version('vl-convert-python')}"
+    if target.exists() and installed in target.read_text(errors="replace").partition("\n")[0]:
+        return
     import altair as alt
     import vl_convert as vlc
 
     wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     available = vlc.get_vegalite_versions()
     vl_version = wanted if wanted in available else available[-1]
-    target = STATIC / "humanlike-vega.js"
-    stamp = f"vl-convert {getattr(vlc, '__version__', '?')}, vega-lite {vl_version}, wrapped"
-    if target.exists() and target.read_text(errors="replace").startswith(f"/* {stamp}"):
-        return
+    stamp = f"{installed}, vega-lite {vl_version}, wrapped"
     if vl_version != wanted:
         log(f"  note: vl-convert has no Vega-Lite {wanted} (Altair {alt.__version__}); using {vl_version}")
     header = (
