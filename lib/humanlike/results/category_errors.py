@@ -28,6 +28,8 @@ from .common import (
 )
 
 __all__ = [
+    "similarity_with_entropy",
+    "COLLAPSE_BITS",
     "TO_HUMANS",
     "TO_MODELS",
     "confusion_matrices",
@@ -323,3 +325,44 @@ def entropy_by_level(
                          "ci_low": values.min(), "ci_high": values.max(), "interval": "range over observers",
                          "n_observers": int(human.sum())})  # fmt: skip
     return per_level_table(pd.DataFrame(rows), "entropy")
+
+
+#: A model's answers have *collapsed* when their entropy lies this many bits below the least spread human
+#: observer's: 2^H is the number of categories in effective use, so one bit fewer means half as many.
+COLLAPSE_BITS = 1.0
+
+
+def similarity_with_entropy(similarity: pd.DataFrame, entropy: pd.DataFrame) -> pd.DataFrame:
+    """Each model's confusion similarity to the human observers beside its response entropy, per dataset.
+
+    Confusion similarity is this book's own summary (the paper shows the matrices). A model whose answers
+    collapse onto a few categories (low entropy, typically at strong distortions) has a few large off-diagonal
+    cells that decide the correlation, so its low similarity says as much about the collapse as about the kind
+    of errors. ``collapsed``: the model's entropy lies more than :data:`COLLAPSE_BITS` below that of every
+    human observer of the dataset.
+
+    Parameters
+    ----------
+    similarity, entropy : DataFrame
+        :func:`confusion_similarity_summary` and :func:`response_entropy_table`.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, subject, similarity, entropy, human_min_entropy, human_mean_entropy, collapsed``.
+    """
+    columns = ["dataset", "subject", "similarity", "entropy", "human_min_entropy", "human_mean_entropy", "collapsed"]
+    models = similarity[(similarity["comparison"] == TO_HUMANS) & (similarity["subject"] != HUMANS)]
+    observers = entropy[entropy["subject"].isin(observer_names_from(entropy))]
+    humans = observers.groupby("dataset")["entropy"].agg(human_min_entropy="min", human_mean_entropy="mean")
+    out = models[["dataset", "subject", "similarity"]].merge(entropy[["dataset", "subject", "entropy"]],
+                                                             on=["dataset", "subject"], how="left")  # fmt: skip
+    out = out.join(humans, on="dataset")
+    out["collapsed"] = (out["entropy"] < out["human_min_entropy"] - COLLAPSE_BITS).to_numpy()
+    return out[columns].reset_index(drop=True)
+
+
+def observer_names_from(frame: pd.DataFrame) -> list[str]:
+    """The single human observers among a table's ``subject`` names (``subject-NN``)."""
+    names = frame["subject"].astype(str).unique()
+    return [n for n, human in zip(names, metrics.is_human_name(names)) if human]

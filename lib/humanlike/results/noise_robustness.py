@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import benchmark, metrics
+from ..text import md
 from .common import (
     ALL_DATASETS,
     DISTORTIONS,
@@ -382,7 +383,8 @@ def noise_standout(simclr: pd.DataFrame) -> dict[str, object]:
         ``tested`` (uniform noise and at least one other dataset present); when tested: ``noise`` (its
         difference as text), ``rank`` (1 = largest) of ``n_datasets``, ``largest`` (the dataset with the largest
         difference) and ``largest_text``, ``rivals`` (other datasets whose difference reaches the lower end of
-        uniform noise's interval, largest first, as "dataset (+N points)"), ``stands_out`` (bool).
+        uniform noise's interval, largest first, as "dataset (+N points)"), ``stands_out`` (bool) and
+        ``sentence`` (the finding in one sentence of Markdown).
     """
     cells = simclr[simclr["dataset"] != ALL_DATASETS].sort_values("difference", ascending=False, kind="stable")
     if NOISE not in set(cells["dataset"]) or len(cells) < 2:
@@ -391,7 +393,7 @@ def noise_standout(simclr: pd.DataFrame) -> dict[str, object]:
     others = cells[cells["dataset"] != NOISE]
     rivals = others[others["difference"] >= noise["ci_low"]]
     top = cells.iloc[0]
-    return {
+    facts = {
         "tested": True,
         "noise": describe(noise["difference"], noise["ci_low"], noise["ci_high"], difference=True),
         "rank": int(list(cells["dataset"]).index(NOISE)) + 1,
@@ -402,3 +404,15 @@ def noise_standout(simclr: pd.DataFrame) -> dict[str, object]:
                    for r in rivals.itertuples()],  # fmt: skip
         "stands_out": bool(top["dataset"] == NOISE and rivals.empty),
     }
+    if facts["stands_out"]:
+        facts["sentence"] = md("Uniform noise stands out: SimCLR's advantage over ResNet-50 there, {noise}, is "
+                               "clearly the largest of the {n_datasets} datasets, as the paper's explanation "
+                               "(strong augmentation in SimCLR's training) implies.", **facts)
+    else:
+        facts["sentence"] = md("Uniform noise does not stand out: SimCLR's advantage over ResNet-50 there, "
+                               "{noise}, ranks {rank} of {n_datasets}, and it is as large within the uncertainty, or larger, on "
+                               "{rivals}; "
+                               "the paper's explanation (augmentation against noise) accounts for the noise result "
+                               "but not for these.", rivals=", ".join(facts["rivals"]),
+                               **{k: v for k, v in facts.items() if k != "rivals"})
+    return facts

@@ -89,7 +89,7 @@ SHAPE_TEXTURE_BALANCE = 0.5
 #: lose the texture bias, so the texture-bias claim about ImageNet-trained networks leaves them out.
 STYLIZED_IMAGENET = "Stylized-ImageNet"
 
-#: What would make a part about a kind of network testable.
+#: What would make a part about a kind of network testable (:attr:`Part.remedy`).
 MORE_MODELS = {
     "supervised": "evaluate more supervised networks (`make paper` runs the paper's 24; or `humanlike evaluate "
                   "--model alexnet` and pass the run folder as `extra_dirs`)",
@@ -112,6 +112,7 @@ class Part:
     holds: bool | None
     evidence: str
     models: tuple[str, ...] = ()
+    remedy: str = ""  # for a part that is not testable: what would make it testable
 
     def line(self) -> str:
         """The part as one line of text.
@@ -173,7 +174,7 @@ def _kind_part(
     names = tuple(sorted(rows["model"].astype(str).unique()))
     if len(names) < min_models:
         have = f"{len(names)} {kind} network{'' if len(names) == 1 else 's'}" + (f": {', '.join(names)}" if names else "")
-        return Part(label, statement, None, f"rests on {have}; needs at least {min_models}: {MORE_MODELS[kind]}", names)
+        return Part(label, statement, None, f"rests on {have}; needs at least {min_models}", names, MORE_MODELS[kind])
     flags = rows[flag].astype(bool)
     evidence = f"{int(flags.sum())} of {len(flags)} {unit}; {', '.join(names)}"
     return Part(label, statement, bool(flags.mean() > majority), evidence, names)
@@ -376,9 +377,9 @@ def image_verdict(
     if len(ssl_models) >= min_models:
         part_c = Part("c", _IMAGE_PARTS[2][1], low > 0, key_text(CLAIMS[2][1], estimate, low, high), ssl_models)
     elif ssl_models:
-        part_c = Part("c", _IMAGE_PARTS[2][1], None, f"{key_text(CLAIMS[2][1], estimate, low, high)} rests on "
-                      f"{', '.join(ssl_models)} alone; needs at least {min_models}: {MORE_MODELS['self-supervised']}",
-                      ssl_models)  # fmt: skip
+        part_c = Part("c", _IMAGE_PARTS[2][1], None, f"{key_text(CLAIMS[2][1], estimate, low, high)}, resting on "
+                      f"{', '.join(ssl_models)} alone; needs at least {min_models} self-supervised networks",
+                      ssl_models, MORE_MODELS["self-supervised"])  # fmt: skip
     else:
         part_c = Part("c", _IMAGE_PARTS[2][1], None, "needs self-supervised and supervised networks and observers")
     if intervals is None or intervals.empty:
