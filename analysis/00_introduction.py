@@ -299,3 +299,13 @@ else:
 
 # %% tags=["remove-cell"]
 Explorer(trials, dataset="cue-conflict" if "cue-conflict" in shown else None)
+
+# %% [markdown]
+# ## Take-away
+#
+# What the verdict table above says, in two sentences, and what would change it.
+
+# %% tags=["remove-input"]
+from humanlike.results.claims import verdicts_take_away
+
+Markdown(verdicts_take_away(verdict))

@@ -24,7 +24,7 @@ from .common import HUMANS, THIRD_PARTY_LABEL, model_names
 from .image_errors import consistency_intervals, ssl_kappa_comparison
 from .noise_robustness import ood_accuracy_difference, simclr_differences
 from .shape_bias import shape_bias_intervals
-from .verdicts import CLAIMS, MAJORITY, MIN_MODELS, SECTION, key_text, verdicts
+from .verdicts import MAJORITY, MIN_MODELS, SECTION, VERDICTS, key_text, verdicts
 
 __all__ = ["VERDICT_MODELS", "judged_models", "claim_evidence", "claim_verdicts", "take_away", "verdict_table_html",
            "verdicts_take_away"]
@@ -128,8 +128,14 @@ def take_away(row: pd.Series | dict) -> str:
         changes.append(md("the verdict is {fragile} (the default: more than half)", fragile=row["fragile"]))
     else:
         changes.append("moving \"most\" to 40% or 60% leaves the verdict as it is")
-    lines.append("\n**What would change it.** " + "; ".join(changes) + ".")
+    lines.append("\n**What would change it.** " + _sentence(changes))
     return "\n".join(lines[:1] + [""] + lines[1:])
+
+
+def _sentence(clauses: Sequence[str]) -> str:
+    """Clauses joined by semicolons into one sentence with a capital letter and a full stop."""
+    text = "; ".join(clauses)
+    return text[:1].upper() + text[1:] + "."
 
 
 def verdicts_take_away(table: pd.DataFrame) -> str:
@@ -137,7 +143,7 @@ def verdicts_take_away(table: pd.DataFrame) -> str:
     claims each verdict got, which parts could not be tested and what would make them testable, and the fragile
     verdicts."""
     counts = table["verdict"].value_counts()
-    tally = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+    tally = ", ".join(f"{counts[verdict]} {verdict}" for verdict in VERDICTS if verdict in counts)
     lines = [md("**What the data say.** Of the paper's {n} claims judged here: {tally}.", n=len(table), tally=tally)]
     untestable = [(r.chapter, p) for r in table.itertuples() for p in r.parts if p.holds is None]
     failing = [(r.chapter, p) for r in table.itertuples() for p in r.parts if p.holds is False]
@@ -152,7 +158,7 @@ def verdicts_take_away(table: pd.DataFrame) -> str:
     fragile = [md("claim {n} is {text}", n=int(r.chapter.split("_", 1)[0]), text=r.fragile)
                for r in table.itertuples() if r.fragile]  # fmt: skip
     changes += fragile or ["no verdict changes when \"most\" moves to 40% or 60%"]
-    lines.append("\n**What would change it.** " + "; ".join(changes) + ".")
+    lines.append("\n**What would change it.** " + _sentence(changes))
     return " ".join(lines[:-1]) + "\n" + lines[-1]
 
 

@@ -268,7 +268,7 @@ def noise_verdict(
     ``simclr``: :func:`humanlike.results.simclr_differences` (default: the SimCLR rows of ``gap``). Key number:
     that difference on uniform noise (NaN when SimCLR, ResNet-50 or uniform noise is missing).
     """
-    key = "SimCLR − ResNet-50, OOD accuracy on uniform noise (points)"
+    key = "SimCLR − ResNet-50, OOD accuracy on uniform noise"
     if gap is None or gap.empty:
         return _empty(0, _NOISE_PARTS, key, "no parametric dataset with models and humans")
     cells = gap[(gap["dataset"] != ALL_DATASETS) & (gap["subject_b"] == HUMANS)]
@@ -562,23 +562,35 @@ def data_reconciliation(trials: pd.DataFrame, later: Iterable[str] = LATER_DATAS
 
 
 def partial_models_note(trials: pd.DataFrame, coverage: pd.DataFrame | None = None) -> str:
-    """One line of Markdown naming the models that cover only part of a dataset's images, e.g.
-    ``**Partial models:** my-model covers 640 of 1280 images of cue-conflict.``; "" when no model is partial.
+    """Markdown naming the models that cover only part of a dataset's images, e.g.
+    ``**Partial models:** my-model covers 640 of 1280 images of cue-conflict.``, and the models with results on
+    only some of the datasets shown (``**Models on some of the 3 datasets shown:** resnet18 on edge only.``);
+    "" when every model covers everything shown.
 
     ``coverage``: :func:`humanlike.data.coverage` of ``trials`` (computed when not given). Names are escaped.
     """
     from ..text import md
 
+    if trials["is_human"].astype(bool).all():
+        return ""
+    lines = []
     if coverage is None:
-        if trials["is_human"].astype(bool).all():
-            return ""
         coverage = data.coverage(trials)
     partial = coverage[coverage["partial"].astype(bool)]
-    if partial.empty:
-        return ""
-    items = "; ".join(
-        md("{model} covers {n:,} of {total:,} images of {dataset}", model=str(r.model), n=int(r.n_images),
-           total=int(r.n_dataset_images), dataset=str(r.dataset))
-        for r in partial.itertuples()
-    )
-    return f"**Partial models:** {items}. Their numbers rest on those images only."
+    if not partial.empty:
+        items = "; ".join(
+            md("{model} covers {n:,} of {total:,} images of {dataset}", model=str(r.model), n=int(r.n_images),
+               total=int(r.n_dataset_images), dataset=str(r.dataset))
+            for r in partial.itertuples()
+        )
+        lines.append(f"**Partial models:** {items}. Their numbers rest on those images only.")
+    fewer: dict[str, list[str]] = {}
+    if {"dataset", "subject"} <= set(trials.columns):
+        shown = set(trials["dataset"])
+        models = trials[~trials["is_human"].astype(bool)].groupby("subject")["dataset"].unique()
+        fewer = {str(m): sorted(map(str, d)) for m, d in models.items() if len(shown) > 1 and set(d) < shown}
+    if fewer:
+        items = "; ".join(md("{model} on {datasets} only", model=m, datasets=", ".join(d)) for m, d in fewer.items())
+        lines.append(md("**Models on some of the {n} datasets shown:** ", n=len(set(trials["dataset"]))) + items
+                     + ". They enter only the comparisons of those datasets (and the verdicts only there).")
+    return "\n\n".join(lines)

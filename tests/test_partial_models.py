@@ -1,0 +1,122 @@
+"""Whatever `humanlike evaluate` writes, every chapter reads (issue 17, rule 1), and one number, one computation
+(issue 14): a paper model evaluated on edge alone (resnet18, a renamed copy of the published edge_resnet50 file)
+sits in ``extra_dirs``; every chapter runs with it, names it as partial where it is, and the key number each
+chapter's take-away prints is the one the landing page's verdict table prints."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from chapter_runs import execute_chapter
+
+from humanlike.results import claims as C
+from humanlike.results.verdicts import CLAIMS
+
+#: The datasets of these runs: one parametric (claim 1), edge (the partial model) and cue-conflict (claim 4).
+DATASETS = '["uniform-noise", "edge", "cue-conflict"]'
+COMMON = {"bootstrap": 20, "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, mirror):
+    root = tmp_path_factory.mktemp("runs")
+    target = root / "raw-data" / "edge"
+    target.mkdir(parents=True)
+    text = (mirror / "raw-data" / "edge" / "edge_resnet50_session-1.csv").read_text()
+    (target / "edge_resnet18_session-1.csv").write_text(text.replace("\nresnet50,", "\nresnet18,"))
+    return root
+
+
+def _text(notebook: dict) -> str:
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", output
+            for mime in ("text/html", "text/markdown"):
+                value = output.get("data", {}).get(mime)
+                if value is not None:
+                    found.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(found)
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as escaped by humanlike.text.md, unescaped (``\\+`` -> ``+``)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("&#x27;", "'")
+
+
+@pytest.fixture(scope="module")
+def introduction(runs, tmp_path_factory):
+    parameters = {**COMMON, "datasets": DATASETS, "extra_dirs": f'["{runs}"]', "explorer_images": 1}
+    return _text(execute_chapter("00", parameters, tmp_path_factory.mktemp("00")))
+
+
+def _table_keys(introduction: str) -> dict[str, str]:
+    """Chapter -> the key number (text) the landing page's verdict table prints for its claim."""
+    table = introduction[introduction.index("id='verdicts'") :]
+    rows = table[: table.index("</table>")].split("<tr class='verdict-")[1:]
+    keys = {}
+    for row in rows:
+        chapter = re.search(r"href='([0-9]{2}_[a-z_]+)\.html#take-away'", row).group(1)
+        keys[chapter] = re.findall(r"<strong>([^<]*)</strong>", row)[-1]
+    return keys
+
+
+def test_introduction_reads_a_paper_model_evaluated_on_edge_only(introduction):
+    assert "resnet18" in introduction
+    assert "**Models on some of the 3 datasets shown:** resnet18 on edge only." in _plain(introduction)
+    assert introduction.count("<tr class='verdict-") == 4
+    # resnet18 (supervised) counts where it has data: edge enters claims 2 and 3; claim 1 rests on uniform noise
+    keys = _table_keys(introduction)
+    assert set(keys) == {chapter for _, chapter in CLAIMS}
+    assert "3 supervised / 1 self-supervised / 6 others" in introduction  # claims 2 and 3: resnet18 counted
+    assert "2 supervised / 1 self-supervised / 6 others" in introduction  # claims 1 and 4: it has no data there
+    assert "What the data say" in _plain(introduction)
+
+
+@pytest.mark.parametrize(
+    "chapter, parameters",
+    [
+        ("01", {"datasets": '["uniform-noise"]'}),
+        ("02", {"datasets": DATASETS}),
+        ("03", {"datasets": DATASETS}),
+        ("04", {"datasets": '["cue-conflict", "edge"]', "examples": 1}),
+    ],
+)
+def test_each_chapter_reads_it_and_prints_the_verdicts_key_number(chapter, parameters, runs, introduction,
+                                                                    tmp_path):  # fmt: skip
+    notebook = execute_chapter(chapter, {**COMMON, **parameters, "extra_dirs": f'["{runs}"]'}, tmp_path)
+    text = _plain(_text(notebook))
+    (name,) = [c for _, c in CLAIMS if c.startswith(chapter)]
+    key = _plain(_table_keys(introduction)[name])
+    assert key != "not available"
+    take_away = text[text.index("What the data say.") :]
+    assert f"**{key}**" in take_away, (key, take_away[:600])  # one number, one computation
+    assert "What would change it." in take_away
+
+
+def test_benchmark_chapter_reads_it(runs, tmp_path):
+    notebook = execute_chapter(
+        "05", {**COMMON, "datasets": DATASETS, "extra_dirs": f'["{runs}"]', "evaluate_model": "None"}, tmp_path
+    )
+    text = _plain(_text(notebook))
+    assert "resnet18" in text and "rank (95% range)" in text
+    assert "What the data say." in text and "What would change it." in text
+
+
+def test_claim_evidence_takes_a_model_where_it_has_data(trials, mirror):
+    from humanlike import data
+
+    edge = trials[trials["dataset"] == "edge"]
+    extra = edge[edge["subject"] == "resnet50"].assign(subject="resnet18")
+    table = data.load_trials(datasets=["uniform-noise"])
+    import pandas as pd
+
+    both = pd.concat([table, edge, extra], ignore_index=True)
+    models = C.judged_models(both)
+    assert "resnet18" in models
+    evidence = C.claim_evidence(both, models, n_boot=10)
+    assert "resnet18" not in set(evidence["gap"]["subject_a"])  # no parametric trials: not in claim 1
+    assert "resnet18" in set(evidence["intervals"]["subject"])
+    verdicts = C.claim_verdicts(both, models, n_boot=10, evidence=evidence)
+    assert verdicts.loc[2, "n_supervised"] == 3 and verdicts.loc[0, "n_supervised"] == 2
