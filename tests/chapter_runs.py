@@ -23,3 +23,16 @@ def execute_chapter(chapter: str, parameters: dict, tmp_path: Path) -> dict:
         str(path), str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT), progress_bar=False
     )
     return json.loads(out.read_text())
+
+
+def chapter_outputs(notebook: dict, mimes: tuple[str, ...] = ("text/html", "text/markdown")) -> str:
+    """The outputs of an executed chapter of the given MIME types, joined by newlines; fails on an error output."""
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", output
+            for mime in mimes:
+                value = output.get("data", {}).get(mime)
+                if value is not None:
+                    found.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(found)

@@ -11,7 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
-from chapter_runs import execute_chapter
+from chapter_runs import chapter_outputs, execute_chapter
 import vl_convert as vlc
 
 from humanlike.charts.explorer import explorer_chart
@@ -126,15 +126,7 @@ def test_explorer_chart_filters_by_three_dropdowns_and_draws():
 
 
 def _html(notebook: dict) -> str:
-    found = []
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", output
-            for mime in ("text/html", "text/markdown"):
-                value = output.get("data", {}).get(mime)
-                if value is not None:
-                    found.append(value if isinstance(value, str) else "".join(value))
-    return "\n".join(found)
+    return chapter_outputs(notebook)
 
 
 def test_introduction_verdicts_zoo_and_explorer(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from chapter_runs import execute_chapter
+from chapter_runs import chapter_outputs, execute_chapter
 
 from humanlike.results import claims as C
 from humanlike.results.verdicts import CLAIMS
@@ -29,15 +29,7 @@ def runs(tmp_path_factory, mirror):
 
 
 def _text(notebook: dict) -> str:
-    found = []
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", output
-            for mime in ("text/html", "text/markdown"):
-                value = output.get("data", {}).get(mime)
-                if value is not None:
-                    found.append(value if isinstance(value, str) else "".join(value))
-    return "\n".join(found)
+    return chapter_outputs(notebook)
 
 
 def _plain(markdown: str) -> str:
