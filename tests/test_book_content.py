@@ -143,7 +143,9 @@ def test_introduction_verdicts_zoo_and_explorer(tmp_path):
     # No parametric dataset chosen: the noise claim cannot be checked; cue-conflict is there: texture can.
     assert "verdict-untestable'><td>Poor noise robustness" in table
     assert "href='04_shape_bias.html#take-away'" in table
-    assert "networks clearly texture-biased" in table and "1 supervised / 1 self-supervised / 0 others" in table
+    # one network of each kind: every part about a kind rests on too few (min_models 2) and says so
+    assert "rests on 1 supervised network: resnet50; needs at least 2" in table
+    assert "1 supervised / 1 self-supervised / 0 others" in table
     assert "85,120" not in text and "17 datasets" not in text  # counts of this build (2 datasets), not typed in
     assert "2 datasets with" in text
     assert "InsDis" in text and "absent" in text and "published data" in text  # the paper's zoo
