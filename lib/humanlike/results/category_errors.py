@@ -134,7 +134,9 @@ def confusion_similarity_summary(
 
     ``ci_low``/``ci_high``: a normal bootstrap interval of the mean, similarity +- z * (standard deviation of the
     mean over ``n_boot`` bootstrap replicates; images resampled within each condition, shared by all decision
-    makers). Not the percentile interval: a resample repeats images, which adds sampling noise to every
+    makers; for the comparisons with human observers the observers are resampled as well, two-stage: their
+    multiplicities weigh the mean over observers, or over pairs of observers for the ceiling). Not the
+    percentile interval: a resample repeats images, which adds sampling noise to every
     confusion matrix and changes all correlations systematically (the human-to-human ceiling drops by 0.05 to
     0.1 on the published data), so percentile intervals can miss the estimate itself; the bootstrap spread is
     close to a grouped jackknife's standard error. Columns: ``dataset, subject, training, comparison,
@@ -144,6 +146,7 @@ def confusion_similarity_summary(
         raise ValueError(f"level must be in (0, 1), not {level}")
     z = NormalDist().inv_cdf(0.5 + level / 2)
     rng = np.random.default_rng(seed)
+    observer_rng = np.random.default_rng([seed, 1])  # apart from the images' draws: model–model intervals unchanged
     humans = set(observer_names(trials))
     rows = []
     for dataset in ordered_datasets(trials["dataset"]):
@@ -154,10 +157,15 @@ def confusion_similarity_summary(
         human = np.array([s in humans for s in subjects])
         model_rows = np.flatnonzero(~human)
 
-        def add(subject: str, comparison: str, values: np.ndarray, replicate_values: np.ndarray) -> None:
+        def add(subject: str, comparison: str, values: np.ndarray, replicate_values: np.ndarray,
+                observers: np.ndarray | None = None) -> None:  # fmt: skip
             finite = values[np.isfinite(values)]
             estimate = float(finite.mean()) if len(finite) else np.nan
-            replicates = metrics.nanmean(replicate_values, 1)
+            if observers is None:
+                replicates = metrics.nanmean(replicate_values, 1)
+            else:  # observers resampled too: their multiplicities weigh the mean over observers (or their pairs)
+                weight = observers * np.isfinite(replicate_values)
+                replicates = metrics.divide((np.nan_to_num(replicate_values) * weight).sum(1), weight.sum(1))
             replicates = replicates[np.isfinite(replicates)]
             spread = float(np.std(replicates, ddof=1)) if len(replicates) > 1 else np.nan
             rows.append(
@@ -175,12 +183,14 @@ def confusion_similarity_summary(
             )
 
         h = np.flatnonzero(human)
+        u = metrics.bootstrap_weights(observer_rng, len(h), n_boot)  # (B, H): the second stage, observers
         if len(h) > 1:
             upper = np.triu_indices(len(h), k=1)
-            add(HUMANS, TO_HUMANS, point[np.ix_(h, h)][upper], samples[:, h][:, :, h][:, upper[0], upper[1]])
+            add(HUMANS, TO_HUMANS, point[np.ix_(h, h)][upper], samples[:, h][:, :, h][:, upper[0], upper[1]],
+                u[:, upper[0]] * u[:, upper[1]])  # fmt: skip
         for m in model_rows:
             if len(h):
-                add(subjects[m], TO_HUMANS, point[m, h], samples[:, m, h])
+                add(subjects[m], TO_HUMANS, point[m, h], samples[:, m, h], u)
             others = model_rows[model_rows != m]
             if len(others):
                 add(subjects[m], TO_MODELS, point[m, others], samples[:, m, others])
