@@ -145,8 +145,8 @@ def _benchmark_replicates(
         u = metrics.bootstrap_weights(observer_rng, len(humans), n_boot)  # observers resampled: second stage
         u = u * np.isfinite(accuracy[:, humans])
         pair_u = (u[:, :, None] * u[:, None, :])[:, upper]  # (B, pairs of observers)
-        rows = {"ood_accuracy": np.column_stack([accuracy[:, models],
-                                                 metrics.divide((np.nan_to_num(accuracy[:, humans]) * u).sum(1), u.sum(1))])}
+        human_mean = metrics.divide((np.nan_to_num(accuracy[:, humans]) * u).sum(1), u.sum(1))
+        rows = {"ood_accuracy": np.column_stack([accuracy[:, models], human_mean])}
         for name, values in pairs.items():
             human_pairs = values[:, humans, :][:, upper]
             pooled = metrics.divide((np.nan_to_num(human_pairs) * pair_u * np.isfinite(human_pairs)).sum(1),

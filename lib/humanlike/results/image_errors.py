@@ -436,10 +436,9 @@ def _chunked_kappa(correct: np.ndarray, seen: np.ndarray, rows: np.ndarray, cols
                    chunk_bytes: int = 64 * 2**20) -> np.ndarray:  # fmt: skip
     """(B, rows, cols) kappa per bootstrap replicate (``weights``: (B, images)), a chunk of replicates at a time."""
     step = max(1, chunk_bytes // (8 * 3 * max(1, len(rows) * correct.shape[1])))
-    return np.concatenate([
-        metrics.pairwise_consistency(correct, seen, rows, cols, weights=weights[s : s + step, None, :]).error_consistency
-        for s in range(0, len(weights), step)
-    ])  # fmt: skip
+    chunks = [metrics.pairwise_consistency(correct, seen, rows, cols, weights=weights[s : s + step, None, :])
+              for s in range(0, len(weights), step)]  # fmt: skip
+    return np.concatenate([chunk.error_consistency for chunk in chunks])
 
 
 def ssl_kappa_comparison(
@@ -498,19 +497,22 @@ def ssl_kappa_comparison(
         u = metrics.bootstrap_weights(observer_rng, human_point.shape[1], n_boot)[:, None, :]  # (B, 1, H)
         u = u * np.isfinite(human_reps)
         ssl_human_reps = metrics.nanmean(metrics.divide((np.nan_to_num(human_reps) * u).sum(axis=2), u.sum(axis=2)), 1)
-        ssl_sup, ssl_human = float(metrics.nanmean(point[:, :n_sup], (0, 1))), float(metrics.nanmean(human_point, (0, 1)))
+        ssl_sup = float(metrics.nanmean(point[:, :n_sup], (0, 1)))
+        ssl_human = float(metrics.nanmean(human_point, (0, 1)))
         samples = metrics.nanmean(reps[:, :, :n_sup], (1, 2)) - ssl_human_reps
         replicates.append(samples)
         low, high = metrics.percentile_interval(samples[:, None], level)
         seen_by = [m for m, ok in zip(ssl, np.isfinite(point).any(axis=1)) if ok]
+        n_supervised = int(np.isfinite(point[:, :n_sup]).any(axis=0).sum())
         out.append([dataset, ssl_sup, ssl_human, ssl_sup - ssl_human, float(low[0]), float(high[0]), len(seen_by),
-                    int(np.isfinite(point[:, :n_sup]).any(axis=0).sum()), int(with_humans.sum()), ", ".join(seen_by)])  # fmt: skip
+                    n_supervised, int(with_humans.sum()), ", ".join(seen_by)])  # fmt: skip
     if not out:
         return pd.DataFrame(columns=columns)
     table = pd.DataFrame(out, columns=columns)
     samples = np.mean(np.stack(replicates), axis=0)
     low, high = metrics.percentile_interval(samples[:, None], level)
     used = sorted({m for names_ in table["self_supervised"] for m in names_.split(", ")})
-    overall = [ALL_DATASETS, table["ssl_supervised"].mean(), table["ssl_human"].mean(), table["difference"].mean(),
-               float(low[0]), float(high[0]), len(used), len(supervised), int(table["n_observers"].sum()), ", ".join(used)]  # fmt: skip
+    means = [table[c].mean() for c in ("ssl_supervised", "ssl_human", "difference")]
+    overall = [ALL_DATASETS, *means, float(low[0]), float(high[0]), len(used), len(supervised),
+               int(table["n_observers"].sum()), ", ".join(used)]  # fmt: skip
     return pd.concat([pd.DataFrame([overall], columns=columns), table], ignore_index=True)

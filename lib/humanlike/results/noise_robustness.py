@@ -410,8 +410,8 @@ def noise_standout(simclr: pd.DataFrame) -> dict[str, object]:
                                "(strong augmentation in SimCLR's training) implies.", **facts)
     else:
         facts["sentence"] = md("Uniform noise does not stand out: SimCLR's advantage over ResNet-50 there, "
-                               "{noise}, ranks {rank} of {n_datasets}, and it is as large within the uncertainty, or larger, on "
-                               "{rivals}; "
+                               "{noise}, ranks {rank} of {n_datasets}, and it is as large within the uncertainty, "
+                               "or larger, on {rivals}; "
                                "the paper's explanation (augmentation against noise) accounts for the noise result "
                                "but not for these.", rivals=", ".join(facts["rivals"]),
                                **{k: v for k, v in facts.items() if k != "rivals"})

@@ -161,7 +161,8 @@ def models_text(counts: dict[str, int]) -> str:
     >>> models_text({"supervised": 2, "self-supervised": 1, "others": 6})
     '2 supervised / 1 self-supervised / 6 others'
     """
-    return f"{counts['supervised']} supervised / {counts['self-supervised']} self-supervised / {counts['others']} others"
+    supervised, ssl, others = counts["supervised"], counts["self-supervised"], counts["others"]
+    return f"{supervised} supervised / {ssl} self-supervised / {others} others"
 
 
 def _kind_part(
@@ -173,7 +174,8 @@ def _kind_part(
     rows = table[table["training"] == kind]
     names = tuple(sorted(rows["model"].astype(str).unique()))
     if len(names) < min_models:
-        have = f"{len(names)} {kind} network{'' if len(names) == 1 else 's'}" + (f": {', '.join(names)}" if names else "")
+        have = f"{len(names)} {kind} network{'' if len(names) == 1 else 's'}"
+        have += f": {', '.join(names)}" if names else ""
         return Part(label, statement, None, f"rests on {have}; needs at least {min_models}", names, MORE_MODELS[kind])
     flags = rows[flag].astype(bool)
     evidence = f"{int(flags.sum())} of {len(flags)} {unit}; {', '.join(names)}"
@@ -272,7 +274,8 @@ def noise_verdict(
     if gap is None or gap.empty:
         return _empty(0, _NOISE_PARTS, key, "no parametric dataset with models and humans")
     cells = gap[(gap["dataset"] != ALL_DATASETS) & (gap["subject_b"] == HUMANS)]
-    cells = pd.DataFrame({"model": cells["subject_a"].astype(str), "training": _training(cells, "subject_a", "training_a"),
+    cells = pd.DataFrame({"model": cells["subject_a"].astype(str),
+                          "training": _training(cells, "subject_a", "training_a"),
                           "below": cells["ci_high"].to_numpy() < 0})  # fmt: skip
     options = {"flag": "below", "unit": "model–dataset cells clearly below humans", "min_models": min_models,
                "majority": majority}  # fmt: skip
@@ -316,7 +319,8 @@ def category_verdict(
     its kind. Key number: the ceiling minus the models' mean similarity to human observers, averaged over
     datasets, with a percentile bootstrap interval over datasets (``n_boot`` resamples, ``seed``).
     """
-    key = "human ceiling − models' confusion similarity to humans (mean over datasets)"
+    key = ("human ceiling − models' confusion similarity to humans (mean over datasets; interval: datasets "
+           "resampled)")
     if similarity is None or similarity.empty:
         return _empty(1, _CATEGORY_PARTS, key, "no confusion similarities")
     to_humans = similarity[similarity["comparison"] == TO_HUMANS].set_index(["dataset", "subject"])
@@ -327,10 +331,10 @@ def category_verdict(
     models = models[models.index.get_level_values("dataset").isin(ceiling.index)]
     if models.empty:
         return _empty(1, _CATEGORY_PARTS, key, "no model compared with human observers")
-    datasets = models.index.get_level_values("dataset")
+    floor = ceiling["ci_low"].reindex(models.index.get_level_values("dataset")).to_numpy()
     cells = pd.DataFrame({"model": models.index.get_level_values("subject").astype(str),
                           "training": _training(models.reset_index(), "subject").to_numpy(),
-                          "below": models["ci_high"].to_numpy() < ceiling["ci_low"].reindex(datasets).to_numpy()})  # fmt: skip
+                          "below": models["ci_high"].to_numpy() < floor})  # fmt: skip
     options = {"flag": "below", "unit": "model–dataset cells clearly below the human ceiling",
                "min_models": min_models, "majority": majority}  # fmt: skip
     parts = [_kind_part(*_CATEGORY_PARTS[0], cells, "supervised", **options),
