@@ -166,7 +166,8 @@ if note := partial_models_note(trials):
 # The models column counts the networks each claim rests on by training type (others: weakly-supervised or
 # unknown; they enter no part). The key number of each claim is computed once, with this page's `bootstrap` and
 # `seed` and the models judged (parameter `verdict_models`), by the same function that the chapter's
-# *Take-away* section calls, so the two pages show the same value; the link leads there. Intervals that involve
+# *Take-away* section calls, so the two pages show the same value (the chapters judge every model and use
+# `min_models` 2, as this page does by default); the link leads there. Intervals that involve
 # human observers resample the observers and then the images ({doc}`../methods`).
 
 # %% tags=["hide-input"]
