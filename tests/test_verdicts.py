@@ -169,6 +169,8 @@ def test_take_away_says_what_would_change_the_verdict():
     assert "**partly supported**" in text and "What would change it." in text
     assert "Part (b) becomes testable when you evaluate more self-supervised networks" in text
     assert "leaves the verdict as it is" in text
+    claim3 = V.image_verdict(_intervals({RESNET: 0.2, "bagnet33": 0.2, SIMCLR: 0.2}), _ssl(SIMCLR, (0.17, 0.15, 0.19)))
+    assert "Parts (b) and (c) become testable when you evaluate more self-supervised" in C.take_away(claim3)
     summary = C.verdicts_take_away(V.verdicts(_gap({RESNET: [BELOW], "bagnet33": [BELOW], SIMCLR: [BELOW]},
                                                    (0.1, 0.2))))  # fmt: skip
     assert "1 partly supported, 3 not testable with these data" in summary

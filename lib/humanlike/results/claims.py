@@ -122,8 +122,13 @@ def take_away(row: pd.Series | dict) -> str:
            value=key_text(row["chapter"], row["estimate"], row["ci_low"], row["ci_high"])),
         *(md("* {line}", line=part.line()) for part in parts),
     ]
-    changes = [md("part ({label}) becomes testable when you ", label=p.label) + p.remedy
-               for p in parts if p.holds is None and p.remedy]  # fmt: skip
+    by_remedy: dict[str, list[str]] = {}
+    for part in parts:
+        if part.holds is None and part.remedy:
+            by_remedy.setdefault(part.remedy, []).append(f"({part.label})")
+    changes = [("part " if len(labels) == 1 else "parts ") + " and ".join(labels)
+               + (" becomes" if len(labels) == 1 else " become") + " testable when you " + remedy
+               for remedy, labels in by_remedy.items()]  # fmt: skip
     if row["fragile"]:
         changes.append(md("the verdict is {fragile} (the default: more than half)", fragile=row["fragile"]))
     else:
