@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from chapter_runs import chapter_outputs, execute_chapter
 
@@ -102,8 +103,6 @@ def test_claim_evidence_takes_a_model_where_it_has_data(trials, mirror):
     edge = trials[trials["dataset"] == "edge"]
     extra = edge[edge["subject"] == "resnet50"].assign(subject="resnet18")
     table = data.load_trials(datasets=["uniform-noise"])
-    import pandas as pd
-
     both = pd.concat([table, edge, extra], ignore_index=True)
     models = C.judged_models(both)
     assert "resnet18" in models
@@ -112,3 +111,16 @@ def test_claim_evidence_takes_a_model_where_it_has_data(trials, mirror):
     assert "resnet18" in set(evidence["intervals"]["subject"])
     verdicts = C.claim_verdicts(both, models, n_boot=10, evidence=evidence)
     assert verdicts.loc[2, "n_supervised"] == 3 and verdicts.loc[0, "n_supervised"] == 2
+
+
+def test_a_second_self_supervised_model_on_edge_makes_part_b_testable_there(trials):
+    # InsDis evaluated on edge only (here: SimCLR's edge answers under its name): claims 2 and 3 now rest on two
+    # self-supervised networks, so their part (b) is tested; claims 1 and 4 still rest on SimCLR alone.
+    edge = trials[trials["dataset"].isin(["edge", "uniform-noise"])]
+    insdis = trials[(trials["dataset"] == "edge") & (trials["subject"] == "simclr-resnet50x1")].assign(subject="InsDis")
+    both = pd.concat([edge, insdis], ignore_index=True)
+    verdicts = C.claim_verdicts(both, C.judged_models(both), n_boot=20)
+    assert verdicts["n_self_supervised"].tolist() == [1, 2, 2, 0]
+    parts_b = [row[1].holds for row in verdicts["parts"]]
+    assert parts_b[0] is None and parts_b[1] is not None and parts_b[2] is not None
+    assert "InsDis" in verdicts.loc[2, "parts"][1].evidence
