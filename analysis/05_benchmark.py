@@ -146,8 +146,8 @@ shown_intervals = intervals.assign(**{
     for metric in benchmark.METRICS
 }).assign(rank=[("–" if pd.isna(r) else f"{r:.0f} ({lo:.0f}–{hi:.0f})")
                 for r, lo, hi in zip(intervals["rank"], intervals["rank_low"], intervals["rank_high"])])
-shown_intervals[["model", *benchmark.METRICS, "rank"]].rename(columns={**headers, "rank": "rank (95% range)"}).style.hide(
-    axis="index")
+shown_intervals = shown_intervals[["model", *benchmark.METRICS, "rank"]]
+shown_intervals.rename(columns={**headers, "rank": "rank (95% range)"}).style.format(escape="html").hide(axis="index")
 
 # %% [markdown]
 # ## Out-of-distribution accuracy
