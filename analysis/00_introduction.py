@@ -114,8 +114,8 @@ extra_dirs: list = []  # directories with more model CSVs, laid out as DIR/raw-d
 datasets: "list or None" = None  # datasets to include, e.g. cue-conflict and contrast; None: all 17
 bootstrap: int = 1000  # bootstrap resamples (of images) for the 95% intervals
 seed: int = 0  # random seed of the bootstrap
-verdict_models: str = "paper"  # models the verdicts judge: paper (the paper's 32 models, where present: the claims are about them) or all (every model shown)
-verdict_bootstrap: int = 200  # bootstrap resamples behind the verdicts' intervals (the chapters use their own bootstrap parameter; 200 keeps this page quick)
+verdict_models: str = "all"  # models the verdicts judge: all (every model of this build, counted by training type; third-party evaluations left out) or paper (the paper's 32 models, where present)
+min_models: int = 2  # a part of a claim about one kind of network (supervised, self-supervised) needs at least this many networks of that kind
 explorer_images: int = 2  # images per category and dataset in the static trial explorer (cue-conflict, edge, silhouette)
 
 # %% tags=["hide-input"]
@@ -130,14 +130,15 @@ from humanlike.explorer import Explorer
 from humanlike.registry import PAPER_ZOO
 from humanlike.results.third_party import paper_zoo_status
 from humanlike.results import explorer as explore
-from humanlike.results.verdicts import data_reconciliation, key_text, partial_models_note, verdicts
+from humanlike.results.claims import VERDICT_MODELS, claim_verdicts, judged_models, take_away, verdict_table_html
+from humanlike.results.verdicts import data_reconciliation, partial_models_note
 from humanlike.text import html_text, md
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
 )
-verdict_models = params.choice("verdict_models", verdict_models, ("paper", "all"))
-verdict_bootstrap = params.positive_int("verdict_bootstrap", verdict_bootstrap)
+verdict_models = params.choice("verdict_models", verdict_models, VERDICT_MODELS)
+min_models = params.positive_int("min_models", min_models)
 explorer_images = params.positive_int("explorer_images", explorer_images, maximum=10)
 
 # %% tags=["hide-input"]
@@ -150,55 +151,41 @@ if note := partial_models_note(trials):
 # ## Verdicts
 #
 # The paper's four claims, judged on the data this build used (the decision makers and datasets of this page's
-# parameters). Each claim has parts (listed under *why*); a claim is *supported* when every part was checked and
-# holds, *partly supported* when some part holds and another does not or cannot be checked, *not supported* when
-# none holds, and *not testable with these data* when no part can be checked. By default the verdicts judge the
-# paper's own models present in the data (parameter `verdict_models`); "most" means more than half, "clearly" that
-# a 95% bootstrap interval excludes the reference. The key numbers: for claim 1 a paired interval over images; for
-# claims 2 and 3 an interval from resampling datasets; for claim 4 an interval over images. The thresholds are the
-# documented parameters of `humanlike.results.verdicts`.
+# parameters). Each claim says that self-supervised networks share a property of supervised ones, away from
+# humans, so each is split as the paper states it: **(a)** supervised networks show the property against
+# humans; **(b)** self-supervised networks show it too; **(c)** where the paper makes one (the SimCLR exception
+# of claim 1, and claim 3's "high similarity to supervised model errors") the comparison between the two kinds.
+# A part about one kind of network rests on at least `min_models` networks of that kind (default 2: one network
+# speaks for itself, not for its kind of training); with fewer it is *not testable with these data*, and the
+# table says what would make it testable. A claim is *supported* when every part was checked and holds, *partly
+# supported* when some part holds and another does not or cannot be checked, *not supported* when none holds,
+# and *not testable with these data* when no part can be checked. "Most" means more than half, "clearly" that a
+# 95% bootstrap interval excludes the reference; every verdict is recomputed with "most" at 40% and 60%, and one
+# that changes is marked *fragile*, with the threshold at which it flips.
+#
+# The models column counts the networks each claim rests on by training type (others: weakly-supervised or
+# unknown; they enter no part). The key number of each claim is computed once, with this page's `bootstrap` and
+# `seed` and the models judged (parameter `verdict_models`), by the same function that the chapter's
+# *Take-away* section calls, so the two pages show the same value (the chapters judge every model and use
+# `min_models` 2, as this page does by default); the link leads there. Intervals that involve
+# human observers resample the observers and then the images ({doc}`../methods`).
 
 # %% tags=["hide-input"]
-judged = results.model_names(trials) if verdict_models == "all" else [
-    m for m in results.model_names(trials) if m in PAPER_ZOO]
-verdict_trials = trials[trials["is_human"].astype(bool) | trials["subject"].isin(judged)]
-parametric = verdict_trials[verdict_trials["dataset"].isin(data.PARAMETRIC_DATASETS)]
-gap = sim = consistency = shape = None
-if judged and not parametric.empty:
-    gap = results.ood_accuracy_difference(parametric, results.robustness_pairs(judged), n_boot=verdict_bootstrap,
-                                          seed=seed)
-if judged:
-    sim = results.confusion_similarity_summary(verdict_trials, n_boot=verdict_bootstrap, seed=seed)
-    consistency = results.consistency_intervals(verdict_trials, n_boot=verdict_bootstrap, seed=seed)
-if "cue-conflict" in shown:
-    shape = results.shape_bias_intervals(verdict_trials[verdict_trials["dataset"] == "cue-conflict"],
-                                         n_boot=verdict_bootstrap, seed=seed)
-verdict = verdicts(gap, sim, consistency, shape, models=judged, n_boot=verdict_bootstrap, seed=seed)
-VERDICT_CLASS = {"supported": "supported", "partly supported": "partly", "not supported": "not",
-                 "not testable with these data": "untestable"}
-HTML(
-    "<table class='humanlike-verdicts' id='verdicts'><thead><tr><th>claim of the paper</th><th>verdict</th>"
-    "<th>key number (95% interval) and why</th></tr></thead><tbody>"
-    + "".join(
-        f"<tr class='verdict-{VERDICT_CLASS[r.verdict]}'><td>{html_text(r.claim)} "
-        f"(<a href='{html_text(r.chapter)}.html'>chapter {int(r.chapter.split('_', 1)[0])}</a>)</td>"
-        f"<td><strong>{html_text(r.verdict)}</strong></td>"
-        f"<td>{html_text(r.key)}: <strong>{html_text(key_text(r.chapter, r.estimate, r.ci_low, r.ci_high))}</strong>"
-        f"<br><small>{html_text(r.detail)}</small></td></tr>"
-        for r in verdict.itertuples()
-    )
-    + "</tbody></table>"
-)
+judged = judged_models(trials, verdict_models)
+verdict = claim_verdicts(trials, judged, n_boot=bootstrap, seed=seed, min_models=min_models)
+HTML(verdict_table_html(verdict))
 
 # %% tags=["remove-input"]
-Markdown(md("Judged on: {who} (verdict bootstrap: {n} resamples).",
-            who=", ".join(judged) or "no model of the paper among the data shown", n=verdict_bootstrap))
+Markdown(md("Judged on: {who} ({bootstrap} bootstrap resamples, seed {seed}).",
+            who=", ".join(judged) or "no model among the data shown", bootstrap=bootstrap, seed=seed))
 
 # %% [markdown]
 # ## The data
 #
 # The table counts the trials behind this book: for each dataset, how many human observers and models answered,
-# and how many trials each group contributed.
+# and how many trials each group contributed. The last row counts observer *sessions*: the data release numbers
+# the observers afresh in every dataset's files, so `subject-01` of edge and `subject-01` of sketch need not be
+# the same person, and the files do not say who is who.
 
 # %% tags=["hide-input"]
 results.trial_counts(trials)
@@ -220,12 +207,12 @@ Markdown(md(
 # A first look: the 16-class accuracy of every decision maker, one dataset at a time (all conditions of a dataset
 # pooled, so distorted and undistorted images count alike). Each human observer is shown separately, in shades of
 # the human colour; models are coloured by how they were trained. Whiskers: 95% percentile bootstrap intervals
-# over images (the `bootstrap` parameter sets the number of resamples); dashed line: chance (1/16). On cue-conflict "accuracy" counts the
-# shape category as correct.
+# over images (the `bootstrap` parameter sets the number of resamples); for all observers pooled (`humans`),
+# observers are resampled first and then images, so that the interval carries the spread between observers;
+# dashed line: chance (1/16). On cue-conflict "accuracy" counts the shape category as correct.
 
 # %% tags=["hide-input"]
-accuracy = metrics.bootstrap_accuracy(trials, per="dataset", n_boot=bootstrap, seed=seed)
-accuracy = accuracy[["dataset", "subject", "accuracy", "ci_low", "ci_high"]]
+accuracy = results.accuracy_with_humans(trials, n_boot=bootstrap, seed=seed)
 chart = charts.bar_chart(
     accuracy,
     x="subject",
@@ -246,9 +233,10 @@ chart = charts.bar_chart(
 charts.figure(
     chart,
     (
-        "Accuracy (16-class) of every decision maker on the dataset picked, all conditions pooled: each human"
-        " observer, all observers pooled (humans), then the models. Whiskers: 95% percentile bootstrap "
-        "intervals over images; dashed line: chance (1/16)."
+        "Accuracy (16-class) of every decision maker on the dataset picked, all conditions pooled: all "
+        "observers pooled (humans), each human observer, then the models. Whiskers: 95% percentile bootstrap "
+        "intervals, over observers and then images for the pooled humans, over images for the others; dashed "
+        "line: chance (1/16)."
     ),
 )
 
@@ -312,3 +300,13 @@ else:
 
 # %% tags=["remove-cell"]
 Explorer(trials, dataset="cue-conflict" if "cue-conflict" in shown else None)
+
+# %% [markdown]
+# ## Take-away
+#
+# What the verdict table above says, in two sentences, and what would change it.
+
+# %% tags=["remove-input"]
+from humanlike.results.claims import verdicts_take_away
+
+Markdown(verdicts_take_away(verdict))

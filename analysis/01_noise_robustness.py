@@ -46,6 +46,7 @@ seed: int = 0  # random seed of the bootstrap
 third_party: bool = True  # add other groups' evaluations of the paper's models made with the model-vs-human toolbox (AlexNet), labelled by source
 
 # %% tags=["hide-input"]
+import pandas as pd
 from IPython.display import Markdown
 
 from humanlike import charts, data, metrics, params, results
@@ -60,8 +61,6 @@ third_party = params.boolean("third_party", third_party)
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets or data.PARAMETRIC_DATASETS, models=models, extra_dirs=extra_dirs)
 if third_party:  # other groups' toolbox runs of the paper's models, by source
-    import pandas as pd
-
     from humanlike.results.third_party import paper_models_third_party
 
     trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
@@ -69,7 +68,15 @@ shown = results.ordered_datasets(trials["dataset"])
 by_level = results.accuracy_by_level(trials, n_boot=bootstrap, seed=seed)
 ood = results.ood_accuracy(trials, n_boot=bootstrap, seed=seed)
 shown_models = charts.decision_maker_order(ood.loc[ood["subject"] != results.HUMANS, "subject"].unique())
-gap = results.ood_accuracy_difference(trials, results.robustness_pairs(shown_models), n_boot=bootstrap, seed=seed)
+# SimCLR minus ResNet-50 comes from the trials of those two alone (results.simclr_differences), the number the
+# landing page's verdict shows too; the rest of the pairs from every model shown.
+from humanlike.results.claims import claim_evidence, claim_verdicts, judged_models, take_away
+
+evidence = claim_evidence(trials, judged_models(trials), claims=[0], n_boot=bootstrap, seed=seed)
+simclr = evidence["simclr"]
+pairs = [p for p in results.robustness_pairs(shown_models) if p != (results.SIMCLR, results.SUPERVISED)]
+gap = pd.concat([results.ood_accuracy_difference(trials, pairs, n_boot=bootstrap, seed=seed), simclr],
+                ignore_index=True)
 
 # %% tags=["remove-input"]
 # Models that cover only part of a dataset's images are named; nothing shows when none is.
@@ -85,7 +92,8 @@ if note := partial_models_note(trials):
 # datasets chosen in the parameters). *OOD accuracy* is the out-of-distribution accuracy of the benchmark
 # {cite}`geirhos2021partial`: accuracy per distortion level, leaving out the undistorted images and the levels at
 # which humans are near chance, averaged over levels; for humans the mean over observers. Intervals are 95%
-# bootstrap intervals over images; a difference counts as clear when its (paired) interval excludes zero.
+# bootstrap intervals over images (for the humans' mean: over observers, then images; see {doc}`../methods`); a
+# difference counts as clear when its (paired) interval excludes zero.
 
 # %% tags=["hide-input"]
 f = results.robustness_findings(ood, gap, shown_models)
@@ -116,6 +124,26 @@ if f["tally"]:
         + (md(" (training: {kinds}).", kinds=", ".join(f["worse_trainings"])) if f["worse_trainings"] else ".")
     )
 Markdown("\n\n".join(lines))
+
+# %% [markdown]
+# ## SimCLR against ResNet-50 on every dataset
+#
+# The paper's explanation of the SimCLR exception is its training: strong data augmentation (colour distortion,
+# blur) makes the representation robust to noise. If that is the reason, uniform noise should stand out among
+# the distortions. Each row: SimCLR's OOD accuracy minus ResNet-50's (same architecture), in accuracy points,
+# with a paired 95% bootstrap interval over images; computed from the trials of these two models alone, so the
+# same number appears in the verdict on the landing page.
+
+# %% tags=["hide-input"]
+if simclr.empty:
+    display(Markdown("*Not computed: `simclr-resnet50x1` or `resnet50` is not among the models shown.*"))
+else:
+    display((simclr.set_index("dataset")[["difference", "ci_low", "ci_high"]] * 100).round(1)
+            .rename(columns={"difference": "SimCLR − ResNet-50 (points)", "ci_low": "95% CI low",
+                             "ci_high": "95% CI high"}))
+    standout = results.noise_standout(simclr)
+    if standout["tested"]:
+        display(Markdown(standout["sentence"]))
 
 # %% [markdown]
 # ## Accuracy at each distortion level
@@ -229,3 +257,14 @@ ood.pivot(index="subject", columns="dataset", values="ood_accuracy").reindex(
 # ```
 #
 # The new models then appear in every chart and number above, coloured by their training type.
+
+# %% [markdown]
+# ## Take-away
+#
+# The claim's verdict, judged as on the landing page (the same function, models and bootstrap): parts (a) and (b)
+# ask whether supervised and self-supervised networks fall short of humans on most datasets, part (c) whether
+# SimCLR is the exception on uniform noise.
+
+# %% tags=["remove-input"]
+Markdown(take_away(claim_verdicts(trials, judged_models(trials), claims=[0], n_boot=bootstrap, seed=seed,
+                                  evidence=evidence).iloc[0]))

@@ -30,6 +30,13 @@
 # single observers' matrices and are comparable. As in {doc}`01_noise_robustness`, the self-supervised side of the
 # public data is SimCLR (ResNet-50 x1) only.
 #
+# **Confusion similarity is this book's own measure, not the paper's**: the paper shows the confusion matrices
+# themselves (as in the panels below) and the response entropy; the single number is this book's summary of
+# them, and the verdict on the landing page rests on it. Read it with the response entropy beside it: where a
+# network's answers collapse onto a few categories (typically at strong distortions), a few large cells decide
+# the correlation, and a low similarity says as much about the collapse as about the kind of errors (see *Where
+# answers collapse* below).
+#
 # **Third-party data.** One of the paper's supervised models, AlexNet, was evaluated on all 17 datasets by another
 # group with the model-vs-human toolbox itself (a fork by harvard-visionlab, torchvision weights). Its trials are
 # comparable and appear as `alexnet [harvard-visionlab]`, labelled by source and drawn grey like the other models
@@ -236,6 +243,22 @@ charts.figure(
 )
 
 # %% [markdown]
+# ## Where answers collapse
+#
+# Each model's confusion similarity to the human observers beside its response entropy, on the datasets where
+# its entropy lies more than one bit below the least spread observer's (half as many categories in effective
+# use, $2^H$): there the similarity is driven by the collapse.
+
+# %% tags=["hide-input"]
+beside = results.similarity_with_entropy(similarity, entropy)
+collapsed = beside[beside["collapsed"]]
+display(Markdown(md("Answers collapse in {n} of {total} model–dataset cells{which}.", n=len(collapsed),
+                    total=len(beside), which=(": " + "; ".join(f"{r.subject} on {r.dataset}"
+                                                               for r in collapsed.itertuples())) if len(collapsed) else "")))
+if len(collapsed):
+    display(collapsed.drop(columns="collapsed").set_index(["dataset", "subject"]).round(2))
+
+# %% [markdown]
 # ## Response entropy across distortion levels
 #
 # The paper's entropy plots: for the twelve parametric datasets, the entropy of each decision maker's answers at
@@ -268,3 +291,15 @@ if any(d in data.PARAMETRIC_DATASETS for d in shown):
     ))
 else:
     display(Markdown("*None of the twelve parametric datasets is among the chosen datasets.*"))
+
+# %% [markdown]
+# ## Take-away
+#
+# The claim's verdict, judged as on the landing page (the same function, models and bootstrap): are supervised
+# (a) and self-supervised (b) networks' confusions clearly less human-like than humans' own? The measure is the
+# book's confusion similarity (above); where answers collapse, read it with the entropy.
+
+# %% tags=["remove-input"]
+from humanlike.results.claims import claim_verdicts, judged_models, take_away
+
+Markdown(take_away(claim_verdicts(trials, judged_models(trials), claims=[1], n_boot=bootstrap, seed=seed).iloc[0]))

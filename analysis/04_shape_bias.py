@@ -213,3 +213,15 @@ else:
 
 # %% tags=["remove-cell"]
 Explorer(trials[trials["dataset"].isin(explored)], dataset=explored[0])
+
+# %% [markdown]
+# ## Take-away
+#
+# The claim's verdict, judged as on the landing page (the same function, models and bootstrap): do humans decide
+# by shape and supervised networks by texture (a), and do self-supervised networks share the texture bias (b)?
+# Third-party evaluations (other pipelines) and networks trained on Stylized-ImageNet are left out of it.
+
+# %% tags=["remove-input"]
+from humanlike.results.claims import claim_verdicts, judged_models, take_away
+
+Markdown(take_away(claim_verdicts(trials, judged_models(trials), claims=[3], n_boot=bootstrap, seed=seed).iloc[0]))

@@ -36,7 +36,7 @@
 models: "list or None" = None  # published models to show: names or fnmatch globs; None: all known models
 extra_dirs: list = []  # more model CSVs, laid out as DIR/raw-data/<dataset>/<dataset>_<model>_session-1.csv
 datasets: "list or None" = None  # datasets of the benchmark; None: all 17
-bootstrap: int = 1000  # bootstrap resamples (of images) for the interval of the new model's error consistency
+bootstrap: int = 1000  # bootstrap resamples (of observers and images) for the benchmark's intervals and rank ranges
 seed: int = 0  # random seed of the bootstrap
 evaluate_model: "str or None" = "efficientnet-lite0"  # model spec to evaluate here (see humanlike evaluate); None: skip
 evaluate_datasets: list = ["cue-conflict", "edge", "silhouette"]  # datasets to evaluate it on (their stimuli must be available)
@@ -48,6 +48,7 @@ third_party: bool = True  # add other groups' evaluations of the paper's models 
 import time
 from pathlib import Path
 
+import pandas as pd
 from IPython.display import Markdown
 
 from humanlike import benchmark, charts, data, params, results
@@ -99,8 +100,6 @@ report
 chosen = None if models is None else [*models, *([new_model] if new_model else [])]
 trials = data.load_trials(datasets=datasets, models=chosen, extra_dirs=extra_dirs)
 if third_party:  # other groups' toolbox runs of the paper's models, by source
-    import pandas as pd
-
     from humanlike.results.third_party import paper_models_third_party
 
     trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
@@ -130,6 +129,25 @@ overall = scopes[scopes["scope"] == results.ALL_DATASETS].drop(columns="scope")
 humanlike_table = overall[["model", "training", "third_party", "accuracy_difference", "observed_consistency",
                            "error_consistency", "mean_rank", "n_datasets"]]
 humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–", escape="html").hide(axis="index")
+
+# %% [markdown]
+# ### With 95% intervals and rank ranges
+#
+# The same table with a 95% interval for each metric and each model's place with its range over the bootstrap
+# samples (images resampled within every condition and, since each metric averages over human observers, the
+# observers resampled too; see {doc}`../methods`). The point values are the published ones; a model whose rank
+# range overlaps another's cannot be told apart from it on these data.
+
+# %% tags=["hide-input"]
+intervals = results.benchmark_intervals(trials, n_boot=bootstrap, seed=seed)
+shown_intervals = intervals.assign(**{
+    metric: [f"{v:.3f} [{lo:.3f}, {hi:.3f}]" for v, lo, hi in
+             zip(intervals[metric], intervals[f"{metric}_low"], intervals[f"{metric}_high"])]
+    for metric in benchmark.METRICS
+}).assign(rank=[("–" if pd.isna(r) else f"{r:.0f} ({lo:.0f}–{hi:.0f})")
+                for r, lo, hi in zip(intervals["rank"], intervals["rank_low"], intervals["rank_high"])])
+shown_intervals = shown_intervals[["model", *benchmark.METRICS, "rank"]]
+shown_intervals.rename(columns={**headers, "rank": "rank (95% range)"}).style.format(escape="html").hide(axis="index")
 
 # %% [markdown]
 # ## Out-of-distribution accuracy
@@ -197,3 +215,9 @@ if own is not None:
 #
 # Evaluating all 17 datasets needs their stimuli, which `humanlike evaluate` downloads once from the benchmark's
 # release (internet access needed); on a GPU it takes minutes.
+
+# %% [markdown]
+# ## Take-away
+
+# %% tags=["remove-input"]
+Markdown(results.benchmark_take_away(intervals))

@@ -26,12 +26,14 @@ _PROBE_CELL = (
     f"print({PROBE!r}, _json.dumps(sorted(m for m in _sys.modules if m.split('.')[0] in ('torch', 'torchvision'))))"
 )
 
-#: The parameters of each chapter's shared run (text, as papermill's command line passes them). ``{runs}`` is a
-#: results folder the fixture fills with ``my-model``: copies of the published ResNet-50 files (see
-#: :func:`prepare_runs`), so that a model from ``extra_dirs`` has known numbers.
+#: The parameters of each shared run, by name: the chapter's number, then ``+<what>`` for a second run of it (text,
+#: as papermill's command line passes them). ``{runs}`` is a results folder holding ``my-model`` (copies of the
+#: published ResNet-50 files, so that a model from ``extra_dirs`` has known numbers); ``{edge_only}`` one holding
+#: ``resnet18`` on edge alone (a renamed copy of the published edge_resnet50 file: a paper model evaluated on the
+#: one dataset, as `humanlike evaluate --datasets edge` leaves it). See :func:`prepare_runs`.
 SHARED_PARAMETERS: dict[str, dict] = {
     "00": {"models": '["resnet50", "simclr-*"]', "datasets": '["cue-conflict", "edge"]', "bootstrap": 10,
-           "verdict_bootstrap": 20, "explorer_images": 1},
+           "explorer_images": 1},
     "01": {"models": '["resnet50", "simclr-*", "my-model"]', "datasets": '["uniform-noise", "contrast"]',
            "extra_dirs": '["{runs}"]', "bootstrap": 20},
     "02": {"models": '["bagnet33", "swag-vit-*", "simclr-*"]', "datasets": '["sketch", "edge", "uniform-noise"]',
@@ -40,26 +42,50 @@ SHARED_PARAMETERS: dict[str, dict] = {
            "bootstrap": 10},
     "04": {"models": "resnet50, bagnet33", "bootstrap": 10, "third_party": "false", "examples": 2, "seed": 1},
     "05": {"datasets": '["cue-conflict", "edge", "sketch"]', "bootstrap": 10, "evaluate_model": "None"},
+    # every chapter with resnet18 on edge only (tests/test_partial_models.py): one dataset list, bootstrap and seed,
+    # so that each chapter's take-away prints the key number of the introduction's verdict table
+    **{f"{number}+edge-only": {"bootstrap": 20, "seed": 0, "extra_dirs": '["{edge_only}"]', "datasets": datasets,
+                                **extra}
+       for number, datasets, extra in [
+           ("00", '["uniform-noise", "edge", "cue-conflict"]', {"explorer_images": 1}),
+           ("01", '["uniform-noise"]', {}),
+           ("02", '["uniform-noise", "edge", "cue-conflict"]', {}),
+           ("03", '["uniform-noise", "edge", "cue-conflict"]', {}),
+           ("04", '["cue-conflict", "edge"]', {"examples": 1}),
+           ("05", '["uniform-noise", "edge", "cue-conflict"]', {"evaluate_model": "None"}),
+       ]},
 }  # fmt: skip
 
 #: The published ResNet-50 files copied as ``my-model`` into the shared results folder.
 MY_MODEL_DATASETS = ("uniform-noise", "contrast")
 
 
-def prepare_runs(runs: Path, mirror: Path) -> Path:
-    """A results folder holding ``my-model``: the published ResNet-50 files of :data:`MY_MODEL_DATASETS`."""
+def prepare_runs(root: Path, mirror: Path) -> dict[str, Path]:
+    """The results folders of :data:`SHARED_PARAMETERS`: ``runs`` (``my-model``: the published ResNet-50 files of
+    :data:`MY_MODEL_DATASETS`) and ``edge_only`` (``resnet18``: the published edge ResNet-50 file, renamed)."""
+    runs = root / "runs"
     for dataset in MY_MODEL_DATASETS:
         target = runs / "raw-data" / dataset
         target.mkdir(parents=True, exist_ok=True)
         published = mirror / "raw-data" / dataset / f"{dataset}_resnet50_session-1.csv"
         (target / f"{dataset}_my-model_session-1.csv").write_text(published.read_text())
-    return runs
+    edge_only = root / "edge-only"
+    (edge_only / "raw-data" / "edge").mkdir(parents=True, exist_ok=True)
+    text = (mirror / "raw-data" / "edge" / "edge_resnet50_session-1.csv").read_text()
+    (edge_only / "raw-data" / "edge" / "edge_resnet18_session-1.csv").write_text(text.replace("\nresnet50,", "\nresnet18,"))
+    return {"runs": runs, "edge_only": edge_only}
 
 
-def shared_parameters(chapter: str, runs: Path) -> dict:
-    """:data:`SHARED_PARAMETERS` of ``chapter`` with the results folder filled in."""
-    return {k: v.replace("{runs}", str(runs)) if isinstance(v, str) else v
-            for k, v in SHARED_PARAMETERS[chapter].items()}  # fmt: skip
+def shared_parameters(name: str, folders: dict[str, Path]) -> dict:
+    """:data:`SHARED_PARAMETERS` of the run ``name`` with its results folders filled in."""
+    def fill(value):
+        if not isinstance(value, str):
+            return value
+        for key, folder in folders.items():
+            value = value.replace("{" + key + "}", str(folder))
+        return value
+
+    return {k: fill(v) for k, v in SHARED_PARAMETERS[name].items()}
 
 
 def execute_chapter(chapter: str, parameters: dict, tmp_path: Path) -> dict:
@@ -82,6 +108,19 @@ def execute_chapter(chapter: str, parameters: dict, tmp_path: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def chapter_outputs(notebook: dict, mimes: tuple[str, ...] = ("text/html", "text/markdown")) -> str:
+    """The outputs of an executed chapter of the given MIME types, joined by newlines; fails on an error output."""
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", output
+            for mime in mimes:
+                value = output.get("data", {}).get(mime)
+                if value is not None:
+                    found.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(found)
+
+
 def torch_modules(notebook: dict) -> list[str]:
     """The torch modules the chapter's kernel had loaded when it finished (the probe cell's output)."""
     for cell in reversed(notebook["cells"]):
@@ -93,14 +132,15 @@ def torch_modules(notebook: dict) -> list[str]:
 
 
 class SharedRuns:
-    """The shared runs of ``chapters``, executed in order in a background process each, from now on."""
+    """The shared runs ``names`` (keys of :data:`SHARED_PARAMETERS`), executed in order, each in a background
+    process, from now on."""
 
-    def __init__(self, chapters: list[str], root: Path, mirror: Path) -> None:
-        runs = prepare_runs(root / "runs", mirror)
+    def __init__(self, names: list[str], root: Path, mirror: Path) -> None:
+        folders = prepare_runs(root, mirror)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chapters")
         self._runs: dict[str, Future] = {
-            number: self._pool.submit(self._execute, number, shared_parameters(number, runs), root / number)
-            for number in chapters
+            name: self._pool.submit(self._execute, name[:2], shared_parameters(name, folders), root / name)
+            for name in names
         }
 
     @staticmethod
@@ -113,11 +153,11 @@ class SharedRuns:
             raise AssertionError(f"chapter {number} failed with {parameters}:\n{result.stderr[-5000:]}")
         return json.loads((folder / "executed.json").read_text())
 
-    def get(self, number: str) -> dict:
-        """The executed chapter (waits for its run); a chapter not started yet is started now."""
-        if number not in self._runs:
-            raise KeyError(f"chapter {number} has no shared run: add it to SHARED_PARAMETERS")
-        return self._runs[number].result()
+    def get(self, name: str) -> dict:
+        """The executed chapter of the shared run ``name`` ("03", "03+edge-only"); waits for it."""
+        if name not in self._runs:
+            raise KeyError(f"no shared run {name!r}: add it to SHARED_PARAMETERS")
+        return self._runs[name].result()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -42,8 +42,10 @@ def test_verdict_table_has_four_claims_linking_to_chapters(book_html, book_site,
     for i in range(4):
         cells = rows.nth(i).locator("td")
         assert cells.nth(1).inner_text().strip() in verdicts
-        href = cells.first.locator("a").get_attribute("href")  # the claim links to its chapter
-        assert (book_html / "chapters" / href).is_file(), href
+        href = cells.first.locator("a").get_attribute("href")  # the claim links to its chapter's take-away
+        page_name, _, section = href.partition("#")
+        assert (book_html / "chapters" / page_name).is_file(), href
+        assert section == "take-away" and 'id="take-away"' in (book_html / "chapters" / page_name).read_text(), href
     assert any("Verdicts" in t for t in page.locator("h2").all_inner_texts())
     assert not page_watch.errors, page_watch.errors
 

@@ -399,7 +399,7 @@ def test_chapter_refuses_a_hostile_model_name_in_a_results_dir(tmp_path, mirror)
 def test_chapter_00_counts_the_chosen_data(chapter):
     notebook = chapter("00")  # resnet50, simclr-*; cue-conflict, edge
     assert _decision_makers(notebook) - {n for n in _decision_makers(notebook) if n.startswith("subject-")} == {
-        "resnet50", "simclr-resnet50x1"
+        "resnet50", "simclr-resnet50x1", "humans"  # Figure 0.1 has the pooled humans row its caption promises
     }
     tables = "\n".join(_outputs(notebook, "text/html"))
     assert "humans: observers" in tables and "all datasets" in tables and "contrast" not in tables

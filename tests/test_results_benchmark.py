@@ -41,7 +41,8 @@ def test_trial_counts_by_hand():
     )
     counts = results.trial_counts(trials)
     assert counts.index.tolist() == ["edge", "sketch", results.ALL_DATASETS]
-    assert counts.values.tolist() == [[2, 2, 16, 16], [1, 1, 8, 8], [2, 2, 24, 24]]
+    # all datasets: 3 observer sessions (edge's two, sketch's one: numbers restart per dataset), 2 distinct models
+    assert counts.values.tolist() == [[2, 2, 16, 16], [1, 1, 8, 8], [3, 2, 24, 24]]
     assert list(counts.columns) == ["humans: observers", "models: observers", "humans: trials", "models: trials"]
 
 

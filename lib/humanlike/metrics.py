@@ -563,6 +563,41 @@ def bootstrap_weights(rng: np.random.Generator, n_images: int, n_boot: int) -> n
     return np.bincount(flat, minlength=n_boot * n_images).reshape(n_boot, n_images).astype(float)
 
 
+def two_stage_mean(
+    values: np.ndarray,
+    seen: np.ndarray | None = None,
+    *,
+    observers: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """Mean of an (observers x images) table with a two-stage percentile bootstrap interval: observers resampled
+    with replacement, then images (the same image resample for every drawn observer, so that comparisons with
+    models on those images stay paired). ``observers=False`` resamples images only (the observers taken as
+    fixed). ``seen``: 1 where the observer saw the image (default: all). Replicate b, with multiplicities u (of
+    observers) and v (of images), both from :func:`bootstrap_weights` of one ``default_rng(seed)``:
+
+        mean_b = sum_oi u_bo v_bi m_oi x_oi / sum_oi u_bo v_bi m_oi
+
+    Returns ``(estimate, ci_low, ci_high)``. See the methods page for why observers must be resampled.
+
+    >>> two_stage_mean(np.array([[1.0, 1.0], [0.0, 0.0]]), n_boot=200)[0]
+    0.5
+    """
+    values = np.asarray(values, dtype=float)
+    seen = np.ones_like(values) if seen is None else np.asarray(seen, dtype=float)
+    if values.ndim != 2 or seen.shape != values.shape:
+        raise ValueError("values and seen must be (observers x images) arrays of the same shape")
+    rng = np.random.default_rng(seed)
+    u = bootstrap_weights(rng, values.shape[0], n_boot) if observers else np.ones((n_boot, values.shape[0]))
+    v = bootstrap_weights(rng, values.shape[1], n_boot)
+    hits = np.where(seen > 0, values, 0.0) * seen
+    samples = divide(np.einsum("bo,oi,bi->b", u, hits, v), np.einsum("bo,oi,bi->b", u, seen, v))
+    low, high = percentile_interval(samples[:, None], level)
+    return float(divide(hits.sum(), seen.sum())), float(low[0]), float(high[0])
+
+
 def bootstrap_block_weights(blocks: Sequence[tuple[str, str, slice]], n_boot: int, seed: int) -> list[np.ndarray]:
     # One generator, blocks in their fixed (sorted) order: the same seed gives the same resamples to every
     # bootstrap function, so intervals of accuracy and kappa come from the same resampled image sets.

@@ -28,6 +28,8 @@ from .common import (
 )
 
 __all__ = [
+    "similarity_with_entropy",
+    "COLLAPSE_BITS",
     "TO_HUMANS",
     "TO_MODELS",
     "confusion_matrices",
@@ -132,7 +134,9 @@ def confusion_similarity_summary(
 
     ``ci_low``/``ci_high``: a normal bootstrap interval of the mean, similarity +- z * (standard deviation of the
     mean over ``n_boot`` bootstrap replicates; images resampled within each condition, shared by all decision
-    makers). Not the percentile interval: a resample repeats images, which adds sampling noise to every
+    makers; for the comparisons with human observers the observers are resampled as well, two-stage: their
+    multiplicities weigh the mean over observers, or over pairs of observers for the ceiling). Not the
+    percentile interval: a resample repeats images, which adds sampling noise to every
     confusion matrix and changes all correlations systematically (the human-to-human ceiling drops by 0.05 to
     0.1 on the published data), so percentile intervals can miss the estimate itself; the bootstrap spread is
     close to a grouped jackknife's standard error. Columns: ``dataset, subject, training, comparison,
@@ -142,6 +146,7 @@ def confusion_similarity_summary(
         raise ValueError(f"level must be in (0, 1), not {level}")
     z = NormalDist().inv_cdf(0.5 + level / 2)
     rng = np.random.default_rng(seed)
+    observer_rng = np.random.default_rng([seed, 1])  # apart from the images' draws: model–model intervals unchanged
     humans = set(observer_names(trials))
     rows = []
     for dataset in ordered_datasets(trials["dataset"]):
@@ -152,10 +157,15 @@ def confusion_similarity_summary(
         human = np.array([s in humans for s in subjects])
         model_rows = np.flatnonzero(~human)
 
-        def add(subject: str, comparison: str, values: np.ndarray, replicate_values: np.ndarray) -> None:
+        def add(subject: str, comparison: str, values: np.ndarray, replicate_values: np.ndarray,
+                observers: np.ndarray | None = None) -> None:  # fmt: skip
             finite = values[np.isfinite(values)]
             estimate = float(finite.mean()) if len(finite) else np.nan
-            replicates = metrics.nanmean(replicate_values, 1)
+            if observers is None:
+                replicates = metrics.nanmean(replicate_values, 1)
+            else:  # observers resampled too: their multiplicities weigh the mean over observers (or their pairs)
+                weight = observers * np.isfinite(replicate_values)
+                replicates = metrics.divide((np.nan_to_num(replicate_values) * weight).sum(1), weight.sum(1))
             replicates = replicates[np.isfinite(replicates)]
             spread = float(np.std(replicates, ddof=1)) if len(replicates) > 1 else np.nan
             rows.append(
@@ -173,12 +183,14 @@ def confusion_similarity_summary(
             )
 
         h = np.flatnonzero(human)
+        u = metrics.bootstrap_weights(observer_rng, len(h), n_boot)  # (B, H): the second stage, observers
         if len(h) > 1:
             upper = np.triu_indices(len(h), k=1)
-            add(HUMANS, TO_HUMANS, point[np.ix_(h, h)][upper], samples[:, h][:, :, h][:, upper[0], upper[1]])
+            add(HUMANS, TO_HUMANS, point[np.ix_(h, h)][upper], samples[:, h][:, :, h][:, upper[0], upper[1]],
+                u[:, upper[0]] * u[:, upper[1]])  # fmt: skip
         for m in model_rows:
             if len(h):
-                add(subjects[m], TO_HUMANS, point[m, h], samples[:, m, h])
+                add(subjects[m], TO_HUMANS, point[m, h], samples[:, m, h], u)
             others = model_rows[model_rows != m]
             if len(others):
                 add(subjects[m], TO_MODELS, point[m, others], samples[:, m, others])
@@ -323,3 +335,44 @@ def entropy_by_level(
                          "ci_low": values.min(), "ci_high": values.max(), "interval": "range over observers",
                          "n_observers": int(human.sum())})  # fmt: skip
     return per_level_table(pd.DataFrame(rows), "entropy")
+
+
+#: A model's answers have *collapsed* when their entropy lies this many bits below the least spread human
+#: observer's: 2^H is the number of categories in effective use, so one bit fewer means half as many.
+COLLAPSE_BITS = 1.0
+
+
+def similarity_with_entropy(similarity: pd.DataFrame, entropy: pd.DataFrame) -> pd.DataFrame:
+    """Each model's confusion similarity to the human observers beside its response entropy, per dataset.
+
+    Confusion similarity is this book's own summary (the paper shows the matrices). A model whose answers
+    collapse onto a few categories (low entropy, typically at strong distortions) has a few large off-diagonal
+    cells that decide the correlation, so its low similarity says as much about the collapse as about the kind
+    of errors. ``collapsed``: the model's entropy lies more than :data:`COLLAPSE_BITS` below that of every
+    human observer of the dataset.
+
+    Parameters
+    ----------
+    similarity, entropy : DataFrame
+        :func:`confusion_similarity_summary` and :func:`response_entropy_table`.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, subject, similarity, entropy, human_min_entropy, human_mean_entropy, collapsed``.
+    """
+    columns = ["dataset", "subject", "similarity", "entropy", "human_min_entropy", "human_mean_entropy", "collapsed"]
+    models = similarity[(similarity["comparison"] == TO_HUMANS) & (similarity["subject"] != HUMANS)]
+    observers = entropy[entropy["subject"].isin(observer_names_from(entropy))]
+    humans = observers.groupby("dataset")["entropy"].agg(human_min_entropy="min", human_mean_entropy="mean")
+    out = models[["dataset", "subject", "similarity"]].merge(entropy[["dataset", "subject", "entropy"]],
+                                                             on=["dataset", "subject"], how="left")  # fmt: skip
+    out = out.join(humans, on="dataset")
+    out["collapsed"] = (out["entropy"] < out["human_min_entropy"] - COLLAPSE_BITS).to_numpy()
+    return out[columns].reset_index(drop=True)
+
+
+def observer_names_from(frame: pd.DataFrame) -> list[str]:
+    """The single human observers among a table's ``subject`` names (``subject-NN``)."""
+    names = frame["subject"].astype(str).unique()
+    return [n for n, human in zip(names, metrics.is_human_name(names)) if human]

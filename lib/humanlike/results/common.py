@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import data
+from .. import data, metrics
 from ..registry import HUMANS
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "pool_humans",
     "with_pooled_humans",
     "trial_counts",
+    "accuracy_with_humans",
     "direction",
     "describe",
 ]
@@ -129,7 +130,10 @@ def with_pooled_humans(trials: pd.DataFrame) -> pd.DataFrame:
 
 def trial_counts(trials: pd.DataFrame) -> pd.DataFrame:
     """The trials behind a build, per dataset: how many human observers and models answered, and how many trials
-    each group contributed; a last row :data:`ALL_DATASETS` counts distinct observers and models over all.
+    each group contributed; a last row :data:`ALL_DATASETS` sums over all. Its human count is of observer
+    sessions, (dataset, observer) pairs: the data release numbers its observers afresh in every dataset's files
+    (``subject-01`` of edge is not ``subject-01`` of sketch), so distinct names would undercount them (10 names,
+    90 sessions in the published data). Its model count is of distinct models.
 
     Returns
     -------
@@ -146,8 +150,29 @@ def trial_counts(trials: pd.DataFrame) -> pd.DataFrame:
 
     datasets = ordered_datasets(trials["dataset"])
     rows = [counts(trials[trials["dataset"] == d], human[trials["dataset"] == d]) for d in datasets]
-    rows.append(counts(trials, human))
+    overall = counts(trials, human)
+    overall[0] = int(trials.loc[human, ["dataset", "subject"]].drop_duplicates().shape[0])
+    rows.append(overall)
     return pd.DataFrame(rows, columns=columns, index=pd.Index([*datasets, ALL_DATASETS], name="dataset"))
+
+
+def accuracy_with_humans(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """Accuracy per dataset of every decision maker and of all observers pooled (:data:`HUMANS`), with 95%
+    intervals: each observer and model from :func:`humanlike.metrics.bootstrap_accuracy` (images resampled);
+    the pooled humans (all their trials of the dataset) from :func:`humanlike.metrics.two_stage_mean`, observers
+    resampled and then images, since their number carries the spread between observers too.
+    Columns: ``dataset, subject, accuracy, ci_low, ci_high``, humans first within each dataset.
+    """
+    columns = ["dataset", "subject", "accuracy", "ci_low", "ci_high"]
+    single = metrics.bootstrap_accuracy(trials, per="dataset", n_boot=n_boot, seed=seed, level=level)[columns]
+    pooled = []
+    for dataset, rows in trials[trials["is_human"].astype(bool)].groupby("dataset", sort=False):
+        matrix = metrics.correctness_matrix(rows)
+        estimate, low, high = metrics.two_stage_mean(matrix.correct, matrix.seen, n_boot=n_boot, seed=seed,
+                                                     level=level)  # fmt: skip
+        pooled.append([dataset, HUMANS, estimate, low, high])
+    out = pd.concat([pd.DataFrame(pooled, columns=columns), single], ignore_index=True)
+    return sort_by_dataset(out.assign(_human=out["subject"] != HUMANS), "_human").drop(columns="_human")
 
 
 # ------------------------------------------------------------------------------------------ dataset order

@@ -16,7 +16,17 @@ import numpy as np
 import pandas as pd
 
 from .. import benchmark, data, metrics
-from .common import HUMANS, MAJORITY, condition_levels, observer_names, model_names, sort_by_dataset, training_of
+from .common import (
+    ALL_DATASETS,
+    HUMANS,
+    MAJORITY,
+    condition_levels,
+    model_names,
+    observer_names,
+    ordered_datasets,
+    sort_by_dataset,
+    training_of,
+)
 
 __all__ = [
     "PAIR_KINDS",
@@ -30,6 +40,7 @@ __all__ = [
     "SIMILAR_KAPPA",
     "kappa_by_kind",
     "consistency_findings",
+    "ssl_kappa_comparison",
     "consistency_level_intervals",
     "DEGENERATE_MARGIN",
     "degenerate_kappa",
@@ -419,3 +430,89 @@ def degenerate_kappa(
     out = pd.DataFrame(rows)
     out = out.join(condition_levels(out)[["level", "label"]])
     return sort_by_dataset(out, "level")[columns].reset_index(drop=True)
+
+
+def _chunked_kappa(correct: np.ndarray, seen: np.ndarray, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray,
+                   chunk_bytes: int = 64 * 2**20) -> np.ndarray:  # fmt: skip
+    """(B, rows, cols) kappa per bootstrap replicate (``weights``: (B, images)), a chunk of replicates at a time."""
+    step = max(1, chunk_bytes // (8 * 3 * max(1, len(rows) * correct.shape[1])))
+    chunks = [metrics.pairwise_consistency(correct, seen, rows, cols, weights=weights[s : s + step, None, :])
+              for s in range(0, len(weights), step)]  # fmt: skip
+    return np.concatenate([chunk.error_consistency for chunk in chunks])
+
+
+def ssl_kappa_comparison(
+    trials: pd.DataFrame,
+    models: Sequence[str] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The paper's comparison behind claim 3: are self-supervised networks' errors closer to supervised
+    networks' than to humans'? Per dataset (the benchmark's conditions, as :func:`consistency_summary`) and over
+    datasets (:data:`ALL_DATASETS`, each dataset weighing the same):
+
+    * ``ssl_supervised``: mean kappa of every self-supervised model with every supervised one;
+    * ``ssl_human``: mean kappa of every self-supervised model with every human observer;
+    * ``difference`` = ssl_supervised - ssl_human, with a two-stage percentile bootstrap interval: in every
+      replicate the dataset's observers are resampled (``default_rng([seed, 1])``), then the images within each
+      condition (the resamples of :func:`humanlike.metrics.bootstrap_block_weights`, shared by all pairs).
+
+    ``models``: the models to use (default: all of ``trials``); their training type comes from
+    :func:`humanlike.results.training_of`. Empty without a self-supervised model, a supervised one and an
+    observer. Columns: ``dataset, ssl_supervised, ssl_human, difference, ci_low, ci_high, n_self_supervised,
+    n_supervised, n_observers, self_supervised`` (the self-supervised models' names, comma-separated).
+    """
+    columns = ["dataset", "ssl_supervised", "ssl_human", "difference", "ci_low", "ci_high", "n_self_supervised",
+               "n_supervised", "n_observers", "self_supervised"]  # fmt: skip
+    trials = benchmark.ood_trials(trials)
+    present = model_names(trials)
+    names = present if models is None else [m for m in present if m in set(models)]
+    kinds = training_of(names)
+    ssl = [m for m in names if kinds[m] == "self-supervised"]
+    supervised = [m for m in names if kinds[m] == "supervised"]
+    humans = observer_names(trials)
+    if not (ssl and supervised and humans):
+        return pd.DataFrame(columns=columns)
+    matrix = metrics.correctness_matrix(trials[trials["subject"].isin([*ssl, *supervised, *humans])])
+    rows, n_sup = matrix.index(ssl), len(supervised)
+    cols = np.concatenate([matrix.index(supervised), matrix.index(humans)])
+    weights = metrics.bootstrap_block_weights(matrix.blocks, n_boot, seed)
+    observer_rng = np.random.default_rng([seed, 1])
+    index = {(d, c): i for i, (d, c, _) in enumerate(matrix.blocks)}
+    out, replicates = [], []
+    by_dataset = matrix.dataset_blocks()
+    for dataset in ordered_datasets(by_dataset):
+        blocks = by_dataset[dataset]
+        point, reps = [], []
+        for condition, columns_ in blocks:
+            correct, seen = matrix.correct[:, columns_], matrix.seen[:, columns_]
+            point.append(metrics.pairwise_consistency(correct, seen, rows, cols).error_consistency)
+            reps.append(_chunked_kappa(correct, seen, rows, cols, weights[index[(dataset, condition)]]))
+        point, reps = metrics.nanmean(np.stack(point), 0), metrics.nanmean(np.stack(reps), 0)  # (R, C), (B, R, C)
+        with_humans = np.isfinite(point[:, n_sup:]).any(axis=0)
+        if not with_humans.any() or not np.isfinite(point[:, :n_sup]).any():
+            continue
+        human_point, human_reps = point[:, n_sup:][:, with_humans], reps[:, :, n_sup:][:, :, with_humans]
+        u = metrics.bootstrap_weights(observer_rng, human_point.shape[1], n_boot)[:, None, :]  # (B, 1, H)
+        u = u * np.isfinite(human_reps)
+        ssl_human_reps = metrics.nanmean(metrics.divide((np.nan_to_num(human_reps) * u).sum(axis=2), u.sum(axis=2)), 1)
+        ssl_sup = float(metrics.nanmean(point[:, :n_sup], (0, 1)))
+        ssl_human = float(metrics.nanmean(human_point, (0, 1)))
+        samples = metrics.nanmean(reps[:, :, :n_sup], (1, 2)) - ssl_human_reps
+        replicates.append(samples)
+        low, high = metrics.percentile_interval(samples[:, None], level)
+        seen_by = [m for m, ok in zip(ssl, np.isfinite(point).any(axis=1)) if ok]
+        n_supervised = int(np.isfinite(point[:, :n_sup]).any(axis=0).sum())
+        out.append([dataset, ssl_sup, ssl_human, ssl_sup - ssl_human, float(low[0]), float(high[0]), len(seen_by),
+                    n_supervised, int(with_humans.sum()), ", ".join(seen_by)])  # fmt: skip
+    if not out:
+        return pd.DataFrame(columns=columns)
+    table = pd.DataFrame(out, columns=columns)
+    samples = np.mean(np.stack(replicates), axis=0)
+    low, high = metrics.percentile_interval(samples[:, None], level)
+    used = sorted({m for names_ in table["self_supervised"] for m in names_.split(", ")})
+    means = [table[c].mean() for c in ("ssl_supervised", "ssl_human", "difference")]
+    overall = [ALL_DATASETS, *means, float(low[0]), float(high[0]), len(used), len(supervised),
+               int(table["n_observers"].sum()), ", ".join(used)]  # fmt: skip
+    return pd.concat([pd.DataFrame([overall], columns=columns), table], ignore_index=True)

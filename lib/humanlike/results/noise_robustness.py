@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import benchmark, metrics
+from ..text import md
 from .common import (
     ALL_DATASETS,
     DISTORTIONS,
@@ -41,6 +42,8 @@ __all__ = [
     "robustness_pairs",
     "difference_cells",
     "robustness_findings",
+    "simclr_differences",
+    "noise_standout",
 ]
 
 
@@ -78,13 +81,27 @@ class OODReplicates:
     n_conditions: np.ndarray  # (D, S) conditions that enter the mean
 
 
+def _observer_mean(reps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(B,) the humans' mean per replicate, observers resampled with replacement in every replicate (the second
+    stage of the two-stage bootstrap, :func:`humanlike.metrics.two_stage_mean`); observers without trials in the
+    dataset (all NaN) take no part."""
+    present = np.isfinite(reps).any(axis=0)
+    reps = reps[:, present]
+    if not reps.shape[1]:
+        return np.full(len(reps), np.nan)
+    u = metrics.bootstrap_weights(rng, reps.shape[1], len(reps)) * np.isfinite(reps)
+    return metrics.divide((np.nan_to_num(reps) * u).sum(axis=1), u.sum(axis=1))
+
+
 def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> OODReplicates:
     """OOD accuracy as the benchmark defines it (:mod:`humanlike.benchmark`), with bootstrap replicates.
 
     Per dataset: the conditions in :data:`humanlike.benchmark.EXCLUDED_CONDITIONS` are left out; accuracy per
     remaining condition, then the unweighted mean over those conditions; ``humans``: the mean over the dataset's
     observers. Replicates: images resampled with replacement within dataset x condition, all decision makers
-    sharing each resample (:func:`humanlike.metrics.bootstrap_weights`), and the same means taken per replicate.
+    sharing each resample (:func:`humanlike.metrics.bootstrap_weights`), and the same means taken per replicate;
+    for ``humans`` the observers are resampled as well in every replicate (two-stage bootstrap: observers, then
+    images; see the methods page), so the human side of a comparison carries the observers' spread.
     Differences between decision makers computed per replicate are therefore paired.
     """
     matrix = metrics.correctness_matrix(benchmark.ood_trials(trials))
@@ -96,6 +113,7 @@ def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> O
     datasets = ordered_datasets(blocks)
     index = {(d, c): i for i, (d, c, _) in enumerate(matrix.blocks)}
     estimates, samples, counts = [], [], []
+    observer_rng = np.random.default_rng([seed, 1])  # apart from the images' generator: model intervals unchanged
     for dataset in datasets:
         point, reps, seen_any = [], [], []
         for condition, columns in blocks[dataset]:
@@ -108,7 +126,7 @@ def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> O
         count = np.stack(seen_any).sum(axis=0)
         if human.any():
             point = np.append(point, metrics.nanmean(np.where(human, point, np.nan), 0))
-            reps = np.column_stack([reps, metrics.nanmean(np.where(human[None, :], reps, np.nan), 1)])
+            reps = np.column_stack([reps, _observer_mean(reps[:, human], observer_rng)])
             count = np.append(count, np.stack(seen_any)[:, human].any(axis=1).sum())
         estimates.append(point)
         samples.append(reps)
@@ -332,4 +350,69 @@ def robustness_findings(
         worse=list(worse["subject"]),
         worse_trainings=sorted(set(worse["training"])),
     )
+    return facts
+
+
+def simclr_differences(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """:data:`SIMCLR` minus :data:`SUPERVISED` (same architecture, ResNet-50), OOD accuracy on every parametric
+    dataset and over them (:data:`ALL_DATASETS`), with a paired bootstrap interval over images
+    (:func:`ood_accuracy_difference`).
+
+    Computed from the trials of these two models alone, so the number does not depend on which other decision
+    makers a page shows: the landing page's key number of claim 1 and chapter 1 print the same value. No humans
+    take part, so images are the only thing resampled. Empty when either model has no parametric trials.
+    Columns as :func:`ood_accuracy_difference`.
+    """
+    pair = trials[trials["subject"].isin([SIMCLR, SUPERVISED]) & trials["dataset"].isin(list(DISTORTIONS))]
+    if set(pair["subject"]) != {SIMCLR, SUPERVISED}:
+        return pd.DataFrame(columns=["dataset", "subject_a", "subject_b", "training_a", "difference", "ci_low",
+                                     "ci_high", "n_boot", "level"])  # fmt: skip
+    return ood_accuracy_difference(pair, [(SIMCLR, SUPERVISED)], n_boot=n_boot, seed=seed, level=level)
+
+
+def noise_standout(simclr: pd.DataFrame) -> dict[str, object]:
+    """Does uniform noise stand out among SimCLR's advantages over ResNet-50, as the paper's explanation (strong
+    augmentation in SimCLR's training) implies?
+
+    ``simclr``: :func:`simclr_differences`. Uniform noise *stands out* when its difference is the largest of the
+    datasets and the lower end of its interval lies above every other dataset's difference.
+
+    Returns
+    -------
+    dict
+        ``tested`` (uniform noise and at least one other dataset present); when tested: ``noise`` (its
+        difference as text), ``rank`` (1 = largest) of ``n_datasets``, ``largest`` (the dataset with the largest
+        difference) and ``largest_text``, ``rivals`` (other datasets whose difference reaches the lower end of
+        uniform noise's interval, largest first, as "dataset (+N points)"), ``stands_out`` (bool) and
+        ``sentence`` (the finding in one sentence of Markdown).
+    """
+    cells = simclr[simclr["dataset"] != ALL_DATASETS].sort_values("difference", ascending=False, kind="stable")
+    if NOISE not in set(cells["dataset"]) or len(cells) < 2:
+        return {"tested": False}
+    noise = cells[cells["dataset"] == NOISE].iloc[0]
+    others = cells[cells["dataset"] != NOISE]
+    rivals = others[others["difference"] >= noise["ci_low"]]
+    top = cells.iloc[0]
+    facts = {
+        "tested": True,
+        "noise": describe(noise["difference"], noise["ci_low"], noise["ci_high"], difference=True),
+        "rank": int(list(cells["dataset"]).index(NOISE)) + 1,
+        "n_datasets": len(cells),
+        "largest": str(top["dataset"]),
+        "largest_text": describe(top["difference"], top["ci_low"], top["ci_high"], difference=True),
+        "rivals": [f"{r.dataset} ({f'{100 * r.difference:+.0f}'.replace('-', chr(0x2212))} points)"
+                   for r in rivals.itertuples()],  # fmt: skip
+        "stands_out": bool(top["dataset"] == NOISE and rivals.empty),
+    }
+    if facts["stands_out"]:
+        facts["sentence"] = md("Uniform noise stands out: SimCLR's advantage over ResNet-50 there, {noise}, is "
+                               "clearly the largest of the {n_datasets} datasets, as the paper's explanation "
+                               "(strong augmentation in SimCLR's training) implies.", **facts)
+    else:
+        facts["sentence"] = md("Uniform noise does not stand out: SimCLR's advantage over ResNet-50 there, "
+                               "{noise}, ranks {rank} of {n_datasets}, and it is as large within the uncertainty, "
+                               "or larger, on {rivals}; "
+                               "the paper's explanation (augmentation against noise) accounts for the noise result "
+                               "but not for these.", rivals=", ".join(facts["rivals"]),
+                               **{k: v for k, v in facts.items() if k != "rivals"})
     return facts

@@ -73,6 +73,26 @@ def _toolbox_labels(subjects: pd.Series, is_human: pd.Series) -> pd.DataFrame:
     )
 
 
+def _pooled_humans_two_stage(cue: pd.DataFrame, boot: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
+    """``boot`` (:func:`humanlike.metrics.bootstrap_shape_bias`) with the pooled humans' interval replaced by a
+    two-stage one (observers, then images; :func:`humanlike.metrics.two_stage_mean` with x = answered by shape,
+    m = answered by shape or texture, whose mean is n_shape / (n_shape + n_texture))."""
+    humans = cue[cue["is_human"].astype(bool)]
+    if humans.empty or HUMANS not in set(boot["subject"]):
+        return boot
+    decisions = metrics.shape_texture_decisions(humans)
+    observers = humans["subject"].astype(str).to_numpy()
+    names, rows = np.unique(observers, return_inverse=True)
+    images, columns = np.unique(humans["image_id"].astype(str).to_numpy(), return_inverse=True)
+    shape, decided = np.zeros((len(names), len(images))), np.zeros((len(names), len(images)))
+    np.add.at(shape, (rows, columns), decisions["is_shape"].to_numpy(float))
+    np.add.at(decided, (rows, columns), (decisions["is_shape"] | decisions["is_texture"]).to_numpy(float))
+    _, low, high = metrics.two_stage_mean(shape, decided, n_boot=n_boot, seed=seed)
+    boot = boot.copy()
+    boot.loc[boot["subject"] == HUMANS, ["ci_low", "ci_high"]] = [low, high]
+    return boot
+
+
 def shape_bias_intervals(
     trials: pd.DataFrame, third_party: pd.DataFrame | None = None, n_boot: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
@@ -83,7 +103,8 @@ def shape_bias_intervals(
     observers). ``third_party``: optional trials from :func:`humanlike.data.load_third_party`; they get rows with
     their ``source`` and ``pipeline`` and ``panel`` "third-party evaluations".
     shape_bias = n_shape / (n_shape + n_texture) (:func:`humanlike.metrics.shape_bias`); intervals from
-    :func:`humanlike.metrics.bootstrap_shape_bias` (resampling images).
+    :func:`humanlike.metrics.bootstrap_shape_bias` (resampling images), for ``humans`` two-stage (observers, then
+    images: :func:`humanlike.metrics.two_stage_mean`).
     Columns: ``subject, kind, training, training_data, source, pipeline, panel, group, shape_bias, ci_low,
     ci_high, n_shape, n_texture, n_trials``; ``group``: :data:`PANELS` ``[0]`` for the model-vs-human data and a
     user's own models, else the third-party source (charts offer one group at a time).
@@ -92,7 +113,8 @@ def shape_bias_intervals(
     cue = trials[trials["dataset"] == "cue-conflict"]
     if not cue.empty:
         counts = metrics.shape_bias(with_pooled_humans(cue), by=["subject", "is_human"])
-        boot = metrics.bootstrap_shape_bias(cue, n_boot=n_boot, seed=seed)
+        boot = _pooled_humans_two_stage(cue, metrics.bootstrap_shape_bias(cue, n_boot=n_boot, seed=seed), n_boot,
+                                        seed)  # fmt: skip
         out = counts.merge(boot[["subject", "ci_low", "ci_high"]], on="subject", how="left")
         frames.append(pd.concat([out, _toolbox_labels(out["subject"], out["is_human"])], axis=1))
     if third_party is not None and len(third_party):
