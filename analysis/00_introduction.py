@@ -127,12 +127,11 @@ from IPython.display import Markdown
 from humanlike import charts, data, metrics, params, results
 from humanlike.charts.explorer import explorer_chart
 from humanlike.explorer import Explorer
-from humanlike.registry import PAPER_ZOO
-from humanlike.results.third_party import paper_zoo_status
 from humanlike.results import explorer as explore
-from humanlike.results.claims import VERDICT_MODELS, claim_verdicts, judged_models, take_away, verdict_table_html
+from humanlike.results.claims import VERDICT_MODELS, claim_verdicts, judged_models, verdict_table_html
+from humanlike.results.third_party import paper_zoo_status
 from humanlike.results.verdicts import data_reconciliation, partial_models_note
-from humanlike.text import html_text, md
+from humanlike.text import md, show_note
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
@@ -144,8 +143,7 @@ explorer_images = params.positive_int("explorer_images", explorer_images, maximu
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
 shown = results.ordered_datasets(trials["dataset"])
-if note := partial_models_note(trials):
-    display(Markdown(note))
+show_note(partial_models_note(trials))
 
 # %% [markdown]
 # ## Verdicts

@@ -50,7 +50,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from humanlike import charts, data, metrics, params, results
-from humanlike.text import md
+from humanlike.text import md, show_note
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed,
@@ -60,10 +60,7 @@ third_party = params.boolean("third_party", third_party)
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets or data.PARAMETRIC_DATASETS, models=models, extra_dirs=extra_dirs)
-if third_party:  # other groups' toolbox runs of the paper's models, by source
-    from humanlike.results.third_party import paper_models_third_party
-
-    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
+trials = results.with_third_party(trials, models, include=third_party)  # other groups' runs of the paper's models
 shown = results.ordered_datasets(trials["dataset"])
 by_level = results.accuracy_by_level(trials, n_boot=bootstrap, seed=seed)
 ood = results.ood_accuracy(trials, n_boot=bootstrap, seed=seed)
@@ -80,10 +77,7 @@ gap = pd.concat([results.ood_accuracy_difference(trials, pairs, n_boot=bootstrap
 
 # %% tags=["remove-input"]
 # Models that cover only part of a dataset's images are named; nothing shows when none is.
-from humanlike.results.verdicts import partial_models_note
-
-if note := partial_models_note(trials):
-    display(Markdown(note))
+show_note(results.partial_models_note(trials))
 
 # %% [markdown]
 # ## What the current data say

@@ -56,7 +56,7 @@ compare: list = ["resnet50", "simclr-resnet50x1"]  # the two models whose confus
 from IPython.display import Markdown
 
 from humanlike import charts, data, metrics, params, results
-from humanlike.text import md
+from humanlike.text import md, show_note
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
@@ -66,12 +66,7 @@ compare = params.model_names("compare", compare, extra_dirs) or []
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
-if third_party:  # other groups' toolbox runs of the paper's models, by source
-    import pandas as pd
-
-    from humanlike.results.third_party import paper_models_third_party
-
-    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
+trials = results.with_third_party(trials, models, include=third_party)  # other groups' runs of the paper's models
 shown = results.ordered_datasets(trials["dataset"])
 start = "uniform-noise" if "uniform-noise" in shown else shown[0]
 confusions = results.confusion_matrices(trials)
@@ -81,10 +76,7 @@ entropy = results.response_entropy_table(trials)
 
 # %% tags=["remove-input"]
 # Models that cover only part of a dataset's images are named; nothing shows when none is.
-from humanlike.results.verdicts import partial_models_note
-
-if note := partial_models_note(trials):
-    display(Markdown(note))
+show_note(results.partial_models_note(trials))
 
 # %% [markdown]
 # ## What the current data say

@@ -47,7 +47,7 @@ third_party: bool = True  # add other groups' evaluations of the paper's models 
 from IPython.display import Markdown
 
 from humanlike import charts, data, params, results
-from humanlike.text import md
+from humanlike.text import md, show_note
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
@@ -56,12 +56,7 @@ third_party = params.boolean("third_party", third_party)
 
 # %% tags=["hide-input"]
 trials = data.load_trials(datasets=datasets, models=models, extra_dirs=extra_dirs)
-if third_party:  # other groups' toolbox runs of the paper's models, by source
-    import pandas as pd
-
-    from humanlike.results.third_party import paper_models_third_party
-
-    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
+trials = results.with_third_party(trials, models, include=third_party)  # other groups' runs of the paper's models
 shown = results.ordered_datasets(trials["dataset"])
 nonparametric = [d for d in data.NONPARAMETRIC_DATASETS if d in shown]
 parametric = [d for d in data.PARAMETRIC_DATASETS if d in shown]
@@ -78,10 +73,7 @@ facts = results.consistency_findings(summary, ceiling)
 
 # %% tags=["remove-input"]
 # Models that cover only part of a dataset's images are named; nothing shows when none is.
-from humanlike.results.verdicts import partial_models_note
-
-if note := partial_models_note(trials):
-    display(Markdown(note))
+show_note(results.partial_models_note(trials))
 
 # %% [markdown]
 # ## What the current data say

@@ -42,7 +42,7 @@ from IPython.display import Markdown
 
 from humanlike import charts, data, params, results
 from humanlike.explorer import Explorer
-from humanlike.text import md
+from humanlike.text import md, show_note
 
 models, extra_dirs, explored, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
@@ -61,10 +61,7 @@ summary = results.shape_bias_summary(table)
 
 # %% tags=["remove-input"]
 # Models that cover only part of a dataset's images are named; nothing shows when none is.
-from humanlike.results.verdicts import partial_models_note
-
-if note := partial_models_note(trials):
-    display(Markdown(note))
+show_note(results.partial_models_note(trials))
 
 # %% [markdown]
 # ## Some of the stimuli

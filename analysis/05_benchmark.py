@@ -53,7 +53,7 @@ from IPython.display import Markdown
 
 from humanlike import benchmark, charts, data, params, results
 from humanlike.inference import run as inference, models as zoo
-from humanlike.text import md
+from humanlike.text import md, show_note
 
 models, extra_dirs, datasets, bootstrap, seed = params.chapter(
     models=models, extra_dirs=extra_dirs, datasets=datasets, bootstrap=bootstrap, seed=seed
@@ -99,10 +99,7 @@ report
 # %% tags=["hide-input"]
 chosen = None if models is None else [*models, *([new_model] if new_model else [])]
 trials = data.load_trials(datasets=datasets, models=chosen, extra_dirs=extra_dirs)
-if third_party:  # other groups' toolbox runs of the paper's models, by source
-    from humanlike.results.third_party import paper_models_third_party
-
-    trials = pd.concat([trials, paper_models_third_party(sorted(set(trials["dataset"])), models)], ignore_index=True)
+trials = results.with_third_party(trials, models, include=third_party)  # other groups' runs of the paper's models
 scopes = results.benchmark_scopes(trials)
 headers = {"accuracy_difference": "accuracy diff. ↓", "observed_consistency": "obs. consistency ↑",
            "error_consistency": "error consistency ↑", "mean_rank": "mean rank ↓", "ood_accuracy": "OOD accuracy ↑",
@@ -110,10 +107,7 @@ headers = {"accuracy_difference": "accuracy diff. ↓", "observed_consistency": 
 
 # %% tags=["remove-input"]
 # Models that cover only part of a dataset's images are named; nothing shows when none is.
-from humanlike.results.verdicts import partial_models_note
-
-if note := partial_models_note(trials):
-    display(Markdown(note))
+show_note(results.partial_models_note(trials))
 
 # %% [markdown]
 # ## Most human-like behaviour

@@ -20,7 +20,7 @@ import string
 import sys
 from typing import Any
 
-__all__ = ["html_text", "escape_markdown", "md", "markdown", "terminal_text", "say", "warn", "note", "error"]
+__all__ = ["html_text", "escape_markdown", "md", "markdown", "show_note", "terminal_text", "say", "warn", "note", "error"]
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones with a meaning in Markdown or
 # MyST (emphasis, code, links, roles {..}, math $, tables |, headings #, lists + - and numbered "1.", targets).
@@ -75,6 +75,14 @@ def markdown(template: str, *args: Any, **values: Any):
     from IPython.display import Markdown
 
     return Markdown(md(template, *args, **values))
+
+
+def show_note(note: str) -> None:
+    """Display ``note`` (trusted Markdown, e.g. made with :func:`md`) in a notebook; nothing when it is empty."""
+    if note:
+        from IPython.display import Markdown, display
+
+        display(Markdown(note))
 
 
 # --------------------------------------------------------------------------------------------- the terminal

@@ -19,7 +19,7 @@ from ..data.names import RERUN_SUFFIX
 from ..errors import UnknownNameError
 from ..registry import DATASETS, EFFICIENTNET_LITE0, MODELS, PAPER_ZOO, model_metadata, third_party_files
 
-__all__ = ["TOOLBOX_FORKS", "paper_models_third_party", "third_party_models", "paper_zoo_status"]
+__all__ = ["TOOLBOX_FORKS", "paper_models_third_party", "with_third_party", "third_party_models", "paper_zoo_status"]
 
 #: Third-party sources that ran the model-vs-human toolbox (forks of it), so their trials are comparable with the
 #: published ones.
@@ -61,6 +61,15 @@ def paper_models_third_party(
 
 
 # --------------------------------------------------------------------------------------------- the paper's zoo
+def with_third_party(trials: pd.DataFrame, models: Iterable[str] | None = None, *, include: bool = True) -> pd.DataFrame:
+    """The chapters' trials with, when ``include`` (their ``third_party`` parameter), other groups' toolbox runs of
+    the paper's models on the same datasets (:func:`paper_models_third_party`, filtered by ``models``)."""
+    if not include:
+        return trials
+    others = paper_models_third_party(sorted(set(trials["dataset"])), models)
+    return pd.concat([trials, others], ignore_index=True)
+
+
 def third_party_models(mirror=None) -> dict[str, dict[str, int]]:
     """Models with third-party evaluations: name as in the files -> {source (owner+repo): number of datasets}."""
     found: dict[str, dict[str, set]] = {}
