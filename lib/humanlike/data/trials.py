@@ -101,6 +101,7 @@ class DataStore:
         if self.base_url is not None:
             url = self.base_url.rstrip("/") + "/" + path
         target = Path(self.cache_dir or default_cache_dir()) / path
+        pooch.get_logger().setLevel("WARNING")  # its "Downloading data from ..." line: stderr holds ours only
         if target.is_file() and _verified_files().is_verified(target, sha256):
             return target  # downloaded and checked before, unchanged since (see _verified)
         try:

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from ..errors import DataFileError
 from ..registry import CATEGORIES, DATASETS, TrialFile, registry_entries
 from ..text import note, warn
-from .names import check_model_name, taken_names
+from .names import check_model_name, taken_by
 
 _MODEL_SUFFIX = "_session-1.csv"
 _CATEGORIES = pa.array(CATEGORIES, pa.large_string())
@@ -41,9 +41,10 @@ def model_name_from_file(path: Path, dataset: str) -> str:
         raise DataFileError(f"{path}: file name must be {prefix}<model>{_MODEL_SUFFIX}")
     model = name[len(prefix) : -len(_MODEL_SUFFIX)]
     check_model_name(model, str(path), DataFileError)
-    if model in taken_names():
+    owner = taken_by(model)
+    if owner:
         raise DataFileError(
-            f"{path}: model name {model!r} is taken by {taken_names()[model]}; rename the file "
+            f"{path}: model name {model!r} is taken by {owner}; rename the file "
             f"(e.g. {prefix}{model}-rerun{_MODEL_SUFFIX})"
         )
     return model
