@@ -54,6 +54,15 @@ MAX_PAGE_BYTES = 5_000_000
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
+def _terminal(text: object) -> str:
+    """``text`` with control characters escaped (humanlike.text.terminal_text), lines kept."""
+    try:
+        from humanlike.text import terminal_text
+    except ImportError:
+        return str(text)
+    return "\n".join(terminal_text(line, limit=10_000) for line in str(text).splitlines())
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -355,18 +364,44 @@ def execute(chapters: list[Path], parameters: dict, jobs: int, timeout: int | No
 
 
 def parse_parameters(pairs: list[list[str]], yamls: list[str]) -> dict:
-    """papermill-style -p NAME VALUE (VALUE parsed as JSON when it can be) and -y YAML."""
+    """papermill-style -p NAME VALUE (VALUE parsed as JSON when it can be) and -y YAML (a mapping); a YAML error
+    or another document than a mapping is one line (BuildError)."""
     import yaml
 
     params: dict = {}
     for text in yamls:
-        params.update(yaml.safe_load(text) or {})
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            where = getattr(error, "problem_mark", None)
+            at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
+            raise BuildError(f"-y: not valid YAML{at} ({getattr(error, 'problem', None) or type(error).__name__})")
+        if value is not None and not (isinstance(value, dict) and all(isinstance(k, str) for k in value)):
+            raise BuildError(f"-y: expected a mapping of parameter names to values (NAME: VALUE), got {type(value).__name__}")
+        params.update(value or {})
     for name, value in pairs:
         try:
             params[name] = json.loads(value)
         except json.JSONDecodeError:
             params[name] = value
     return params
+
+
+def check_parameter_names(chapters: list[Path], params: dict) -> None:
+    """Refuse, before anything runs, a parameter that none of ``chapters`` takes (one line, with a did-you-mean;
+    :func:`humanlike.params.parameter_names`)."""
+    if not params:
+        return
+    import papermill
+
+    from humanlike import params as checks
+
+    known = {p for c in chapters for p in papermill.inspect_notebook(str(to_ipynb(c)))}
+    where = f"chapter {chapters[0].stem[:2]}" if len(chapters) == 1 else "the chapters built"
+    try:
+        checks.parameter_names(params, known, where)
+    except checks.ParameterError as error:
+        raise BuildError(str(error)) from None
 
 
 def show_parameters(chapter: str) -> None:
@@ -478,6 +513,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.parameters:
             show_parameters(args.parameters)
             return 0
+        if not args.skip_execute:  # wrong parameters stop the build before anything is done
+            chapters = sources(args.only)
+            params = parse_parameters(args.parameter, args.parameters_yaml)
+            check_parameter_names(chapters, params)
         timings: list[tuple[str, float]] = []
         t0 = time.perf_counter()
         log("[1/3] assets")
@@ -485,8 +524,6 @@ def main(argv: list[str] | None = None) -> int:
         timings.append(("assets", time.perf_counter() - t0))
 
         if not args.skip_execute:
-            chapters = sources(args.only)
-            params = parse_parameters(args.parameter, args.parameters_yaml)
             log(f"[2/3] execute {len(chapters)} notebook(s)" + (f" with {params}" if params else ""))
             t = time.perf_counter()
             execute(chapters, params, args.jobs, args.cell_timeout)
@@ -503,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         total = time.perf_counter() - t0
         log("timings: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in timings) + f"; total {total:.1f} s")
     except BuildError as err:
-        print(f"\nbuild_book: {err}", file=sys.stderr, flush=True)
+        print(f"build_book: {_terminal(err)}", file=sys.stderr, flush=True)
         return 1
     return 0
 
