@@ -38,6 +38,7 @@ channels_last memory format, and maps the logits to 16-class decisions in float6
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import platform
@@ -252,14 +253,27 @@ def user_code(spec: str, what: str):
     Only for ``python:`` specs; our own errors and interrupts pass unchanged. The original exception stays
     attached (``__cause__``) for ``HUMANLIKE_DEBUG=1``.
     """
+    if not is_user_code(spec):
+        yield
+        return
+    argv, stderr, captured = sys.argv, sys.stderr, io.StringIO()
+    # The user's code sees no humanlike command line (an argparse in it would read ours and exit), and what it
+    # prints on stderr is held back: on success it follows, on failure its last line joins our one line.
+    sys.argv, sys.stderr = [spec], captured
+    ok = False
     try:
         yield
+        ok = True
     except HumanlikeError:
         raise
-    except Exception as error:
-        if not is_user_code(spec):
-            raise
-        raise HumanlikeError(f"{spec}: your model {what} raised {error_line(error)}") from error
+    except (Exception, SystemExit) as error:  # SystemExit: sys.exit() or argparse's exit in the user's code
+        said = [line for line in captured.getvalue().splitlines() if line.strip()]
+        printed = f" after printing {said[-1].strip()!r}" if said else ""
+        raise HumanlikeError(f"{spec}: your model {what} raised {error_line(error)}{printed}") from error
+    finally:
+        sys.argv, sys.stderr = argv, stderr
+        if ok and captured.getvalue():
+            stderr.write(captured.getvalue())
 
 
 @contextlib.contextmanager
@@ -349,8 +363,13 @@ def _run_job(
             with torch.inference_mode(), _strict_fp32(runner.device, runner.precision):
                 for indices, batch, errors in iterator:
                     if errors:
-                        index, message = errors[0]
-                        raise DataFileError(f"{todo[index]}: cannot read the image ({message})")
+                        index, (stage, message) = errors[0]
+                        if stage == "transform" and is_user_code(runner.model.spec):
+                            raise HumanlikeError(
+                                f"{runner.model.spec}: your model transform raised {message} (image {todo[index]})"
+                            )
+                        what = "read" if stage == "read" else "transform"
+                        raise DataFileError(f"{todo[index]}: cannot {what} the image ({message})")
                     try:
                         probs, names = runner(batch)
                     except _NonFinite as bad:
