@@ -37,6 +37,7 @@ from ..files import MIRROR_ENV
 from ..registry import DATASETS, PAPER_ZOO, zoo_names
 from ..text import terminal_text
 from .models import check_spec, default_name
+from .outputs import result_lock
 from .run import _failure, check_out_dir, error_line, evaluate_report, resolve_device, resolve_precision
 from .stimuli import load_stimuli
 
@@ -122,7 +123,8 @@ def evaluate_model(spec: str, name: str, options: Options) -> Outcome:
     kwargs = asdict(options)
     kwargs["datasets"] = list(options.datasets)
     try:
-        report = evaluate_report(spec, name=name, keep_going=True, **kwargs)
+        with result_lock(options.out, name):  # one writer per result: a second run of this name is refused
+            report = evaluate_report(spec, name=name, keep_going=True, **kwargs)
     except Exception as error:  # a model-wide problem (a refused argument, out not writable): every dataset fails
         outcome.failed = {dataset: _failure(error) for dataset in options.datasets}
         outcome.usage_error = isinstance(error, UnknownNameError)
