@@ -392,11 +392,17 @@ def check_parameter_names(chapters: list[Path], params: dict) -> None:
     :func:`humanlike.params.parameter_names`)."""
     if not params:
         return
+    import jupytext
     import papermill
 
     from humanlike import params as checks
 
-    known = {p for c in chapters for p in papermill.inspect_notebook(str(to_ipynb(c)))}
+    known: set[str] = set()
+    with tempfile.TemporaryDirectory() as scratch:  # nothing of the build is touched before the check
+        for chapter in chapters:
+            notebook = Path(scratch) / f"{chapter.stem}.ipynb"
+            jupytext.write(jupytext.read(chapter), notebook)
+            known.update(papermill.inspect_notebook(str(notebook)))
     where = f"chapter {chapters[0].stem[:2]}" if len(chapters) == 1 else "the chapters built"
     try:
         checks.parameter_names(params, known, where)

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..data.names import folded
 from ..errors import DataFileError, HumanlikeError, UnknownNameError
-from ..files import cache_dir, file_sha256, stage, text_sha256
+from ..files import file_sha256, stage, text_sha256
 from ..registry import RAW_COLUMNS
 from . import decisions
 
@@ -75,20 +75,22 @@ def check_out_dir(out: str | os.PathLike) -> Path:
 
 # --------------------------------------------------------------------------------------------- one writer
 def _lock_dir() -> Path:
-    """Where result locks live: the user cache (``locks``), else the temporary folder. Not in ``out``: a refused
-    run must leave ``out`` as it was."""
-    for directory in (cache_dir("locks"), Path(tempfile.gettempdir()) / f"humanlike-locks-{os.getuid()}"):
-        with contextlib.suppress(OSError):
-            directory.mkdir(parents=True, exist_ok=True)
-            return directory
-    raise HumanlikeError(f"{cache_dir('locks')}: cannot create a folder for the result locks")
+    """Where result locks live: one folder per user in the machine's temporary folder, the same for every process
+    whatever its user cache. Not in ``out``: a refused run must leave ``out`` as it was."""
+    directory = Path(tempfile.gettempdir()) / f"humanlike-locks-{os.getuid()}"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise HumanlikeError(f"{directory}: cannot create the folder of result locks ({error.strerror})") from None
+    return directory
 
 
 @contextlib.contextmanager
 def result_lock(out: str | os.PathLike, name: str):
     """Hold the one lock of the results named ``name`` in ``out`` (one writer per result): a second evaluation of
     that name into that folder, in this process or another one on this machine, is refused with one line while the
-    first runs (HumanlikeError), so two runs never both write, and report as new, one file. Names are compared as
+    first runs (HumanlikeError), so two runs never both write, and report as new, one file. (Processes on other
+    machines sharing ``out`` are not seen: run one evaluation per name there, as Dask does.) Names are compared as
     :func:`humanlike.data.names.folded` (``Mine`` and ``mine`` are one file on a case-insensitive disk)."""
     from filelock import FileLock, Timeout
 
