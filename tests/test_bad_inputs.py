@@ -438,7 +438,7 @@ CASES += [
          warning=[EDGE + "notes\\nhumanlike: error: resnet50", "stray"], stdout_empty=False),
     # rule 10: one cause, one warning (an unusable user cache)
     Case("report-cache-home-is-a-file", ["benchmark", "--datasets", "edge"], 0, setup=_files({"afile": "x"}),
-         env={"XDG_CACHE_HOME": "{d}/afile"}, warning=["{d}/afile/humanlike/trials", "cannot use the trials cache"],
+         env={"XDG_CACHE_HOME": "{d}/afile"}, warning=["{d}/afile/humanlike/trials", "cannot write the trials cache"],
          stdout_empty=False),
     # shape bias on cue-conflict given twice is shape bias on cue-conflict; another dataset is still refused
     Case("shape-bias-cue-conflict-twice-and-edge", ["shape-bias", "--datasets", "cue-conflict", "cue-conflict",

@@ -118,7 +118,7 @@ class TrialsCache:
         except (FileNotFoundError, NotADirectoryError):
             return None  # no entry (or no cache folder: said once, when writing fails)
         except OSError as error:
-            self._unusable(error)
+            self._unusable(error, "read")
             return None
         try:
             # Read into memory, not memory-mapped: a table must not depend on a file that someone may truncate.
@@ -135,7 +135,7 @@ class TrialsCache:
         except FileNotFoundError:
             return None
         except PermissionError as error:  # the cache's folder or file, not the entry's content
-            self._unusable(error)
+            self._unusable(error, "read")
             return None
         except (pa.ArrowException, ValueError, OSError, UnicodeDecodeError) as error:
             self._damaged(path, str(error).splitlines()[0] if str(error) else type(error).__name__)
@@ -165,13 +165,13 @@ class TrialsCache:
         try:
             atomic_write(path, write)
         except OSError as error:
-            self._unusable(error)
+            self._unusable(error, "write")
 
-    def _unusable(self, error: OSError) -> None:
+    def _unusable(self, error: OSError, what: str) -> None:
         """One warning per process and cache folder, however many entries fail for this one cause."""
         if self.directory not in _UNUSABLE:
             _UNUSABLE.add(self.directory)
-            warn(f"{self.directory}: cannot use the trials cache ({error.strerror or error}); reading CSVs instead")
+            warn(f"{self.directory}: cannot {what} the trials cache ({error.strerror or error}); reading CSVs instead")
 
     def _damaged(self, path: Path, why: str) -> None:
         warn(f"{path}: damaged trials cache entry ({why}); rebuilding it from the source file")
