@@ -1230,25 +1230,32 @@ def test_two_runs_of_one_name_never_both_write(warm_cache, tmp_path):
 
 
 def test_a_16_bit_copy_of_the_stimuli_gives_the_decisions_of_the_8_bit_originals(warm_cache, tmp_path):
-    """Rule 8: images of more than 8 bits per channel are scaled, not clipped. The edge stimuli are grey (R = G = B);
-    their 16-bit greyscale copies (v * 257) must give a random-weight model's decisions on the originals, all 160."""
+    """Rule 8: images of more than 8 bits per channel are scaled, not clipped. The edge stimuli are black and white
+    (clipping would not show), so the 8-bit originals here are grey: each edge image blurred, with every grey level
+    between. Their 16-bit greyscale copies (v * 257) must give a random-weight model the very same input: the same
+    160 decisions and probabilities (Pillow's own conversion clips: every grey above 1/257 would become white)."""
     import numpy as np
-    from PIL import Image
+    from PIL import Image, ImageFilter
 
-    mirror = tmp_path / "mirror"
-    _mirror_copy(mirror, stimuli=True)
-    for path in (mirror / "datasets" / "edge").rglob("*.png"):
-        grey = np.asarray(Image.open(path).convert("L")).astype(np.uint16) * 257
-        Image.fromarray(grey).save(path)
-    assert Image.open(next((mirror / "datasets" / "edge").rglob("*.png"))).mode == "I;16"
-    decisions = []
-    for source in (MIRROR, mirror):
+    originals, copies = tmp_path / "originals", tmp_path / "copies"
+    for target in (originals, copies):
+        _mirror_copy(target, stimuli=True)
+    for path in (originals / "datasets" / "edge").rglob("*.png"):
+        grey = Image.open(path).convert("L").filter(ImageFilter.GaussianBlur(3))
+        grey.save(path)
+        deep = np.asarray(grey).astype(np.uint16) * 257
+        Image.fromarray(deep).save(copies / path.relative_to(originals))
+    sample = next((copies / "datasets" / "edge").rglob("*.png"))
+    assert Image.open(sample).mode == "I;16" and len(np.unique(np.asarray(Image.open(sample)))) > 2
+    decisions, probabilities = [], []
+    for source in (originals, copies):
         out = tmp_path / f"out-{len(decisions)}"
         result = humanlike("evaluate", "--model", "squeezenet1_1", "--random-weights", "--datasets", "edge",
                            "--mirror", str(source), "--out", str(out), xdg=warm_cache)  # fmt: skip
         assert result.returncode == 0, result.stderr
         (written,) = (out / "raw-data" / "edge").iterdir()
-        lines = written.read_text().splitlines()
-        decisions.append([line.split(",")[4] for line in lines[1:]])
+        decisions.append([line.split(",")[4] for line in written.read_text().splitlines()[1:]])
+        # the 16 probabilities of every image: a random model's decisions may not move when its input does
+        probabilities.append((out / "probabilities" / "edge" / written.name).read_text())
     assert len(decisions[0]) == 160 and decisions[1] == decisions[0]
-    assert len(set(decisions[0])) > 1  # a model that answers one category for everything would prove nothing
+    assert probabilities[1] == probabilities[0]  # the very same pixels reached the model
