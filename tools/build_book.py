@@ -195,14 +195,16 @@ def sources(only: list[str] | None = None) -> list[Path]:
     return found
 
 
-def to_ipynb(source: Path) -> Path:
+def to_ipynb(source: Path, folder: Path | None = None) -> Path:
+    """The chapter as an unexecuted notebook in ``folder`` (default: WORK)."""
     import jupytext
 
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (humanlike)", "language": "python"}
     nb.metadata.setdefault("language_info", {"name": "python"})
-    WORK.mkdir(parents=True, exist_ok=True)
-    target = WORK / f"{source.stem}.ipynb"
+    folder = WORK if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{source.stem}.ipynb"
     jupytext.write(nb, target)
     return target
 
@@ -392,7 +394,6 @@ def check_parameter_names(chapters: list[Path], params: dict) -> None:
     :func:`humanlike.params.parameter_names`)."""
     if not params:
         return
-    import jupytext
     import papermill
 
     from humanlike import params as checks
@@ -400,9 +401,7 @@ def check_parameter_names(chapters: list[Path], params: dict) -> None:
     known: set[str] = set()
     with tempfile.TemporaryDirectory() as scratch:  # nothing of the build is touched before the check
         for chapter in chapters:
-            notebook = Path(scratch) / f"{chapter.stem}.ipynb"
-            jupytext.write(jupytext.read(chapter), notebook)
-            known.update(papermill.inspect_notebook(str(notebook)))
+            known.update(papermill.inspect_notebook(str(to_ipynb(chapter, Path(scratch)))))
     where = f"chapter {chapters[0].stem[:2]}" if len(chapters) == 1 else "the chapters built"
     try:
         checks.parameter_names(params, known, where)
