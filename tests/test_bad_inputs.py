@@ -1259,3 +1259,46 @@ def test_a_16_bit_copy_of_the_stimuli_gives_the_decisions_of_the_8_bit_originals
         probabilities.append((out / "probabilities" / "edge" / written.name).read_text())
     assert len(decisions[0]) == 160 and decisions[1] == decisions[0]
     assert probabilities[1] == probabilities[0]  # the very same pixels reached the model
+
+
+def test_a_failed_download_shows_humanlikes_line_only(tmp_path):
+    """Rule 10: pooch's "Downloading data from ..." must not precede humanlike's one line (a closed local port
+    stands for the unreachable server)."""
+    script = ("from humanlike.data.trials import DataStore\n"
+              f"DataStore(cache_dir={str(tmp_path)!r}, base_url='http://127.0.0.1:9').fetch("
+              "'raw-data/edge/edge_resnet50_session-1.csv')\n")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                            env=_env(tmp_path / "xdg"), timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    *before, last = result.stderr.strip().splitlines()
+    assert "Downloading" not in result.stderr
+    assert last.startswith("humanlike.errors.DataFileError: raw-data/edge/edge_resnet50_session-1.csv: download")
+    assert all(line.startswith(("Traceback", "  ")) for line in before)  # the interpreter's report, nothing else
+
+
+def test_user_code_errors_are_the_users_in_the_library_too():
+    """What chapter 5 calls (humanlike.inference): a python: model's SystemExit becomes one HumanlikeError line, the
+    user's code sees no humanlike command line, and nothing of ours (a zoo model's error) is relabelled."""
+    from humanlike.errors import HumanlikeError
+    from humanlike.inference.loading import Images
+    from humanlike.inference.run import user_code
+
+    argv = list(sys.argv)
+    with pytest.raises(HumanlikeError) as error:
+        with user_code("python:m:f", "factory"):
+            assert sys.argv == ["python:m:f"]
+            print("usage: m [-h] --size SIZE", file=sys.stderr)
+            raise SystemExit(2)
+    assert str(error.value) == ("python:m:f: your model factory raised SystemExit: 2 after printing "
+                                "'usage: m [-h] --size SIZE'")  # fmt: skip
+    assert sys.argv == argv
+    with pytest.raises(SystemExit):  # a zoo model: not user code, nothing changed
+        with user_code("resnet18", "factory"):
+            raise SystemExit(2)
+
+    def transform(image):
+        raise SystemExit(5)
+
+    image = next((MIRROR / "datasets" / "edge").rglob("*.png"))
+    assert Images([image], transform, split=False)[0] == (0, None, ("transform", "SystemExit: 5"))
+    assert Images([ROOT / "README.md"], transform, split=False)[0][2][0] == "read"
