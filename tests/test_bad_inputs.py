@@ -1110,7 +1110,8 @@ def test_build_book_refuses_an_unknown_parameter_first(name, value, hint, tmp_pa
                             capture_output=True, text=True, env=_env(tmp_path / "xdg"), timeout=300)  # fmt: skip
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
-    assert result.stderr.startswith(f"build_book: parameter {name}: unknown parameter of chapter 00") and hint in result.stderr
+    assert result.stderr.startswith(f"build_book: parameter {name}: unknown parameter of chapter 00")
+    assert hint in result.stderr
     assert result.stdout == ""
     assert snapshot(ROOT / "book", ROOT / "_build" / "notebooks") == before
 

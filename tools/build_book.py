@@ -379,7 +379,9 @@ def parse_parameters(pairs: list[list[str]], yamls: list[str]) -> dict:
             at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
             raise BuildError(f"-y: not valid YAML{at} ({getattr(error, 'problem', None) or type(error).__name__})")
         if value is not None and not (isinstance(value, dict) and all(isinstance(k, str) for k in value)):
-            raise BuildError(f"-y: expected a mapping of parameter names to values (NAME: VALUE), got {type(value).__name__}")
+            raise BuildError(
+                f"-y: expected a mapping of parameter names to values (NAME: VALUE), got {type(value).__name__}"
+            )
         params.update(value or {})
     for name, value in pairs:
         try:

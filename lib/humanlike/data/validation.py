@@ -102,7 +102,8 @@ def check_fields(raw, dataset: str, label: str) -> None:
         values = pd.to_numeric(trial, errors="coerce").astype(float)
         bad = ~(np.isfinite(values) & (values >= 1) & (values <= MAX_TRIAL) & (values == np.floor(values)))
     if bad.any():
-        raise DataFileError(f"{label}: line {line(bad)}: trial {str(trial[bad].iloc[0])[:40]!r} is not a positive integer")
+        value = str(trial[bad].iloc[0])[:40]
+        raise DataFileError(f"{label}: line {line(bad)}: trial {value!r} is not a positive integer")
     name = raw["imagename"].astype(str)
     bad = name.str.contains(r"[/\\\x00-\x1f\x7f]", regex=True) | name.isin([".", ".."])
     if bad.any():
