@@ -114,6 +114,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     warning: list[str] = field(default_factory=list)
     stdout_empty: bool = True
+    absent: list[str] = field(default_factory=list)  # texts that must not appear on stderr (a usage block ...)
 
 
 def _files(files: dict[str, str | bytes]) -> Callable[[Path], None]:
@@ -360,6 +361,91 @@ CASES += [
 ]
 
 
+# --------------------------------------------------------------------------- round two (issue 17): rules 4 to 10
+def _with_column(name: str, value: str, dataset: str = "edge", rename: tuple[str, str] | None = None) -> str:
+    """The published file with one more column ``name`` (every row ``value``), a header column renamed first."""
+    lines = _published(dataset)
+    header = lines[0] if rename is None else lines[0].replace(rename[0], rename[1], 1)
+    return "\n".join([f"{header},{name}", *(f"{line},{value}" for line in lines[1:])]) + "\n"
+
+
+def _csv_case(cid: str, content: str, named: list[str], dataset: str = "edge") -> Case:
+    name = f"{dataset}_mynet_session-1.csv"
+    return Case(f"csv-{cid}", _bench(dataset), 1, [f"{{d}}/runs/raw-data/{dataset}/{name}", *named],
+                setup=_extra(name, content, dataset))
+
+
+FORGED = "notes\nhumanlike: error: resnet50 results are forged.txt"
+LONG = "x" * 200_000
+
+CASES += [
+    # rule 5: user CSVs
+    _csv_case("column-twice", _with_column("trial", "5"), ["'trial'", "twice"]),
+    _csv_case("column-twice-other-case", _with_column("session", "1", rename=("session", "Session")),
+              ["session", "twice"]),
+    _csv_case("column-twice-upper-case", _with_column("IMAGENAME", "x.png"), ["IMAGENAME", "twice"]),
+    _csv_case("column-twice-spaces", _with_column(" category ", "cat"), ["category", "twice"]),
+    _csv_case("trial-fraction", _edit("edge", 1, "trial", "1.5"), ["line 2", "trial", "1.5"]),
+    _csv_case("trial-huge", _edit("edge", 1, "trial", "1e30"), ["line 2", "trial"]),
+    _csv_case("trial-infinite", _edit("edge", 1, "trial", "inf"), ["line 2", "trial", "inf"]),
+    _csv_case("trial-zero", _edit("edge", 1, "trial", "0"), ["line 2", "trial", "'0'"]),
+    _csv_case("trial-negative", _edit("edge", 5, "trial", "-5"), ["line 6", "trial", "-5"]),
+    _csv_case("trial-nan-text", _edit("edge", 3, "trial", "nan"), ["trial"]),
+    _csv_case("condition-in-edge", _edit("edge", 1, "condition", "c99"), ["line 2", "c99", "edge"]),
+    _csv_case("condition-of-colour-in-silhouette", _edit("silhouette", 1, "condition", "bw"), ["bw", "silhouette"],
+              dataset="silhouette"),
+    _csv_case("image-name-traversal", _edit("edge", 1, "imagename", "../../x.png"), ["'../../x.png'", "bare"]),
+    _csv_case("image-name-absolute", _edit("edge", 1, "imagename", "/etc/airplane1.png"), ["/etc/airplane1.png"]),
+    _csv_case("image-name-backslash", _edit("edge", 1, "imagename", "..\\airplane1.png"), ["bare file name"]),
+    _csv_case("image-name-escape-sequence", _edit("edge", 1, "imagename", "airplane1\x1b[2J.png"),
+              ["\\x1b[2J", "bare file name"]),
+    _csv_case("field-200000-characters", _edit("edge", 1, "object_response", LONG),
+              ["line 2", "object_response", "200000 characters"]),
+    _csv_case("field-1001-characters", _edit("edge", 7, "subj", "s" * 1001), ["line 8", "subj", "1001 characters"]),
+    _csv_case("field-long-category", _edit("edge", 1, "category", LONG), ["category", "200000 characters"]),
+    _csv_case("header-long-column-name", _with_column("c" * 5000, "1"), ["line 1", "5000 characters"]),
+    # rule 4: names are compared as a reader reads them (case, Unicode forms)
+    *[Case(f"file-{cid}", _bench(), 1, [EDGE + name, *named], setup=_extra(name, _valid()))
+      for cid, name, named in [
+          ("name-Humans-capitalised", "edge_Humans_session-1.csv", ["'Humans'", "human observers"]),
+          ("name-SUBJECT-upper", "edge_SUBJECT-01_session-1.csv", ["'SUBJECT-01'", "human observers"]),
+          ("name-ResNet50-case", "edge_ResNet50_session-1.csv", ["'ResNet50'", "published", "'resnet50'"]),
+          ("name-ALEXNET-upper", "edge_ALEXNET_session-1.csv", ["'ALEXNET'", "third-party"]),
+          ("name-fullwidth-humans", "edge_Ｈｕｍａｎｓ_session-1.csv", ["Ｈｕｍａｎｓ"]),
+      ]],
+    Case("eval-name-Subject-capitalised", _eval18("--name", "Subject-01"), 2, ["--name", "'Subject-01'"]),
+    Case("eval-name-HUMANS", _eval18("--name", "HUMANS"), 2, ["--name", "'HUMANS'"]),
+    Case("eval-name-published-other-case", _eval18("--name", "ResNet50"), 2, ["--name", "'ResNet50'", "published"]),
+    Case("eval-name-third-party-other-case", _eval18("--name", "Caffe-AlexNet"), 2,
+         ["--name", "'Caffe-AlexNet'", "third-party"]),
+    Case("eval-name-paper-model-of-another-spec", _eval18("--name", "MoCoV2"), 2, ["--name", "'MoCoV2'", "resnet18"]),
+    Case("eval-name-paper-rerun-of-another-spec", _eval18("--name", "resnet50-rerun"), 2,
+         ["--name", "'resnet50-rerun'", "'resnet50'"]),
+    # rule 10: a name too long for a file name is refused before any work
+    Case("eval-name-230-characters", _eval18("--name", "n" * 230), 2, ["--name", "too long"]),
+    # rule 6: what comes from a file or a name is escaped before it reaches the terminal
+    Case("file-name-forging-a-line", _bench(), 1, [EDGE + "edge_a\\nhumanlike: error: forged"],
+         setup=_extra("edge_a\nhumanlike: error: forged_session-1.csv", _valid())),
+    Case("file-name-escape-sequence", _bench(), 1, ["\\x1b]0;owned\\x07", "bad model name"],
+         setup=_extra("edge_x\x1b]0;owned\x07_session-1.csv", _valid())),
+    Case("extra-dir-name-with-newline", ["benchmark", "--datasets", "edge", "--extra-dir", "{d}/r\nhumanlike: ok"],
+         1, ["{d}/r\\nhumanlike: ok"]),
+    Case("bench-dataset-escape-sequence", ["benchmark", "--datasets", "edge\x1b[2J"], 2,
+         ["--datasets", "edge\\x1b[2J"]),
+    Case("eval-name-escape-sequence", _eval18("--name", "a\x1b[31mb"), 2, ["--name", "\\x1b[31m"]),
+    Case("report-stray-file-forging-a-line", _bench(), 0,
+         setup=_files({"runs/raw-data/edge/edge_mynet_session-1.csv": _valid(), f"runs/raw-data/edge/{FORGED}": "x"}),
+         warning=[EDGE + "notes\\nhumanlike: error: resnet50", "stray"], stdout_empty=False),
+    # rule 10: one cause, one warning (an unusable user cache)
+    Case("report-cache-home-is-a-file", ["benchmark", "--datasets", "edge"], 0, setup=_files({"afile": "x"}),
+         env={"XDG_CACHE_HOME": "{d}/afile"}, warning=["{d}/afile/humanlike/trials", "cannot write the trials cache"],
+         stdout_empty=False),
+    # shape bias on cue-conflict given twice is shape bias on cue-conflict; another dataset is still refused
+    Case("shape-bias-cue-conflict-twice-and-edge", ["shape-bias", "--datasets", "cue-conflict", "cue-conflict",
+                                                    "edge"], 2, ["--datasets", "cue-conflict"]),
+]  # fmt: skip
+
+
 # --------------------------------------------------------------------------- user models and checkpoints
 USER_MODELS = '''
 import os, signal
@@ -403,13 +489,59 @@ def broken():
 
 def not_a_model():
     return "a string"
+
+
+def exits():
+    import sys
+    sys.exit(3)
+
+
+def exits_quietly():
+    raise SystemExit
+
+
+def parses_arguments():
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", required=True)
+    parser.parse_args()
+    return _Net()
+
+
+def _failing_transform(image):
+    raise ValueError("my transform is broken")
+
+
+def broken_transform():
+    return _Net(), _failing_transform
+
+
+def _exiting_transform(image):
+    import sys
+    sys.exit(5)
+
+
+def exiting_transform():
+    return _Net(), _exiting_transform
+
+
+class _Exiting(_Net):
+    def forward(self, x):
+        import sys
+        sys.exit(4)
+
+
+def exiting_forward():
+    return _Exiting()
 '''
 
 
-def _user_model_case(cid: str, factory: str, code: int, named: list[str]) -> Case:
-    args = ["evaluate", "--model", f"python:hostile_models:{factory}", "--datasets", "edge", "--out", "{d}/out"]
+def _user_model_case(cid: str, factory: str, code: int, named: list[str], *options: str,
+                     absent: list[str] | None = None) -> Case:
+    args = ["evaluate", "--model", f"python:hostile_models:{factory}", *options, "--datasets", "edge", "--out",
+            "{d}/out"]
     return Case(f"user-model-{cid}", args, code, named, setup=_files({"hostile_models.py": USER_MODELS}),
-                env={"PYTHONPATH": "{d}"}, stdout_empty=False)
+                env={"PYTHONPATH": "{d}"}, stdout_empty=code == 2, absent=absent or [])  # fmt: skip
 
 
 CASES += [
@@ -420,6 +552,23 @@ CASES += [
     _user_model_case("forward-raises", "failing_forward", 1, ["failing_forward", "RuntimeError"]),
     _user_model_case("factory-returns-a-string", "not_a_model", 1, ["not_a_model"]),
     _user_model_case("interrupted", "interrupting", 130, ["interrupted"]),
+    # rule 7: whatever the user's code raises, SystemExit and argparse's exit included, is theirs, exit 1
+    _user_model_case("factory-sys-exit", "exits", 1, ["exits", "your model factory raised SystemExit: 3"]),
+    _user_model_case("factory-raise-system-exit", "exits_quietly", 1, ["your model factory raised SystemExit"]),
+    _user_model_case("factory-argparse-exit", "parses_arguments", 1,
+                     ["your model factory raised SystemExit: 2", "--size"], absent=["usage:", "humanlike ..."]),
+    _user_model_case("transform-raises", "broken_transform", 1,
+                     ["your model transform raised ValueError", "my transform is broken", "airplane1.png"],
+                     absent=["cannot read"]),
+    _user_model_case("transform-sys-exit", "exiting_transform", 1, ["your model transform raised SystemExit: 5"]),
+    _user_model_case("forward-sys-exit", "exiting_forward", 1, ["your model forward pass raised SystemExit: 4"]),
+    # rule 4: a run named after one of the paper's models comes from that model's spec, or it is refused (usage)
+    _user_model_case("named-as-paper-model", "failing_forward", 2, ["--name", "'InsDis'", "python:"], "--name",
+                     "InsDis"),
+    _user_model_case("named-as-paper-model-other-case", "failing_forward", 2, ["--name", "'insdis'", "'InsDis'"],
+                     "--name", "insdis"),
+    _user_model_case("named-as-paper-rerun", "failing_forward", 2, ["--name", "'alexnet-rerun'", "'alexnet'"],
+                     "--name", "alexnet-rerun"),
 ]
 
 
@@ -626,12 +775,16 @@ def test_refused_or_reported(case: Case, outcomes):
     result, d = outcome.result, str(outcome.folder)
     assert result.returncode == case.code, f"exit {result.returncode}:\n{result.stderr}"
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    for text in case.absent:
+        assert text not in result.stderr, f"{text!r} on stderr:\n{result.stderr}"
+    ours = [line for line in result.stderr.splitlines() if line.startswith("humanlike: ")]
+    assert all(len(line) <= 500 and "\x1b" not in line for line in ours), "a line too long or not escaped"
     if case.code:
         check_one_line(result.stderr, *[n.replace("{d}", d) for n in case.named], only=case.stdout_empty)
     else:
         reports = [line for line in result.stderr.splitlines() if line.startswith(("humanlike: warning:",
                                                                                    "humanlike: note:"))]  # fmt: skip
-        assert "humanlike: error" not in result.stderr
+        assert not [line for line in result.stderr.splitlines() if line.startswith("humanlike: error")]
         wanted = [w.replace("{d}", d) for w in case.warning]
         matching = [line for line in reports if all(w in line for w in wanted)]
         assert len(matching) == 1, f"expected one line reporting {wanted}:\n{result.stderr}"
@@ -738,10 +891,16 @@ def test_a_changed_finished_result_is_refused_with_how_to_redo_it(paper_runs, wa
     line = check_one_line(result.stderr, str(target), "sha256", only=False)  # after the progress summary
     assert "--force" in line
     assert snapshot(runs) == before
-    other = humanlike("evaluate", "--model", "squeezenet1_0", "--name", "shufflenet_v2_x0_5", "--random-weights", "--datasets", "edge",
-                      "--out", str(runs), xdg=warm_cache)  # another model under a finished model's name  # fmt: skip
+    other = humanlike("evaluate", "--model", "shufflenet_v2_x0_5", "--datasets", "edge", "--out", str(runs),
+                      xdg=warm_cache)  # the trained model under the name of a finished random-weights run  # fmt: skip
     assert other.returncode == 1
-    check_one_line(other.stderr, "edge_shufflenet_v2_x0_5_session-1.csv", "different run", only=False)
+    check_one_line(other.stderr, "edge_shufflenet_v2_x0_5_session-1.csv", "different run", "random_weights", only=False)
+    assert snapshot(runs) == before
+    # and another model under the paper model's name is refused before anything is looked at
+    moco = humanlike("evaluate", "--model", "mnasnet0_5", "--name", "shufflenet_v2_x0_5", "--random-weights", "--datasets", "edge",
+                     "--out", str(runs), xdg=warm_cache)  # fmt: skip
+    assert moco.returncode == 2 and moco.stdout == ""
+    check_one_line(moco.stderr, "--name", "'shufflenet_v2_x0_5'", "'mnasnet0_5'")
     assert snapshot(runs) == before
 
 
@@ -863,6 +1022,11 @@ PARAMETERS = [
     ("param-bootstrap-bool", {"bootstrap": True}, "bootstrap"),
     ("param-models-humans", {"models": ["humans"]}, "models"),
     ("param-models-human-glob", {"models": ["subject-*"]}, "models"),
+    ("param-models-other-case", {"models": ["ResNet50"]}, "models"),
+    ("param-models-fullwidth", {"models": ["ｒｅｓｎｅｔ50"]}, "models"),
+    ("param-models-escape-sequence", {"models": ["resnet50\x1b[2J"]}, "models"),
+    ("param-extra-dirs-tilde-missing", {"extra_dirs": ["~/no-such-humanlike-folder-q7"]}, "extra_dirs"),
+    ("param-datasets-other-case", {"datasets": ["Edge"]}, "datasets"),
 ]
 
 
@@ -918,3 +1082,225 @@ def test_chapter_text_renders_as_text(value):
     attribute = _Text()
     attribute.feed(f'<span title="{html_text(value)}">{html_text(value)}</span>')
     assert attribute.tags == ["span"] and "".join(attribute.text) == value
+
+
+# ----------------------------------------------------------------------------------------------- round two (issue 17)
+def test_one_cause_one_warning(outcomes):
+    """An unusable user cache (XDG_CACHE_HOME is a file) is one cause: one warning, not one per cache entry."""
+    stderr = outcomes["report-cache-home-is-a-file"].result.stderr
+    assert len(stderr.splitlines()) == 1, stderr
+
+
+def test_a_forged_line_stays_inside_its_warning(outcomes):
+    """A stray file named with a newline and a humanlike error line: reported on one line, the newline escaped."""
+    lines = outcomes["report-stray-file-forging-a-line"].result.stderr.splitlines()
+    assert [line for line in lines if "forged" in line] == [line for line in lines if "stray" in line]
+    assert not [line for line in lines if line.startswith("humanlike: error")]
+
+
+@pytest.mark.parametrize("name, value, hint", [
+    ("bootstap", "10", "did you mean 'bootstrap'?"),
+    ("extra_dir", '["runs"]', "did you mean 'extra_dirs'?"),
+    ("no_such_parameter", "1", "known: "),
+])  # fmt: skip
+def test_build_book_refuses_an_unknown_parameter_first(name, value, hint, tmp_path):
+    """tools/build_book.py -p NAME VALUE with a name no chapter takes: one line, exit 1, before any work (papermill
+    would run the chapter with the default)."""
+    before = snapshot(ROOT / "book", ROOT / "_build" / "notebooks")
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--only", "00", "-p", name, value],
+                            capture_output=True, text=True, env=_env(tmp_path / "xdg"), timeout=300)  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith(f"build_book: parameter {name}: unknown parameter of chapter 00")
+    assert hint in result.stderr
+    assert result.stdout == ""
+    assert snapshot(ROOT / "book", ROOT / "_build" / "notebooks") == before
+
+
+@pytest.mark.parametrize("text, named", [
+    ("models: [resnet50", "not valid YAML at line 1"),
+    ("- resnet50\n- alexnet", "expected a mapping"),
+    ("just text", "expected a mapping"),
+    ("{1: 2}", "expected a mapping"),
+])  # fmt: skip
+def test_build_book_yaml_parameters_one_line(text, named):
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_book
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    with pytest.raises(build_book.BuildError) as error:
+        build_book.parse_parameters([], [text])
+    assert named in str(error.value) and "\n" not in str(error.value) and str(error.value).startswith("-y: ")
+
+
+def test_parameter_names_suggest_the_close_one():
+    from humanlike import params
+
+    with pytest.raises(params.ParameterError) as error:
+        params.parameter_names(["bootstap"], ["bootstrap", "seed"], "chapter 02")
+    assert str(error.value) == ("parameter bootstap: unknown parameter of chapter 02; did you mean 'bootstrap'? "
+                                "(known: bootstrap, seed)")  # fmt: skip
+    params.parameter_names(["seed"], ["bootstrap", "seed"], "chapter 02")  # a known name passes
+
+
+def test_tilde_is_expanded_where_it_is_checked(tmp_path, monkeypatch):
+    """`~/runs` is checked and used as the same folder: the checked list holds the expanded path."""
+    from humanlike import params
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "runs" / "raw-data").mkdir(parents=True)
+    assert params.directories("extra_dirs", ["~/runs"]) == [str(tmp_path / "runs")]
+
+
+def test_a_closed_stdout_ends_quietly(warm_cache, tmp_path):
+    """`humanlike benchmark >&-`: no AttributeError, nothing on stderr."""
+    xdg = tmp_path / "xdg"
+    shutil.copytree(warm_cache, xdg, copy_function=os.link)
+    result = subprocess.run([sys.executable, "-m", "humanlike.cli", "benchmark", "--datasets", "edge"],
+                            stdout=None, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_env(xdg), timeout=300,
+                            preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_shape_bias_of_cue_conflict_named_twice_is_shape_bias_of_cue_conflict(warm_cache, tmp_path):
+    xdg = tmp_path / "xdg"
+    shutil.copytree(warm_cache, xdg, copy_function=os.link)
+    once = humanlike("shape-bias", "--format", "csv", xdg=xdg)
+    twice = humanlike("shape-bias", "--format", "csv", "--datasets", "cue-conflict", "cue-conflict", xdg=xdg)
+    assert once.returncode == twice.returncode == 0 and twice.stderr == ""
+    assert twice.stdout == once.stdout
+
+
+SHARED_NAME_MODELS = '''
+import torch
+from torch import nn
+
+
+class _Zero(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return torch.zeros(x.shape[0], 1000) * self.scale
+
+
+def first():
+    return _Zero()
+
+
+def second():
+    return _Zero()
+'''
+
+
+def test_one_writer_per_result_while_the_lock_is_held(warm_cache, tmp_path):
+    """While another evaluation holds the result lock of a name in a folder (here: this test), a run of that name
+    into that folder is refused with one line and writes nothing."""
+    from humanlike.inference.outputs import result_lock
+
+    (tmp_path / "shared_models.py").write_text(SHARED_NAME_MODELS)
+    out = tmp_path / "O"
+    with result_lock(out, "shared"):
+        result = humanlike("evaluate", "--model", "python:shared_models:first", "--name", "shared", "--datasets",
+                           "edge", "--out", str(out), xdg=warm_cache, env={"PYTHONPATH": str(tmp_path)})  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    check_one_line(result.stderr, str(out), "'shared'", "another evaluation", only=False)
+    assert not out.exists()
+
+
+def test_two_runs_of_one_name_never_both_write(warm_cache, tmp_path):
+    """Two models started together with --name shared --out O: one writes, the other is refused (or finds the
+    result of a different run); never two "new" for one file."""
+    (tmp_path / "shared_models.py").write_text(SHARED_NAME_MODELS)
+    out = tmp_path / "O"
+    runs = [subprocess.Popen([sys.executable, "-m", "humanlike.cli", "evaluate", "--model",
+                              f"python:shared_models:{factory}", "--name", "shared", "--datasets", "edge",
+                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                             env=_env(warm_cache, {"PYTHONPATH": str(tmp_path)}))
+            for factory in ("first", "second")]  # fmt: skip
+    results = [run.communicate(timeout=300) for run in runs]
+    codes = sorted(run.returncode for run in runs)
+    assert codes == [0, 1], results
+    new = [stdout for stdout, _ in results if re.search(r"^shared\s+1/1\s+1\s*$", stdout, re.M)]
+    assert len(new) == 1, results
+    refused = next(stderr for run, (_, stderr) in zip(runs, results) if run.returncode == 1)
+    check_one_line(refused, "shared", only=False)
+    written = sorted(p.name for p in (out / "raw-data" / "edge").iterdir())
+    assert written == ["edge_shared_session-1.csv"]
+
+
+def test_a_16_bit_copy_of_the_stimuli_gives_the_decisions_of_the_8_bit_originals(warm_cache, tmp_path):
+    """Rule 8: images of more than 8 bits per channel are scaled, not clipped. The edge stimuli are black and white
+    (clipping would not show), so the 8-bit originals here are grey: each edge image blurred, with every grey level
+    between. Their 16-bit greyscale copies (v * 257) must give a random-weight model the very same input: the same
+    160 decisions and probabilities (Pillow's own conversion clips: every grey above 1/257 would become white)."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    originals, copies = tmp_path / "originals", tmp_path / "copies"
+    for target in (originals, copies):
+        _mirror_copy(target, stimuli=True)
+    for path in (originals / "datasets" / "edge").rglob("*.png"):
+        grey = Image.open(path).convert("L").filter(ImageFilter.GaussianBlur(3))
+        grey.save(path)
+        deep = np.asarray(grey).astype(np.uint16) * 257
+        Image.fromarray(deep).save(copies / path.relative_to(originals))
+    sample = next((copies / "datasets" / "edge").rglob("*.png"))
+    assert Image.open(sample).mode == "I;16" and len(np.unique(np.asarray(Image.open(sample)))) > 2
+    decisions, probabilities = [], []
+    for source in (originals, copies):
+        out = tmp_path / f"out-{len(decisions)}"
+        result = humanlike("evaluate", "--model", "squeezenet1_1", "--random-weights", "--datasets", "edge",
+                           "--mirror", str(source), "--out", str(out), xdg=warm_cache)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        (written,) = (out / "raw-data" / "edge").iterdir()
+        decisions.append([line.split(",")[4] for line in written.read_text().splitlines()[1:]])
+        # the 16 probabilities of every image: a random model's decisions may not move when its input does
+        probabilities.append((out / "probabilities" / "edge" / written.name).read_text())
+    assert len(decisions[0]) == 160 and decisions[1] == decisions[0]
+    assert probabilities[1] == probabilities[0]  # the very same pixels reached the model
+
+
+def test_a_failed_download_shows_humanlikes_line_only(tmp_path):
+    """Rule 10: pooch's "Downloading data from ..." must not precede humanlike's one line (a closed local port
+    stands for the unreachable server)."""
+    script = ("from humanlike.data.trials import DataStore\n"
+              f"DataStore(cache_dir={str(tmp_path)!r}, base_url='http://127.0.0.1:9').fetch("
+              "'raw-data/edge/edge_resnet50_session-1.csv')\n")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                            env=_env(tmp_path / "xdg"), timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    *before, last = result.stderr.strip().splitlines()
+    assert "Downloading" not in result.stderr
+    assert last.startswith("humanlike.errors.DataFileError: raw-data/edge/edge_resnet50_session-1.csv: download")
+    assert all(line.startswith(("Traceback", "  ")) for line in before)  # the interpreter's report, nothing else
+
+
+def test_user_code_errors_are_the_users_in_the_library_too():
+    """What chapter 5 calls (humanlike.inference): a python: model's SystemExit becomes one HumanlikeError line, the
+    user's code sees no humanlike command line, and nothing of ours (a zoo model's error) is relabelled."""
+    from humanlike.errors import HumanlikeError
+    from humanlike.inference.loading import Images
+    from humanlike.inference.run import user_code
+
+    argv = list(sys.argv)
+    with pytest.raises(HumanlikeError) as error:
+        with user_code("python:m:f", "factory"):
+            assert sys.argv == ["python:m:f"]
+            print("usage: m [-h] --size SIZE", file=sys.stderr)
+            raise SystemExit(2)
+    assert str(error.value) == ("python:m:f: your model factory raised SystemExit: 2 after printing "
+                                "'usage: m [-h] --size SIZE'")  # fmt: skip
+    assert sys.argv == argv
+    with pytest.raises(SystemExit):  # a zoo model: not user code, nothing changed
+        with user_code("resnet18", "factory"):
+            raise SystemExit(2)
+
+    def transform(image):
+        raise SystemExit(5)
+
+    image = next((MIRROR / "datasets" / "edge").rglob("*.png"))
+    assert Images([image], transform, split=False)[0] == (0, None, ("transform", "SystemExit: 5"))
+    assert Images([ROOT / "README.md"], transform, split=False)[0][2][0] == "read"

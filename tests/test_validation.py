@@ -245,3 +245,68 @@ def test_user_file_in_the_mirror_is_reported(mirror, tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and "edge_mynet_session-1.csv: not a published file" in err[0]
     pd.testing.assert_frame_equal(frame, data.load_trials(datasets=["edge"], mirror=mirror))
+
+
+# ------------------------------------------------------------------ names as a reader reads them (issue 17, rule 4)
+@pytest.mark.parametrize("name, owner", [
+    ("ResNet50", "a published model ('resnet50')"),
+    ("RESNET50", "a published model ('resnet50')"),
+    ("Caffe-AlexNet", "a third-party model ('caffe-alexnet')"),
+    ("ｒｅｓｎｅｔ50", "a published model ('resnet50')"),  # full-width letters: NFKC makes them ASCII
+    ("resnet50x", None),
+])  # fmt: skip
+def test_taken_names_are_compared_folded(name, owner):
+    assert names.taken_by(name) == owner
+    assert names.rerun_name(name) == (name + "-rerun" if owner else name)
+
+
+@pytest.mark.parametrize("name, paper", [
+    ("InsDis", "InsDis"), ("insdis", "InsDis"), ("INSDIS-RERUN", "InsDis"), ("alexnet-rerun", "alexnet"),
+    ("InsDis-rerun-rerun", None), ("mynet", None),
+])  # fmt: skip
+def test_paper_model_named(name, paper):
+    assert names.paper_model_named(name) == paper
+
+
+def test_a_paper_models_name_comes_from_its_spec():
+    assert names.check_user_model_name("InsDis", "--name", spec="InsDis") == "InsDis"
+    assert names.check_user_model_name("InsDis", "--name", spec="insdis") == "InsDis"  # zoo names in any case
+    assert names.check_user_model_name("resnet50-rerun", "--name", spec="resnet50") == "resnet50-rerun"
+    for spec in ("python:m:f", "MoCo", "torchvision:resnet50"):
+        name = "resnet50-rerun" if spec.startswith("torchvision") else "InsDis"
+        with pytest.raises(UnknownNameError, match=f"^--name: model name '{name}' is the paper's"):
+            names.check_user_model_name(name, "--name", spec=spec)
+
+
+def test_a_name_too_long_for_a_file_name():
+    longest = "n" * names.MAX_NAME_BYTES
+    assert names.check_user_model_name(longest, "--name") == longest
+    # the longest file an evaluation writes for it still fits the 255 bytes of a file name
+    assert max(len(f"{d}_{longest}_session-1.partial.json") for d in data.DATASETS) == 255
+    with pytest.raises(UnknownNameError, match="too long"):
+        names.check_user_model_name(longest + "n", "--name")
+
+
+# ------------------------------------------------------------------ a user CSV's fields (issue 17, rule 5)
+def test_header_and_fields_worked_by_hand(mirror, tmp_path):
+    from humanlike.data import validation
+
+    source = _copy(mirror, tmp_path, "edge", "mynet")
+    header, rows = _rows(source)
+    validation.check_header(source, "f.csv")  # the published header: eight distinct columns
+    _write(source, header + ",Trial", [row + ["1"] for row in rows])
+    with pytest.raises(DataFileError, match=r"^f\.csv: column 'Trial' appears twice in the header \(as 'trial' too\)$"):
+        validation.check_header(source, "f.csv")
+    frame = pd.DataFrame({"trial": [1, 2, 3], "imagename": ["a.png", "b.png", "c.png"], "condition": ["0", "NaN", ""]})
+    validation.check_fields(frame, "edge", "f.csv")  # 0, NaN and empty all say "no condition"
+    for column, values, message in [
+        ("trial", [1, 2.5, 3], "line 3: trial '2.5' is not a positive integer"),
+        ("trial", [1, 2, 2.0**60], "line 4: trial"),
+        ("imagename", ["a.png", "sub/b.png", "c.png"], "line 3: image name 'sub/b.png' is not a bare file name"),
+        ("imagename", ["a.png", "b.png", ".."], "line 4: image name '..'"),
+        ("condition", ["0", "c99", "0"], "line 3: condition 'c99', but edge has no conditions"),
+        ("imagename", ["a.png", "b" * 1001, "c.png"], "line 3: imagename of 1001 characters"),
+    ]:
+        with pytest.raises(DataFileError, match="^f\\.csv: " + message.replace("(", r"\(").replace(".", r"\.")):
+            validation.check_fields(frame.assign(**{column: values}), "edge", "f.csv")
+    validation.check_fields(frame.assign(condition=["c99", "c1", "c2"]), "colour", "f.csv")  # checked by content

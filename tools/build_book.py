@@ -54,6 +54,15 @@ MAX_PAGE_BYTES = 5_000_000
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
+def _terminal(text: object) -> str:
+    """``text`` with control characters escaped (humanlike.text.terminal_text), lines kept."""
+    try:
+        from humanlike.text import terminal_text
+    except ImportError:
+        return str(text)
+    return "\n".join(terminal_text(line, limit=10_000) for line in str(text).splitlines())
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -191,14 +200,16 @@ def sources(only: list[str] | None = None) -> list[Path]:
     return found
 
 
-def to_ipynb(source: Path) -> Path:
+def to_ipynb(source: Path, folder: Path | None = None) -> Path:
+    """The chapter as an unexecuted notebook in ``folder`` (default: WORK)."""
     import jupytext
 
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (humanlike)", "language": "python"}
     nb.metadata.setdefault("language_info", {"name": "python"})
-    WORK.mkdir(parents=True, exist_ok=True)
-    target = WORK / f"{source.stem}.ipynb"
+    folder = WORK if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{source.stem}.ipynb"
     jupytext.write(nb, target)
     return target
 
@@ -360,18 +371,49 @@ def execute(chapters: list[Path], parameters: dict, jobs: int, timeout: int | No
 
 
 def parse_parameters(pairs: list[list[str]], yamls: list[str]) -> dict:
-    """papermill-style -p NAME VALUE (VALUE parsed as JSON when it can be) and -y YAML."""
+    """papermill-style -p NAME VALUE (VALUE parsed as JSON when it can be) and -y YAML (a mapping); a YAML error
+    or another document than a mapping is one line (BuildError)."""
     import yaml
 
     params: dict = {}
     for text in yamls:
-        params.update(yaml.safe_load(text) or {})
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            where = getattr(error, "problem_mark", None)
+            at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
+            raise BuildError(f"-y: not valid YAML{at} ({getattr(error, 'problem', None) or type(error).__name__})")
+        if value is not None and not (isinstance(value, dict) and all(isinstance(k, str) for k in value)):
+            raise BuildError(
+                f"-y: expected a mapping of parameter names to values (NAME: VALUE), got {type(value).__name__}"
+            )
+        params.update(value or {})
     for name, value in pairs:
         try:
             params[name] = json.loads(value)
         except json.JSONDecodeError:
             params[name] = value
     return params
+
+
+def check_parameter_names(chapters: list[Path], params: dict) -> None:
+    """Refuse, before anything runs, a parameter that none of ``chapters`` takes (one line, with a did-you-mean;
+    :func:`humanlike.params.parameter_names`)."""
+    if not params:
+        return
+    import papermill
+
+    from humanlike import params as checks
+
+    known: set[str] = set()
+    with tempfile.TemporaryDirectory() as scratch:  # nothing of the build is touched before the check
+        for chapter in chapters:
+            known.update(papermill.inspect_notebook(str(to_ipynb(chapter, Path(scratch)))))
+    where = f"chapter {chapters[0].stem[:2]}" if len(chapters) == 1 else "the chapters built"
+    try:
+        checks.parameter_names(params, known, where)
+    except checks.ParameterError as error:
+        raise BuildError(str(error)) from None
 
 
 def show_parameters(chapter: str) -> None:
@@ -483,6 +525,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.parameters:
             show_parameters(args.parameters)
             return 0
+        if not args.skip_execute:  # wrong parameters stop the build before anything is done
+            chapters = sources(args.only)
+            params = parse_parameters(args.parameter, args.parameters_yaml)
+            check_parameter_names(chapters, params)
         timings: list[tuple[str, float]] = []
         t0 = time.perf_counter()
         log("[1/3] assets")
@@ -490,8 +536,6 @@ def main(argv: list[str] | None = None) -> int:
         timings.append(("assets", time.perf_counter() - t0))
 
         if not args.skip_execute:
-            chapters = sources(args.only)
-            params = parse_parameters(args.parameter, args.parameters_yaml)
             log(f"[2/3] execute {len(chapters)} notebook(s)" + (f" with {params}" if params else ""))
             t = time.perf_counter()
             execute(chapters, params, args.jobs, args.cell_timeout)
@@ -508,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         total = time.perf_counter() - t0
         log("timings: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in timings) + f"; total {total:.1f} s")
     except BuildError as err:
-        print(f"\nbuild_book: {err}", file=sys.stderr, flush=True)
+        print(f"build_book: {_terminal(err)}", file=sys.stderr, flush=True)
         return 1
     return 0
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import HumanlikeError, UnknownNameError, error_line
+from .text import error as print_error
 
 if TYPE_CHECKING:  # pandas is imported only when a table is computed: a memo hit never needs it (humanlike.memo)
     import pandas as pd
@@ -50,7 +51,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line like every other error (no usage block)."""
 
     def error(self, message: str):
-        self.exit(2, f"humanlike: error: {message}\n")
+        print_error(message)  # escaped: the message quotes the user's argument
+        self.exit(2)
 
 
 def _count(minimum: int):
@@ -200,7 +202,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "benchmark":
         _print_table(args, args.datasets, "benchmark_table")
     elif args.command == "shape-bias":
-        if args.datasets and args.datasets != ["cue-conflict"]:
+        if args.datasets and list(dict.fromkeys(args.datasets)) != ["cue-conflict"]:  # named twice is still one
             raise UnknownNameError("--datasets: shape-bias is defined on the cue-conflict dataset only")
         _print_table(args, ["cue-conflict"], "shape_bias_table")
     elif args.command == "models":
@@ -235,7 +237,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     sys.stdout.write(summary(outcomes))
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
-        print(f"humanlike: error: {outcome.name}: {outcome.why()}", file=sys.stderr)
+        print_error(f"{outcome.name}: {outcome.why()}")
     if failed and all(outcome.usage_error for outcome in failed):
         return 2  # e.g. a python: spec whose module cannot be imported
     return 1 if failed else 0
@@ -244,12 +246,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _report(message: str, debug: bool) -> None:
     if debug:
         traceback.print_exc()
-    print(f"humanlike: error: {' '.join(message.split())}", file=sys.stderr)
+    print_error(message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; the exit code (module docstring). Nothing escapes as a traceback."""
     debug = os.environ.get("HUMANLIKE_DEBUG") == "1"
+    if sys.stdout is None:  # started with stdout closed (`humanlike benchmark >&-`): the output goes nowhere, quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help (0), or a usage error already printed on one line (2)

@@ -15,6 +15,7 @@ Example (the first code cell of a chapter, after the ``parameters`` cell)::
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import json
 import os
@@ -43,6 +44,7 @@ __all__ = [
     "model_names",
     "dataset_names",
     "directories",
+    "parameter_names",
 ]
 
 #: Most bootstrap resamples a chapter accepts. Memory grows linearly with it: chapter 2 holds, per dataset,
@@ -210,7 +212,20 @@ def directories(name: str, value: Any) -> list[str]:
             raise ParameterError(name, f"{entry!r} does not exist")
         if not path.is_dir():
             raise ParameterError(name, f"{entry!r} is not a directory")
-    return dirs
+    # the paths as checked: "~/runs" is expanded here and so everywhere after (never checked as one thing, used as
+    # another)
+    return [os.path.expanduser(entry) for entry in dirs]
+
+
+def parameter_names(given: Iterable[str], known: Iterable[str], where: str) -> None:
+    """Refuse a parameter name that ``where`` (e.g. ``chapter 00``) does not take, with a did-you-mean: papermill
+    would otherwise run the chapter with the default in silence (``bootstap`` for ``bootstrap``)."""
+    known = sorted(known)
+    for name in given:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(name, f"unknown parameter of {where}{hint} (known: {', '.join(known)})")
 
 
 def dataset_names(

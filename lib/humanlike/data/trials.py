@@ -45,7 +45,15 @@ from ..registry import (
 )
 from ..text import warn
 from .trials_cache import TrialsCache, VerifiedFiles, entry_schema
-from .validation import check_content, dataset_reference, merge_extra_dirs, report_mirror_strays, scan_extra_dir
+from .validation import (
+    check_content,
+    check_fields,
+    check_header,
+    dataset_reference,
+    merge_extra_dirs,
+    report_mirror_strays,
+    scan_extra_dir,
+)
 
 def default_cache_dir() -> Path:
     """Where downloaded upstream files live: ``<user cache>/humanlike/data``."""
@@ -101,6 +109,7 @@ class DataStore:
         if self.base_url is not None:
             url = self.base_url.rstrip("/") + "/" + path
         target = Path(self.cache_dir or default_cache_dir()) / path
+        pooch.get_logger().setLevel("WARNING")  # its "Downloading data from ..." line: stderr holds ours only
         if target.is_file() and _verified_files().is_verified(target, sha256):
             return target  # downloaded and checked before, unchanged since (see _verified)
         try:
@@ -199,6 +208,7 @@ def _select(files: list[TrialFile], models: Sequence[str] | None, humans: bool) 
 
 # --------------------------------------------------------------------------------------------- reading
 def _read_raw(source: Path, label: str) -> pd.DataFrame:
+    check_header(source, label)  # before pandas, which renames a repeated column
     try:
         raw = pd.read_csv(
             source,
@@ -222,6 +232,15 @@ def _read_raw(source: Path, label: str) -> pd.DataFrame:
     if not pd.api.types.is_numeric_dtype(raw["trial"]):
         raise DataFileError(f"{label}: column trial is not numeric (truncated or malformed file?)")
     return raw
+
+
+def _build_entry(source: Path, f: TrialFile):
+    """Parse, check and normalise one CSV into a cache entry table (rows sorted by trial)."""
+    label = str(source)
+    raw = _read_raw(source, label)
+    if f.local:  # a user's file (published files are fixed by their sha256)
+        check_fields(raw, f.dataset, label)
+    return _normalise(raw, f, label)
 
 
 def _normalise(raw: pd.DataFrame, f: TrialFile, label: str):
@@ -266,12 +285,6 @@ def _normalise(raw: pd.DataFrame, f: TrialFile, label: str):
         schema=entry_schema(),
     )
     return table.sort_by("trial")
-
-
-def _build_entry(source: Path, f: TrialFile):
-    """Parse, check and normalise one CSV into a cache entry table (rows sorted by trial)."""
-    label = str(source)
-    return _normalise(_read_raw(source, label), f, label)
 
 
 def _entry(f: TrialFile, store: DataStore, trials_cache, pending: list | None = None):

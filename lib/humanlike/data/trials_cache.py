@@ -90,6 +90,10 @@ def default_trials_dir() -> Path:
     return cache_dir("trials")
 
 
+#: Cache folders already reported unusable in this process (one cause, one warning).
+_UNUSABLE: set[Path] = set()
+
+
 class TrialsCache:
     """Entries of normalised trial tables, keyed by (source sha256, dataset, :data:`NORMALISER_VERSION`).
 
@@ -99,7 +103,6 @@ class TrialsCache:
 
     def __init__(self, directory: str | os.PathLike | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_trials_dir()
-        self._write_failed = False
 
     def path(self, sha256: str, dataset: str) -> Path:
         return self.directory / entry_name(sha256, dataset)
@@ -110,6 +113,13 @@ class TrialsCache:
         import pyarrow.ipc as ipc
 
         path = self.path(sha256, dataset)
+        try:
+            os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # no entry (or no cache folder: said once, when writing fails)
+        except OSError as error:
+            self._unusable(error, "read")
+            return None
         try:
             # Read into memory, not memory-mapped: a table must not depend on a file that someone may truncate.
             with pa.OSFile(str(path)) as source:
@@ -123,6 +133,9 @@ class TrialsCache:
             if meta.get(b"content_sha256", b"").decode() != content_sha256(table):
                 raise ValueError("its content does not match its checksum")
         except FileNotFoundError:
+            return None
+        except PermissionError as error:  # the cache's folder or file, not the entry's content
+            self._unusable(error, "read")
             return None
         except (pa.ArrowException, ValueError, OSError, UnicodeDecodeError) as error:
             self._damaged(path, str(error).splitlines()[0] if str(error) else type(error).__name__)
@@ -152,9 +165,13 @@ class TrialsCache:
         try:
             atomic_write(path, write)
         except OSError as error:
-            if not self._write_failed:
-                warn(f"{self.directory}: cannot write the trials cache ({error.strerror or error}); reading CSVs instead")
-            self._write_failed = True
+            self._unusable(error, "write")
+
+    def _unusable(self, error: OSError, what: str) -> None:
+        """One warning per process and cache folder, however many entries fail for this one cause."""
+        if self.directory not in _UNUSABLE:
+            _UNUSABLE.add(self.directory)
+            warn(f"{self.directory}: cannot {what} the trials cache ({error.strerror or error}); reading CSVs instead")
 
     def _damaged(self, path: Path, why: str) -> None:
         warn(f"{path}: damaged trials cache entry ({why}); rebuilding it from the source file")

@@ -15,6 +15,7 @@ A file that covers only part of a dataset's images is accepted and announced (``
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,11 +26,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataFileError
-from ..registry import CATEGORIES, DATASETS, TrialFile, registry_entries
+from ..registry import CATEGORIES, DATASETS, NO_CONDITION, NONPARAMETRIC_DATASETS, TrialFile, registry_entries
 from ..text import note, warn
-from .names import check_model_name, taken_names
+from .names import check_model_name, taken_by
 
 _MODEL_SUFFIX = "_session-1.csv"
+#: The longest field a trials CSV may hold (the published files' longest is an image name of about 80).
+MAX_FIELD = 1000
+#: How the published files of the datasets without conditions write "no condition".
+NO_CONDITION_SPELLINGS = (NO_CONDITION, "NaN", "nan", "")
+#: Trial numbers above this are not exact as floating-point numbers (and no file has that many trials).
+MAX_TRIAL = 2**53
 _CATEGORIES = pa.array(CATEGORIES, pa.large_string())
 
 
@@ -41,12 +48,74 @@ def model_name_from_file(path: Path, dataset: str) -> str:
         raise DataFileError(f"{path}: file name must be {prefix}<model>{_MODEL_SUFFIX}")
     model = name[len(prefix) : -len(_MODEL_SUFFIX)]
     check_model_name(model, str(path), DataFileError)
-    if model in taken_names():
+    owner = taken_by(model)
+    if owner:
         raise DataFileError(
-            f"{path}: model name {model!r} is taken by {taken_names()[model]}; rename the file "
+            f"{path}: model name {model!r} is taken by {owner}; rename the file "
             f"(e.g. {prefix}{model}-rerun{_MODEL_SUFFIX})"
         )
     return model
+
+
+# --------------------------------------------------------------------------------------------- a CSV's fields
+def check_header(source: Path, label: str) -> None:
+    """Refuse a trials CSV whose header names a column twice, in any case (``trial`` and ``Trial``, ``session`` and
+    ``Session``): pandas would rename one and read the other, so the file would not say what it seems to say. Also
+    refuses a header field longer than :data:`MAX_FIELD`. Reads the first line only."""
+    try:
+        with open(source, newline="", encoding="utf-8", errors="replace") as f:
+            first = f.readline(64 * MAX_FIELD)
+    except OSError as error:
+        raise DataFileError(f"{label}: cannot be read ({error.strerror or error})") from None
+    header = next(csv.reader([first]), [])
+    seen: dict[str, str] = {}
+    for name in header:
+        if len(name) > MAX_FIELD:
+            raise DataFileError(f"{label}: line 1: a column name of {len(name)} characters (at most {MAX_FIELD})")
+        key = name.strip().casefold()
+        if key in seen:
+            raise DataFileError(f"{label}: column {name!r} appears twice in the header (as {seen[key]!r} too)")
+        seen[key] = name
+
+
+def check_fields(raw, dataset: str, label: str) -> None:
+    """Refuse what a parsed trials table (``raw``, a pandas DataFrame of the CSV, header on line 1) may not hold:
+    a field longer than :data:`MAX_FIELD`, a trial that is not a positive integer, an image name that is not a bare
+    file name, and, for the datasets without conditions, a condition other than ``0``/``NaN``. One line naming the
+    file, the line and the value (cut)."""
+    import numpy as np
+    import pandas as pd
+
+    def line(mask) -> int:
+        return int(np.flatnonzero(np.asarray(mask, dtype=bool))[0]) + 2
+
+    for column in raw.columns:
+        if not pd.api.types.is_numeric_dtype(raw[column]):
+            long = raw[column].astype(str).str.len() > MAX_FIELD
+            if long.any():
+                n = len(str(raw[column][long].iloc[0]))
+                raise DataFileError(f"{label}: line {line(long)}: {column} of {n} characters (at most {MAX_FIELD})")
+    trial = raw["trial"]
+    if pd.api.types.is_integer_dtype(trial):
+        bad = trial < 1
+    else:
+        values = pd.to_numeric(trial, errors="coerce").astype(float)
+        bad = ~(np.isfinite(values) & (values >= 1) & (values <= MAX_TRIAL) & (values == np.floor(values)))
+    if bad.any():
+        value = str(trial[bad].iloc[0])[:40]
+        raise DataFileError(f"{label}: line {line(bad)}: trial {value!r} is not a positive integer")
+    name = raw["imagename"].astype(str)
+    bad = name.str.contains(r"[/\\\x00-\x1f\x7f]", regex=True) | name.isin([".", ".."])
+    if bad.any():
+        raise DataFileError(f"{label}: line {line(bad)}: image name {name[bad].iloc[0]!r} is not a bare file name")
+    if dataset in NONPARAMETRIC_DATASETS:
+        condition = raw["condition"].fillna(NO_CONDITION).astype(str)
+        bad = ~condition.isin(NO_CONDITION_SPELLINGS)
+        if bad.any():
+            raise DataFileError(
+                f"{label}: line {line(bad)}: condition {condition[bad].iloc[0]!r}, but {dataset} has no conditions "
+                f"(write {NO_CONDITION} or NaN)"
+            )
 
 
 def scan_extra_dir(extra_dir: str | os.PathLike) -> list[TrialFile]:

@@ -13,8 +13,32 @@ from pathlib import Path
 import torch
 
 
+#: Pillow's modes of one channel of more than 8 bits (16-bit PNGs and TIFFs open as ``I;16``, or as ``I``).
+_DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+
+
+def eight_bit(image):
+    """``image`` with 8 bits per channel: a 16-bit greyscale image is scaled (v -> round(v * 255 / 65535)), not
+    clipped as Pillow's ``convert`` does (grey would become white), so a 16-bit copy of a stimulus (v * 257) gives
+    back its 8-bit original exactly. Pillow reads 16-bit RGB(A) files as 8-bit already. Floating-point images and
+    values beyond 16 bits are refused (ValueError, reported as the image being unreadable)."""
+    import numpy as np
+    from PIL import Image
+
+    if image.mode == "F":
+        raise ValueError("floating-point pixels; convert the image to 8 or 16 bits per channel")
+    if image.mode not in _DEEP_MODES:
+        return image
+    values = np.asarray(image).astype(np.int64)
+    if values.size and (values.min() < 0 or values.max() > 65535):
+        raise ValueError(f"pixel values beyond 16 bits ({image.mode}); convert the image to 8 or 16 bits per channel")
+    return Image.fromarray(((values * 255 + 32767) // 65535).astype(np.uint8), mode="L")
+
+
 class Images(torch.utils.data.Dataset):
-    """Decodes one image per item in a worker. Errors come back as values, so the main process can name the file."""
+    """Decodes one image per item in a worker. Errors come back as values, so the main process can name the file:
+    ``("read", message)`` when the file cannot be decoded, ``("transform", message)`` when the model's transform
+    raised (a ``python:`` model's own code)."""
 
     def __init__(self, paths: Sequence[Path], transform: Callable, split: bool):
         self.paths, self.transform, self.split = list(paths), transform, split
@@ -28,10 +52,14 @@ class Images(torch.utils.data.Dataset):
         try:
             with Image.open(self.paths[index]) as image:
                 image.load()
-                tensor = self.transform.to_uint8(image) if self.split else self.transform(image)
-            return index, tensor, None
+                image = eight_bit(image)
         except Exception as error:  # noqa: BLE001 - reported with the file name by the main process
-            return index, None, f"{type(error).__name__}: {error}"
+            return index, None, ("read", f"{type(error).__name__}: {error}")
+        try:
+            tensor = self.transform.to_uint8(image) if self.split else self.transform(image)
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - a user's transform may even call sys.exit
+            return index, None, ("transform", f"{type(error).__name__}: {error}".rstrip(": "))
+        return index, tensor, None
 
 
 def collate(items):

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.names import folded
 from ..errors import DataFileError, HumanlikeError, UnknownNameError
-from ..files import file_sha256, stage
+from ..files import file_sha256, stage, text_sha256
 from ..registry import RAW_COLUMNS
 from . import decisions
 
@@ -70,6 +71,43 @@ def check_out_dir(out: str | os.PathLike) -> Path:
         what = "is not writable" if probe == out else f"cannot be created: {probe} is not writable"
         raise HumanlikeError(f"{out}: --out {what} ({error.strerror or error})") from None
     return out
+
+
+# --------------------------------------------------------------------------------------------- one writer
+def _lock_dir() -> Path:
+    """Where result locks live: one folder per user in the machine's temporary folder, the same for every process
+    whatever its user cache. Not in ``out``: a refused run must leave ``out`` as it was."""
+    directory = Path(tempfile.gettempdir()) / f"humanlike-locks-{os.getuid()}"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise HumanlikeError(f"{directory}: cannot create the folder of result locks ({error.strerror})") from None
+    return directory
+
+
+@contextlib.contextmanager
+def result_lock(out: str | os.PathLike, name: str):
+    """Hold the one lock of the results named ``name`` in ``out`` (one writer per result): a second evaluation of
+    that name into that folder, in this process or another one on this machine, is refused with one line while the
+    first runs (HumanlikeError), so two runs never both write, and report as new, one file. (Processes on other
+    machines sharing ``out`` are not seen: run one evaluation per name there, as Dask does.) Names are compared as
+    :func:`humanlike.data.names.folded` (``Mine`` and ``mine`` are one file on a case-insensitive disk)."""
+    from filelock import FileLock, Timeout
+
+    key = text_sha256(f"{Path(out).expanduser().resolve()}\0{folded(name)}")
+    path = _lock_dir() / f"{key}.lock"
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise HumanlikeError(
+            f"{out}: another evaluation is writing the results of {name!r} there now (lock {path}); "
+            "wait until it has finished, then run again"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # --------------------------------------------------------------------------------------------- safe writing

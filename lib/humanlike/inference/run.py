@@ -45,6 +45,7 @@ and reports how many decisions agree.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import platform
@@ -76,6 +77,7 @@ from .outputs import (  # noqa: F401 - output_paths, read_probabilities and RAW_
     raw_csv,
     read_json,
     read_probabilities,
+    result_lock,
     write_together,
 )
 from .precision import (  # noqa: F401 - resolve_device, resolve_precision and PRECISIONS are public here too
@@ -249,14 +251,27 @@ def user_code(spec: str, what: str):
     Only for ``python:`` specs; our own errors and interrupts pass unchanged. The original exception stays
     attached (``__cause__``) for ``HUMANLIKE_DEBUG=1``.
     """
+    if not is_user_code(spec):
+        yield
+        return
+    argv, stderr, captured = sys.argv, sys.stderr, io.StringIO()
+    # The user's code sees no humanlike command line (an argparse in it would read ours and exit), and what it
+    # prints on stderr is held back: on success it follows, on failure its last line joins our one line.
+    sys.argv, sys.stderr = [spec], captured
+    ok = False
     try:
         yield
+        ok = True
     except HumanlikeError:
         raise
-    except Exception as error:
-        if not is_user_code(spec):
-            raise
-        raise HumanlikeError(f"{spec}: your model {what} raised {error_line(error)}") from error
+    except (Exception, SystemExit) as error:  # SystemExit: sys.exit() or argparse's exit in the user's code
+        said = [line for line in captured.getvalue().splitlines() if line.strip()]
+        printed = f" after printing {said[-1].strip()!r}" if said else ""
+        raise HumanlikeError(f"{spec}: your model {what} raised {error_line(error)}{printed}") from error
+    finally:
+        sys.argv, sys.stderr = argv, stderr
+        if ok and captured.getvalue():
+            stderr.write(captured.getvalue())
 
 
 # --------------------------------------------------------------------------------------------- one dataset
@@ -308,8 +323,13 @@ def _decided(runner: _Runner, paths: Sequence[Path], name: str, dataset: str, ba
     try:
         for indices, batch, errors in iterator:
             if errors:
-                index, message = errors[0]
-                raise DataFileError(f"{paths[index]}: cannot read the image ({message})")
+                index, (stage, message) = errors[0]
+                if stage == "transform" and is_user_code(runner.model.spec):
+                    raise HumanlikeError(
+                        f"{runner.model.spec}: your model transform raised {message} (image {paths[index]})"
+                    )
+                what = "read" if stage == "read" else "transform"
+                raise DataFileError(f"{paths[index]}: cannot {what} the image ({message})")
             try:
                 yield runner(batch)
             except _NonFinite as bad:
@@ -569,7 +589,7 @@ def evaluate_report(
         random_weights = model.random_weights
     where = "--name" if name is not None else f"model {spec}"
     name = name if name is not None else (model.name if isinstance(model, Model) else default_name(spec))
-    check_user_model_name(name, where)  # the one naming rule (humanlike.names), before any model work
+    check_user_model_name(name, where, spec=spec)  # the one naming rule (humanlike.data.names), before any work
     torch_device = resolve_device(device)
     resolved_precision = resolve_precision(precision, torch_device)
     workers = default_workers(torch_device) if workers is None else workers
@@ -578,102 +598,103 @@ def evaluate_report(
     chunk_size = chunk_size or max(256, batch_size)
     out = check_out_dir(out)
     report = Report(name, spec, datasets, [output_paths(out, d, name)["csv"] for d in datasets], [], [], {})
+    with result_lock(out, name):  # one writer per result: a second evaluation of this name into out is refused
 
-    # 1. all stimuli first: missing images fail before any model is loaded
-    sets, problems = {}, []
-    for dataset in datasets:
-        try:
-            sets[dataset] = load_stimuli(dataset, mirror=mirror, progress=progress).subset(limit)
-        except HumanlikeError as error:
-            problems.append((dataset, error))
-    if problems and keep_going:
-        report.failed.update({dataset: error_line(error) for dataset, error in problems})
-    elif problems:
-        if len(problems) == 1:
-            raise problems[0][1]
-        error_type = type(problems[0][1])
-        found = [d for d in datasets if d in sets]
-        raise error_type(
-            f"stimuli missing for {len(problems)} dataset(s): {', '.join(d for d, _ in problems)}"
-            f"{'; available: ' + ', '.join(found) if found else ''}. First problem: {problems[0][1]}"
-        )
-
-    # 2. what is finished already (and still intact)
-    todo = []
-    for dataset in (d for d in datasets if d in sets):
-        stimuli = sets[dataset]
-        identity = {
-            "model": name,
-            "spec": spec,
-            "random_weights": bool(random_weights),
-            "precision": resolved_precision,  # a finished fp32 result is never taken for a bf16 one, nor back
-            "n_images": len(stimuli),
-            "stimuli_listing_sha256": stimuli.listing_sha256(),
-        }
-        job = _Job(dataset, stimuli, output_paths(out, dataset, name), identity)
-        try:
-            done = finished(job.paths, identity, force)
-        except HumanlikeError as error:
-            if not keep_going:
-                raise
-            report.failed[dataset] = error_line(error)
-            continue
-        if done:
-            report.skipped.append(dataset)
-        else:
-            todo.append(job)
-
-    # 3. the model, only if something is left to compute
-    totals = {"images": 0, "seconds": 0.0}
-    if todo:
-        try:
-            if isinstance(model, Model):
-                loaded = model
-            else:
-                with user_code(spec, "factory"):
-                    loaded = load_model(spec, random_weights=random_weights, progress=progress)
-            runner = _Runner(loaded, torch_device, resolved_precision)
-        except Exception as error:
-            if not keep_going or isinstance(error, UnknownNameError):  # a bad spec is a usage error: raise it
-                raise
-            report.failed.update({job.dataset: _failure(error) for job in todo})
-            todo = []
-        else:
-            weights = _Weights(loaded)
-            if torch_device.type == "cpu":
-                tune_cpu_allocator()
-    for job in todo:
-        try:
-            result = _run_job(
-                job, runner, name, weights, batch_size, workers, decoder, chunk_size, on_chunk, progress,
-                agreement_sample,
+        # 1. all stimuli first: missing images fail before any model is loaded
+        sets, problems = {}, []
+        for dataset in datasets:
+            try:
+                sets[dataset] = load_stimuli(dataset, mirror=mirror, progress=progress).subset(limit)
+            except HumanlikeError as error:
+                problems.append((dataset, error))
+        if problems and keep_going:
+            report.failed.update({dataset: error_line(error) for dataset, error in problems})
+        elif problems:
+            if len(problems) == 1:
+                raise problems[0][1]
+            error_type = type(problems[0][1])
+            found = [d for d in datasets if d in sets]
+            raise error_type(
+                f"stimuli missing for {len(problems)} dataset(s): {', '.join(d for d, _ in problems)}"
+                f"{'; available: ' + ', '.join(found) if found else ''}. First problem: {problems[0][1]}"
             )
-        except Exception as error:
-            if not keep_going:
-                raise
-            report.failed[job.dataset] = _failure(error)
-            continue
-        report.computed.append(job.dataset)
-        if result["agreement"] is not None:
-            report.agreement[job.dataset] = result["agreement"]
-        totals["images"] += result["images"]
-        totals["seconds"] += result["seconds"]
+
+        # 2. what is finished already (and still intact)
+        todo = []
+        for dataset in (d for d in datasets if d in sets):
+            stimuli = sets[dataset]
+            identity = {
+                "model": name,
+                "spec": spec,
+                "random_weights": bool(random_weights),
+                "precision": resolved_precision,  # a finished fp32 result is never taken for a bf16 one, nor back
+                "n_images": len(stimuli),
+                "stimuli_listing_sha256": stimuli.listing_sha256(),
+            }
+            job = _Job(dataset, stimuli, output_paths(out, dataset, name), identity)
+            try:
+                done = finished(job.paths, identity, force)
+            except HumanlikeError as error:
+                if not keep_going:
+                    raise
+                report.failed[dataset] = error_line(error)
+                continue
+            if done:
+                report.skipped.append(dataset)
+            else:
+                todo.append(job)
+
+        # 3. the model, only if something is left to compute
+        totals = {"images": 0, "seconds": 0.0}
+        if todo:
+            try:
+                if isinstance(model, Model):
+                    loaded = model
+                else:
+                    with user_code(spec, "factory"):
+                        loaded = load_model(spec, random_weights=random_weights, progress=progress)
+                runner = _Runner(loaded, torch_device, resolved_precision)
+            except Exception as error:
+                if not keep_going or isinstance(error, UnknownNameError):  # a bad spec is a usage error: raise it
+                    raise
+                report.failed.update({job.dataset: _failure(error) for job in todo})
+                todo = []
+            else:
+                weights = _Weights(loaded)
+                if torch_device.type == "cpu":
+                    tune_cpu_allocator()
+        for job in todo:
+            try:
+                result = _run_job(
+                    job, runner, name, weights, batch_size, workers, decoder, chunk_size, on_chunk, progress,
+                    agreement_sample,
+                )
+            except Exception as error:
+                if not keep_going:
+                    raise
+                report.failed[job.dataset] = _failure(error)
+                continue
+            report.computed.append(job.dataset)
+            if result["agreement"] is not None:
+                report.agreement[job.dataset] = result["agreement"]
+            totals["images"] += result["images"]
+            totals["seconds"] += result["seconds"]
+            if progress:
+                rate = result["images"] / result["seconds"] if result["seconds"] > 0 else float("nan")
+                print(
+                    f"{name} {job.dataset}: {result['images']} images in {result['seconds']:.1f} s "
+                    f"({rate:.1f} images/s)",
+                    file=sys.stderr,
+                )
+        if report.agreement:  # always said: it is about the results, not the progress
+            _say_agreement(name, resolved_precision, report.agreement)
         if progress:
-            rate = result["images"] / result["seconds"] if result["seconds"] > 0 else float("nan")
+            rate = totals["images"] / totals["seconds"] if totals["seconds"] > 0 else 0.0
+            failed = f", {len(report.failed)} failed" if report.failed else ""
             print(
-                f"{name} {job.dataset}: {result['images']} images in {result['seconds']:.1f} s "
-                f"({rate:.1f} images/s)",
+                f"{name}: {len(report.computed)} dataset(s) evaluated, {len(report.skipped)} already finished{failed}; "
+                f"{totals['images']} images in {totals['seconds']:.1f} s ({rate:.1f} images/s, {torch_device}, "
+                f"{resolved_precision})",
                 file=sys.stderr,
             )
-    if report.agreement:  # always said: it is about the results, not the progress
-        _say_agreement(name, resolved_precision, report.agreement)
-    if progress:
-        rate = totals["images"] / totals["seconds"] if totals["seconds"] > 0 else 0.0
-        failed = f", {len(report.failed)} failed" if report.failed else ""
-        print(
-            f"{name}: {len(report.computed)} dataset(s) evaluated, {len(report.skipped)} already finished{failed}; "
-            f"{totals['images']} images in {totals['seconds']:.1f} s ({rate:.1f} images/s, {torch_device}, "
-            f"{resolved_precision})",
-            file=sys.stderr,
-        )
-    return report
+        return report

@@ -35,6 +35,7 @@ from ..data.names import check_user_model_name
 from ..errors import HumanlikeError, UnknownNameError
 from ..files import MIRROR_ENV
 from ..registry import DATASETS, PAPER_ZOO, zoo_names
+from ..text import terminal_text
 from .models import check_spec, default_name
 from .precision import DEFAULT_PRECISION
 from .run import _failure, check_out_dir, error_line, evaluate_report, resolve_device, resolve_precision
@@ -122,7 +123,7 @@ def evaluate_model(spec: str, name: str, options: Options) -> Outcome:
     kwargs = asdict(options)
     kwargs["datasets"] = list(options.datasets)
     try:
-        report = evaluate_report(spec, name=name, keep_going=True, **kwargs)
+        report = evaluate_report(spec, name=name, keep_going=True, **kwargs)  # holds the result's lock
     except Exception as error:  # a model-wide problem (a refused argument, out not writable): every dataset fails
         outcome.failed = {dataset: _failure(error) for dataset in options.datasets}
         outcome.usage_error = isinstance(error, UnknownNameError)
@@ -139,12 +140,13 @@ def _names(specs: Sequence[str], names: Sequence[str] | None) -> list[str]:
     chosen = list(names) if names is not None else [default_name(spec) for spec in specs]
     seen: dict[str, str] = {}
     for spec, name in zip(specs, chosen):
-        check_user_model_name(name, "--name" if names is not None else f"model {spec}")  # safe text, not humans/subject-NN, not a published/third-party name
         if name in seen:
             raise UnknownNameError(
                 f"--models: {seen[name]!r} and {spec!r} would both be written as {name!r}; evaluate them separately "
                 "with --model SPEC --name NAME"
             )
+        # safe text, not humans/subject-NN, not a published/third-party name, a paper model's name for its spec only
+        check_user_model_name(name, "--name" if names is not None else f"model {spec}", spec=spec)
         seen[name] = spec
     return chosen
 
@@ -211,7 +213,7 @@ def evaluate_models(
     outcomes = []
     for index, (spec, name) in enumerate(zip(specs, names), start=1):
         if options.progress and len(specs) > 1:
-            print(f"[{index}/{len(specs)}] {name}", file=sys.stderr)
+            print(f"[{index}/{len(specs)}] {terminal_text(name)}", file=sys.stderr)
         outcomes.append(evaluate_model(spec, name, options))
     return outcomes
 
@@ -220,9 +222,10 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     """The closing table: model, datasets done (of those asked), computed in this run, failed: why."""
     rows = [("model", "done", "new", "failed")]
     rows += [
-        (o.name, f"{len(o.done)}/{len(o.datasets)}", str(len(o.computed)), o.why() if o.failed else "")
+        (terminal_text(o.name), f"{len(o.done)}/{len(o.datasets)}", str(len(o.computed)),
+         terminal_text(o.why()) if o.failed else "")
         for o in outcomes
-    ]
+    ]  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row[:3], widths)), row[3]]).rstrip() for row in rows]
     return "\n".join(lines) + "\n"
@@ -357,7 +360,7 @@ def run_on_dask(models: Sequence[tuple[str, str]], options: Options, address: st
                 bar.update(1)
                 state = "ok" if outcome.ok else f"failed: {outcome.why()}"
                 done = f"{len(outcome.done)}/{len(outcome.datasets)}"
-                bar.write(f"{name}: {done} datasets done, {state}", file=sys.stderr)
+                bar.write(terminal_text(f"{name}: {done} datasets done, {state}"), file=sys.stderr)
         finally:
             bar.close()
     return [outcomes[name] for _, name in models]

@@ -110,6 +110,7 @@ def weights_dir() -> Path:
 def _download_http(url: str, target: Path, progress: bool) -> None:
     import pooch
 
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading data from ..." line: stderr holds ours only
     # pooch writes into a temporary file beside the target and renames it when complete
     pooch.retrieve(url, known_hash=None, fname=target.name, path=target.parent, progressbar=progress)
 
