@@ -17,7 +17,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("shared", ("humanlike", "humanlike.errors", "humanlike.text", "humanlike.files", "humanlike.registry")),
     ("data", ("humanlike.data",)),
     ("inference", ("humanlike.inference",)),
-    ("analysis", ("humanlike.metrics", "humanlike.benchmark")),
+    ("analysis", ("humanlike.metrics", "humanlike.uncertainty", "humanlike.benchmark")),
     ("results", ("humanlike.results",)),
     ("charts", ("humanlike.charts",)),
     ("chapters", ("humanlike.params", "humanlike.explorer", "humanlike.cli")),

@@ -451,7 +451,6 @@ def test_a_dataset_no_human_saw_gives_no_rows(mirror):
     # edge has observers; contrast's observers are removed: contrast cannot be compared with humans, so the model
     # gets no contrast rows at all (before: an OOD accuracy row that counted in n_datasets, with NaN comparisons).
     from humanlike import data
-    from humanlike import metrics as M
 
     trials = data.load_trials(datasets=["edge", "contrast"], models=["resnet50"], mirror=mirror)
     without = trials[~((trials["dataset"] == "contrast") & trials["is_human"])]
@@ -465,8 +464,8 @@ def test_a_dataset_no_human_saw_gives_no_rows(mirror):
 
 def test_bootstrap_kappa_of_no_pairs_is_an_empty_table(mirror):
     from humanlike import data
-    from humanlike import metrics as M
+    from humanlike import uncertainty as U
 
     trials = data.load_trials(datasets=["edge"], models=["resnet50"], mirror=mirror)
-    out = M.bootstrap_error_consistency(trials, [], None, n_boot=5)
+    out = U.bootstrap_error_consistency(trials, [], None, n_boot=5)
     assert out.empty and {"subject_a", "subject_b", "ci_low", "ci_high"} <= set(out.columns)

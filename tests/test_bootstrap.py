@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from humanlike import metrics
+from humanlike import uncertainty
 
 
 def _coverage(observers: bool, repetitions: int = 300, seed: int = 1) -> float:
@@ -16,7 +16,7 @@ def _coverage(observers: bool, repetitions: int = 300, seed: int = 1) -> float:
     hits = 0
     for rep in range(repetitions):
         values = (0.5 + rng.normal(0, 0.15, (20, 1)) + rng.normal(0, 0.15, (1, 60)) + rng.normal(0, 0.1, (20, 60)))
-        _, low, high = metrics.two_stage_mean(values, observers=observers, n_boot=200, seed=rep)
+        _, low, high = uncertainty.two_stage_mean(values, observers=observers, n_boot=200, seed=rep)
         hits += low <= 0.5 <= high
     return hits / repetitions
 
@@ -33,11 +33,11 @@ def test_two_stage_mean_by_hand_and_checks():
     # Observer 1 always right, observer 2 always wrong: the mean is 0.5; resampling observers makes 0 and 1
     # possible replicates, resampling images alone cannot move it.
     values = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
-    estimate, low, high = metrics.two_stage_mean(values, n_boot=400)
+    estimate, low, high = uncertainty.two_stage_mean(values, n_boot=400)
     assert estimate == 0.5 and low == 0.0 and high == 1.0
-    assert metrics.two_stage_mean(values, observers=False, n_boot=400) == (0.5, 0.5, 0.5)
+    assert uncertainty.two_stage_mean(values, observers=False, n_boot=400) == (0.5, 0.5, 0.5)
     # unseen cells do not count: observer 2 saw only the last image
     seen = np.array([[1, 1, 1], [0, 0, 1]])
-    assert metrics.two_stage_mean(values, seen, n_boot=10)[0] == pytest.approx(3 / 4)
+    assert uncertainty.two_stage_mean(values, seen, n_boot=10)[0] == pytest.approx(3 / 4)
     with pytest.raises(ValueError, match="same shape"):
-        metrics.two_stage_mean(values, seen[:, :2])
+        uncertainty.two_stage_mean(values, seen[:, :2])

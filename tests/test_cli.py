@@ -218,7 +218,7 @@ def test_failing_models_do_not_stop_the_others(capsys, tmp_path, monkeypatch, mi
     assert table[1].endswith("your model factory raised ValueError: checkpoint has 999 classes")
     assert table[2].split() == ["squeezenet1_1-rerun", "2/2", "2"]
     first_edge = mirror / "datasets" / "edge" / "airplane" / "airplane1.png"
-    assert table[3].split()[:3] == ["nan_net", "0/2", "0"] and f"edge: nan_net: the model gave NaN" in table[3]
+    assert table[3].split()[:3] == ["nan_net", "0/2", "0"] and "edge: nan_net: the model gave NaN" in table[3]
     assert f"first for image {first_edge};" in table[3] and "silhouette: nan_net:" in table[3]
     errors = [line for line in err.splitlines() if line.startswith("humanlike: error: ")]
     assert [line.split()[2] for line in errors] == ["broken:", "nan_net:"] and "Traceback" not in err

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from humanlike import metrics as M
+from humanlike import uncertainty as U
 from factories import ROW_COLUMNS, trial_table
 from humanlike.data import CATEGORIES
 
@@ -215,8 +216,8 @@ def test_pairwise_results_do_not_depend_on_the_row_order():
     pd.testing.assert_frame_equal(out, M.consistency(frame, ["a"], ["b"]))
     # the bootstrap draws images by column: with a seed, the same replicates whatever the row order
     kwargs = {"n_boot": 30, "seed": 5, "level": 0.5}
-    boot = M.bootstrap_error_consistency(shuffled, ["a"], ["b"], **kwargs)
-    pd.testing.assert_frame_equal(boot, M.bootstrap_error_consistency(frame, ["a"], ["b"], **kwargs))
+    boot = U.bootstrap_error_consistency(shuffled, ["a"], ["b"], **kwargs)
+    pd.testing.assert_frame_equal(boot, U.bootstrap_error_consistency(frame, ["a"], ["b"], **kwargs))
 
 
 # ------------------------------------------------------------------------------------------------ shape bias
@@ -359,7 +360,7 @@ def test_human_ceiling_over_distinct_unordered_pairs():
 
 # ------------------------------------------------------------------------------------------------ bootstrap
 def test_bootstrap_weights_are_resample_counts():
-    w = M.bootstrap_weights(np.random.default_rng(3), n_images=5, n_boot=4)
+    w = U.bootstrap_weights(np.random.default_rng(3), n_images=5, n_boot=4)
     assert w.shape == (4, 5)
     assert (w.sum(axis=1) == 5).all()
     draws = np.random.default_rng(3).integers(0, 5, size=(4, 5))
@@ -373,18 +374,18 @@ def test_bootstrap_accuracy_single_replicate_equals_explicit_resample():
     for condition, values in outcomes.items():
         rows += correctness_rows("a", {f"{condition}-{k}": v for k, v in enumerate(values)}, condition)
     frame = make_trials(rows)
-    out = M.bootstrap_accuracy(frame, per="dataset", n_boot=1, seed=7).iloc[0]
+    out = U.bootstrap_accuracy(frame, per="dataset", n_boot=1, seed=7).iloc[0]
     rng = np.random.default_rng(7)
     drawn = [np.array(values)[rng.integers(0, len(values), size=(1, len(values)))[0]] for values in outcomes.values()]
     expected = np.concatenate(drawn).mean()
     assert out["ci_low"] == pytest.approx(expected) and out["ci_high"] == pytest.approx(expected)
     assert out["accuracy"] == pytest.approx(4 / 8)
     # seeded: same seed, same interval; all-correct subject: interval [1, 1]
-    many = M.bootstrap_accuracy(frame, n_boot=200, seed=1)
-    assert many.equals(M.bootstrap_accuracy(frame, n_boot=200, seed=1))
-    assert not many.equals(M.bootstrap_accuracy(frame, n_boot=200, seed=2))
+    many = U.bootstrap_accuracy(frame, n_boot=200, seed=1)
+    assert many.equals(U.bootstrap_accuracy(frame, n_boot=200, seed=1))
+    assert not many.equals(U.bootstrap_accuracy(frame, n_boot=200, seed=2))
     perfect = make_trials(correctness_rows("a", {"i1": 1, "i2": 1, "i3": 1}))
-    assert M.bootstrap_accuracy(perfect, n_boot=50)[["ci_low", "ci_high"]].iloc[0].tolist() == [1.0, 1.0]
+    assert U.bootstrap_accuracy(perfect, n_boot=50)[["ci_low", "ci_high"]].iloc[0].tolist() == [1.0, 1.0]
 
 
 def test_bootstrap_error_consistency_single_replicate_equals_explicit_resample():
@@ -394,7 +395,7 @@ def test_bootstrap_error_consistency_single_replicate_equals_explicit_resample()
     frame = make_trials(
         correctness_rows("a", dict(zip(images, a.tolist()))) + correctness_rows("b", dict(zip(images, b.tolist())))
     )
-    out = M.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=1, seed=11).iloc[0]
+    out = U.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=1, seed=11).iloc[0]
     idx = np.random.default_rng(11).integers(0, len(a), size=(1, len(a)))[0]
     ra, rb = a[idx], b[idx]
     c_obs = np.mean(ra == rb)
@@ -406,13 +407,13 @@ def test_bootstrap_error_consistency_single_replicate_equals_explicit_resample()
     # identical decision makers: kappa = 1 in every replicate
     same = dict(zip(images, a.tolist()))
     twin = make_trials(correctness_rows("a", same) + correctness_rows("c", same))
-    interval = M.bootstrap_error_consistency(twin, ["a"], ["c"], n_boot=30)[["ci_low", "ci_high"]]
+    interval = U.bootstrap_error_consistency(twin, ["a"], ["c"], n_boot=30)[["ci_low", "ci_high"]]
     assert interval.iloc[0].tolist() == [1.0, 1.0]
 
 
 def test_bootstrap_shape_bias_single_replicate_and_pooled_humans():
     frame = cue_conflict_trials()
-    out = M.bootstrap_shape_bias(frame, n_boot=1, seed=5).set_index("subject")
+    out = U.bootstrap_shape_bias(frame, n_boot=1, seed=5).set_index("subject")
     # column order: sorted image ids
     images = sorted(frame["image_id"].unique())
     idx = np.random.default_rng(5).integers(0, len(images), size=(1, len(images)))[0]
@@ -485,8 +486,8 @@ def test_shape_bias_on_mirror_matches_row_by_row_count(trials):
 def test_bootstrap_kappa_averaged_over_partners(trials):
     edge = trials[trials["dataset"] == "edge"]
     humans = sorted(edge.loc[edge["is_human"], "subject"].unique())
-    per_pair = M.bootstrap_error_consistency(edge, ["resnet50", humans[0]], humans, n_boot=50, seed=1)
-    mean = M.bootstrap_error_consistency(edge, ["resnet50", humans[0]], humans, n_boot=50, seed=1,
+    per_pair = U.bootstrap_error_consistency(edge, ["resnet50", humans[0]], humans, n_boot=50, seed=1)
+    mean = U.bootstrap_error_consistency(edge, ["resnet50", humans[0]], humans, n_boot=50, seed=1,
                                                average_b=True).set_index("subject_a")
     assert set(mean["subject_b"]) == {"mean"}
     # the estimate is the plain mean over partners, the observer's self-pair left out
@@ -505,22 +506,22 @@ def test_percentile_interval_on_known_percentiles():
     values = np.arange(1001.0)
     samples = np.column_stack([values, -2 * values, np.full(1001, np.nan)])
     samples = np.vstack([samples, np.full((7, 3), np.nan)])
-    low, high = M.percentile_interval(samples, 0.95)
+    low, high = U.percentile_interval(samples, 0.95)
     # 95 %: the 2.5th and 97.5th percentiles -> 25 and 975; column 1: -1950 and -50
     np.testing.assert_allclose(low[:2], [25.0, -1950.0], rtol=1e-12)
     np.testing.assert_allclose(high[:2], [975.0, -50.0], rtol=1e-12)
     assert np.isnan(low[2]) and np.isnan(high[2])
     # 99 %: 0.5th and 99.5th -> 5 and 995; 50 %: 25th and 75th -> 250 and 750
-    assert [x[0] for x in M.percentile_interval(samples, 0.99)] == pytest.approx([5.0, 995.0], rel=1e-12)
-    assert [x[0] for x in M.percentile_interval(samples, 0.5)] == pytest.approx([250.0, 750.0], rel=1e-12)
+    assert [x[0] for x in U.percentile_interval(samples, 0.99)] == pytest.approx([5.0, 995.0], rel=1e-12)
+    assert [x[0] for x in U.percentile_interval(samples, 0.5)] == pytest.approx([250.0, 750.0], rel=1e-12)
     for level in (0, 1, 1.5, -0.1):
         with pytest.raises(ValueError, match="level"):
-            M.percentile_interval(samples, level)
+            U.percentile_interval(samples, level)
 
 
 def test_percentile_interval_has_the_shape_of_one_replicate():
     samples = np.arange(2 * 3 * 101.0).reshape(101, 2, 3)  # replicate axis first; column (i, j) = 6 k + 3 i + j
-    low, high = M.percentile_interval(samples, 0.9)
+    low, high = U.percentile_interval(samples, 0.9)
     # 5th and 95th percentile of k = 0..100 are 5 and 95 -> 30 + (3 i + j) and 570 + (3 i + j)
     np.testing.assert_allclose(low, 30 + np.arange(6.0).reshape(2, 3))
     np.testing.assert_allclose(high, 570 + np.arange(6.0).reshape(2, 3))
@@ -535,7 +536,7 @@ def test_bootstrap_accuracy_interval_is_the_binomial_one(level, z):
     # 200 of 400 images correct: a resample's accuracy is Binomial(400, 0.5) / 400, close to normal with
     # sd = sqrt(0.5 * 0.5 / 400) = 0.025, so the percentile interval is 0.5 +- z * 0.025 (z of the level);
     # with 4000 replicates a quantile is within about 0.002 of it (and resampled accuracies are multiples of 1/400).
-    out = M.bootstrap_accuracy(binary_trials(200, 400), n_boot=4000, seed=3, level=level).iloc[0]
+    out = U.bootstrap_accuracy(binary_trials(200, 400), n_boot=4000, seed=3, level=level).iloc[0]
     assert out["accuracy"] == 0.5
     assert out["ci_low"] == pytest.approx(0.5 - z * 0.025, abs=0.005)
     assert out["ci_high"] == pytest.approx(0.5 + z * 0.025, abs=0.005)
@@ -551,7 +552,7 @@ def test_bootstrap_shape_bias_interval_is_the_binomial_one(level, z):
         response = "cat" if k < 100 else "dog"
         rows.append(("m", "0", f"cat{k:03d}-dog{k:03d}.png", "cat", response))
     frame = make_trials(rows, dataset="cue-conflict")
-    out = M.bootstrap_shape_bias(frame, n_boot=4000, seed=4, level=level).iloc[0]
+    out = U.bootstrap_shape_bias(frame, n_boot=4000, seed=4, level=level).iloc[0]
     sd = np.sqrt(0.25 * 0.75 / 400)
     assert out["shape_bias"] == 0.25
     assert out["ci_low"] == pytest.approx(0.25 - z * sd, abs=0.005)
@@ -566,8 +567,8 @@ def test_bootstrap_error_consistency_interval_is_the_percentile_of_its_replicate
     frame = make_trials(
         correctness_rows("a", dict(zip(images, a.tolist()))) + correctness_rows("b", dict(zip(images, b.tolist())))
     )
-    out = M.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=300, seed=9).iloc[0]
-    weights = M.bootstrap_weights(np.random.default_rng(9), 60, 300)
+    out = U.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=300, seed=9).iloc[0]
+    weights = U.bootstrap_weights(np.random.default_rng(9), 60, 300)
     kappas = []
     for w in weights:
         idx = np.repeat(np.arange(60), w.astype(int))
@@ -704,27 +705,27 @@ def two_dataset_trials() -> pd.DataFrame:
 def test_bootstrap_defaults_are_documented_ones():
     frame = two_dataset_trials()
     # defaults: 1000 replicates, seed 0, 95 %, per dataset, not averaged over partners
-    accuracy = M.bootstrap_accuracy(frame)
-    pd.testing.assert_frame_equal(accuracy, M.bootstrap_accuracy(frame, "dataset", n_boot=1000, seed=0, level=0.95))
+    accuracy = U.bootstrap_accuracy(frame)
+    pd.testing.assert_frame_equal(accuracy, U.bootstrap_accuracy(frame, "dataset", n_boot=1000, seed=0, level=0.95))
     assert "condition" not in accuracy.columns and set(accuracy["n_boot"]) == {1000}
-    kappa = M.bootstrap_error_consistency(frame)
-    explicit = M.bootstrap_error_consistency(frame, None, None, n_boot=1000, seed=0, level=0.95, average_b=False)
+    kappa = U.bootstrap_error_consistency(frame)
+    explicit = U.bootstrap_error_consistency(frame, None, None, n_boot=1000, seed=0, level=0.95, average_b=False)
     pd.testing.assert_frame_equal(kappa, explicit)
     assert set(kappa["n_boot"]) == {1000} and set(kappa["level"]) == {0.95}
     cue = cue_conflict_trials()
-    shape = M.bootstrap_shape_bias(cue)
-    pd.testing.assert_frame_equal(shape, M.bootstrap_shape_bias(cue, n_boot=1000, seed=0, level=0.95, pool_humans=True))
+    shape = U.bootstrap_shape_bias(cue)
+    pd.testing.assert_frame_equal(shape, U.bootstrap_shape_bias(cue, n_boot=1000, seed=0, level=0.95, pool_humans=True))
     assert "humans" in set(shape["subject"]) and set(shape["n_boot"]) == {1000}
     # 499 informative images: enough for the interval to depend on the seed
     many = make_trials([("m", "0", f"cat{k}-dog{k}.png", "cat", "cat" if k % 3 else "dog") for k in range(499)],
                        dataset="cue-conflict")  # fmt: skip
-    pd.testing.assert_frame_equal(M.bootstrap_shape_bias(many), M.bootstrap_shape_bias(many, seed=0))
-    assert not M.bootstrap_shape_bias(many).equals(M.bootstrap_shape_bias(many, seed=1))
+    pd.testing.assert_frame_equal(U.bootstrap_shape_bias(many), U.bootstrap_shape_bias(many, seed=0))
+    assert not U.bootstrap_shape_bias(many).equals(U.bootstrap_shape_bias(many, seed=1))
 
 
 def test_bootstrap_error_consistency_pairs_and_datasets():
     frame = two_dataset_trials()
-    out = M.bootstrap_error_consistency(frame, ["a"], ["b", "subject-01"], n_boot=40, seed=1)
+    out = U.bootstrap_error_consistency(frame, ["a"], ["b", "subject-01"], n_boot=40, seed=1)
     # one row per dataset (sorted) and pair, the rows numbered 0..n-1
     assert out.index.tolist() == [0, 1, 2, 3]
     assert list(out.columns) == ["dataset", "subject_a", "subject_b", "error_consistency", "ci_low", "ci_high",
@@ -736,8 +737,8 @@ def test_bootstrap_error_consistency_pairs_and_datasets():
         row = out[(out["dataset"] == dataset) & (out["subject_b"] == "b")].iloc[0]
         assert row["error_consistency"] == pytest.approx(alone["error_consistency"])
     # averaged over partners: a self-pair in subjects_b is left out of the estimate and of every replicate
-    with_self = M.bootstrap_error_consistency(frame, ["a"], ["a", "b", "subject-01"], n_boot=40, seed=1, average_b=True)
-    without = M.bootstrap_error_consistency(frame, ["a"], ["b", "subject-01"], n_boot=40, seed=1, average_b=True)
+    with_self = U.bootstrap_error_consistency(frame, ["a"], ["a", "b", "subject-01"], n_boot=40, seed=1, average_b=True)
+    without = U.bootstrap_error_consistency(frame, ["a"], ["b", "subject-01"], n_boot=40, seed=1, average_b=True)
     pd.testing.assert_frame_equal(with_self, without)
     assert without["subject_b"].tolist() == ["mean", "mean"]
 
@@ -776,16 +777,16 @@ def test_confusion_similarity_broadcasts_over_leading_dimensions():
 def test_bootstrap_shape_bias_is_one_stratum_of_images():
     frame = cue_conflict_trials()
     # (a narrow level: with so few images a 95 % interval is [0, 1] for almost any resampling)
-    reference = M.bootstrap_shape_bias(frame, n_boot=20, seed=3, level=0.5, dataset=None)
+    reference = U.bootstrap_shape_bias(frame, n_boot=20, seed=3, level=0.5, dataset=None)
     # the images form one stratum whatever the condition and dataset columns say (the images are the unit)
     relabelled = frame.assign(
         condition=np.where(frame["subject"] == "m", "0", "1"), dataset=np.where(frame["subject"] == "m", "x", "y")
     )
-    again = M.bootstrap_shape_bias(relabelled, n_boot=20, seed=3, level=0.5, dataset=None)
+    again = U.bootstrap_shape_bias(relabelled, n_boot=20, seed=3, level=0.5, dataset=None)
     pd.testing.assert_frame_equal(again, reference)
     # with a dataset name, rows of other datasets are left out
     mixed = pd.concat([frame, make_trials([("m", "0", "airplane1-bicycle2.png", "airplane", "bicycle")], "edge")])
-    pd.testing.assert_frame_equal(M.bootstrap_shape_bias(mixed, n_boot=20, seed=3, level=0.5), reference)
+    pd.testing.assert_frame_equal(U.bootstrap_shape_bias(mixed, n_boot=20, seed=3, level=0.5), reference)
 
 
 def test_never_presented_categories_count_as_no_confusion():
@@ -830,7 +831,7 @@ def test_accuracy_and_shape_bias_groups_are_sorted_and_observed():
 def test_bootstrap_accuracy_per_condition():
     frame = two_dataset_trials()
     frame["condition"] = np.where(frame["image_id"] < "i06", "c1", "c2")
-    out = M.bootstrap_accuracy(frame, per="condition", n_boot=30, seed=2)
+    out = U.bootstrap_accuracy(frame, per="condition", n_boot=30, seed=2)
     columns = ["subject", "dataset", "condition", "accuracy", "ci_low", "ci_high", "n_boot", "level"]
     assert list(out.columns) == columns
     assert out.index.tolist() == list(range(3 * 2 * 2))
@@ -842,7 +843,7 @@ def test_bootstrap_accuracy_per_condition():
         assert row.accuracy == pytest.approx(plain[(row.subject, row.dataset, row.condition)])
         assert row.ci_low <= row.accuracy <= row.ci_high
     with pytest.raises(ValueError, match="per"):
-        M.bootstrap_accuracy(frame, per="image")
+        U.bootstrap_accuracy(frame, per="image")
 
 
 def test_consistency_selected_pairs_and_an_empty_table():
@@ -851,7 +852,7 @@ def test_consistency_selected_pairs_and_an_empty_table():
     assert set(out["subject_a"]) == {"a"} and set(out["subject_b"]) == {"b", "subject-01"} and len(out) == 4
     out = M.consistency(frame, ["a"], ["b"])  # subject-01 is on neither side
     assert set(out["subject_b"]) == {"b"} and len(out) == 2
-    boot = M.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=10)
+    boot = U.bootstrap_error_consistency(frame, ["a"], ["b"], n_boot=10)
     assert set(boot["subject_b"]) == {"b"} and len(boot) == 2
     empty = M.consistency(frame.iloc[:0])
     assert list(empty.columns) == ["dataset", "condition", "subject_a", "subject_b", "n_trials",
@@ -870,7 +871,7 @@ def test_shape_texture_decisions_columns_and_index():
 
 
 def test_bootstrap_shape_bias_without_pooling():
-    out = M.bootstrap_shape_bias(cue_conflict_trials(), n_boot=20, pool_humans=False)
+    out = U.bootstrap_shape_bias(cue_conflict_trials(), n_boot=20, pool_humans=False)
     assert out["subject"].tolist() == ["m", "subject-01", "subject-02"]
     assert list(out.columns) == ["subject", "shape_bias", "ci_low", "ci_high", "n_boot", "level"]
     assert set(out["n_boot"]) == {20} and set(out["level"]) == {0.95}
@@ -915,7 +916,7 @@ def test_names_not_in_the_trial_table_are_refused():
         M.consistency(frame, ["a", "x", "y"])
     assert refused.value.args == ("not in the trial table: x, y",)
     with pytest.raises(KeyError) as refused:
-        M.bootstrap_error_consistency(frame, ["a"], ["z", "b"], n_boot=5)
+        U.bootstrap_error_consistency(frame, ["a"], ["z", "b"], n_boot=5)
     assert refused.value.args == ("not in the trial table: z",)
     matrix = M.correctness_matrix(frame)
     assert matrix.index(["subject-01", "a"]).tolist() == [2, 0]

@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from humanlike import benchmark as B
 from humanlike import metrics as M
+from humanlike import uncertainty as U
 from humanlike.data import CATEGORIES
 
 # Small examples, no deadline: the machine is shared and numpy/pandas start-up times vary.
@@ -254,9 +255,9 @@ def test_accuracy_is_the_fraction_correct(outcome):
     st.floats(0.05, 0.99),
 )
 def test_percentile_interval_is_ordered_and_nested(samples, level):
-    low, high = M.percentile_interval(samples, level)
+    low, high = U.percentile_interval(samples, level)
     assert (samples.min(axis=0) <= low + 1e-9).all() and (low <= high + 1e-9).all()
     assert (high <= samples.max(axis=0) + 1e-9).all()
     # a wider level never gives a narrower interval
-    wider_low, wider_high = M.percentile_interval(samples, min(0.999, level + 0.2))
+    wider_low, wider_high = U.percentile_interval(samples, min(0.999, level + 0.2))
     assert (wider_low <= low + 1e-9).all() and (wider_high >= high - 1e-9).all()

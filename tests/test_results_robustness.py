@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from humanlike import benchmark, data, metrics, results
+from humanlike import benchmark, data, metrics, results, uncertainty
 from factories import trial_table
 from humanlike.data import CATEGORIES
 
@@ -210,7 +210,7 @@ def test_confusion_replicates_weigh_trials_by_image_multiplicity():
     assert proportion.shape == (2, 17, 16) and replicates.shape == (5, 2, 17, 16)
     # the same multiplicities by hand: one condition, image ids in sorted order
     keys = sorted(set("0\t" + trials["image_id"]))
-    weights = metrics.bootstrap_weights(np.random.default_rng(7), len(keys), 5)
+    weights = uncertainty.bootstrap_weights(np.random.default_rng(7), len(keys), 5)
     weight = dict(zip([k.split("\t")[1] for k in keys], weights[2]))
     model = trials[trials["subject"] == "model-x"].assign(w=lambda f: f["image_id"].map(weight))
     counts = model.groupby(["response", "category"])["w"].sum()

@@ -29,7 +29,7 @@ Example (a chapter cell; the chart is the last expression, so it is displayed)::
 
     from humanlike import charts, data, metrics
     trials = data.load_trials(datasets=data.PARAMETRIC_DATASETS)
-    acc = metrics.bootstrap_accuracy(trials, per="condition", n_boot=bootstrap, seed=seed)
+    acc = uncertainty.bootstrap_accuracy(trials, per="condition", n_boot=bootstrap, seed=seed)
     acc["level"] = acc["condition"].str.extract(r"([\d.]+)", expand=False).astype(float)
     charts.line_chart(acc, x="level", y="accuracy", lower="ci_low", upper="ci_high",
                       x_title="distortion level", y_title="accuracy", dropdown="dataset",

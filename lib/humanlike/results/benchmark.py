@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import benchmark, metrics
+from .. import benchmark, metrics, uncertainty
 from .common import ALL_DATASETS, HUMANS, THIRD_PARTY_LABEL, observer_names, sort_by_dataset, training_types
 
 __all__ = [
@@ -62,7 +62,7 @@ def benchmark_on_datasets_of(trials: pd.DataFrame, model: str) -> pd.DataFrame:
 def model_kappa_intervals(trials: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Error consistency of ``model`` with the human observers, per dataset it was evaluated on, averaged over the
     observers, with a 95% percentile bootstrap interval over images
-    (:func:`humanlike.metrics.bootstrap_error_consistency` with ``average_b=True``).
+    (:func:`humanlike.uncertainty.bootstrap_error_consistency` with ``average_b=True``).
 
     Returns
     -------
@@ -74,7 +74,7 @@ def model_kappa_intervals(trials: pd.DataFrame, model: str, n_boot: int = 1000, 
         raise ValueError(f"no trials of model {model!r}")
     subset = trials[trials["dataset"].isin(have)]
     humans = observer_names(subset)
-    kappa = metrics.bootstrap_error_consistency(subset, [model], humans, n_boot=n_boot, seed=seed, average_b=True)
+    kappa = uncertainty.bootstrap_error_consistency(subset, [model], humans, n_boot=n_boot, seed=seed, average_b=True)
     return sort_by_dataset(kappa)[["dataset", "error_consistency", "ci_low", "ci_high"]]
 
 
@@ -118,7 +118,7 @@ def _benchmark_replicates(
     matrix = metrics.correctness_matrix(trials)
     humans = np.flatnonzero(matrix.is_human)
     models = np.flatnonzero(~matrix.is_human)
-    weights = metrics.bootstrap_block_weights(matrix.blocks, n_boot, seed)
+    weights = uncertainty.bootstrap_block_weights(matrix.blocks, n_boot, seed)
     observer_rng = np.random.default_rng([seed, 1])
     index = {(d, c): i for i, (d, c, _) in enumerate(matrix.blocks)}
     upper = np.triu(np.ones((len(humans), len(humans)), dtype=bool), k=1)
@@ -142,7 +142,7 @@ def _benchmark_replicates(
             pairs["error_consistency"].append(np.concatenate([c.error_consistency for c in chunks]))
         accuracy = metrics.nanmean(np.stack(accuracy), 0)  # (B, S)
         pairs = {name: metrics.nanmean(np.stack(v), 0) for name, v in pairs.items()}  # (B, S, H)
-        u = metrics.bootstrap_weights(observer_rng, len(humans), n_boot)  # observers resampled: second stage
+        u = uncertainty.bootstrap_weights(observer_rng, len(humans), n_boot)  # observers resampled: second stage
         u = u * np.isfinite(accuracy[:, humans])
         pair_u = (u[:, :, None] * u[:, None, :])[:, upper]  # (B, pairs of observers)
         human_mean = metrics.divide((np.nan_to_num(accuracy[:, humans]) * u).sum(1), u.sum(1))
@@ -165,7 +165,7 @@ def benchmark_intervals(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
     interval for each metric and each model's rank with its range over the bootstrap samples.
 
     Replicates: the benchmark recomputed with images resampled within every dataset x condition
-    (:func:`humanlike.metrics.bootstrap_block_weights`) and, since every metric averages over human observers,
+    (:func:`humanlike.uncertainty.bootstrap_block_weights`) and, since every metric averages over human observers,
     the dataset's observers resampled as well (two-stage bootstrap; pairs of observers for the ``humans`` row
     weighted by both members' multiplicities). ``rank``: the model's place in the table (1 = lowest mean rank);
     ``rank_low``/``rank_high``: the percentile range of that place over the replicates (mean ranks recomputed in
@@ -178,7 +178,7 @@ def benchmark_intervals(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
     order = [position[m] for m in table["model"]]
     out = table[["model"]].copy()
     for name in benchmark.METRICS:
-        low, high = metrics.percentile_interval(replicates[name][:, order], level)
+        low, high = uncertainty.percentile_interval(replicates[name][:, order], level)
         out[name], out[f"{name}_low"], out[f"{name}_high"] = table[name], low, high
     out["mean_rank"], out["n_datasets"] = table["mean_rank"], table["n_datasets"]
     models = (table["model"] != HUMANS).to_numpy()

@@ -14,7 +14,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .. import data, metrics
+from .. import data, metrics, uncertainty
 from .common import (
     HUMANS,
     SIMCLR,
@@ -73,7 +73,7 @@ def _confusion_replicates(trials: pd.DataFrame, subjects: np.ndarray, n_boot: in
     """Confusion proportions (S, 17, 16) and their bootstrap replicates (B, S, 17, 16) for one dataset.
 
     Images are resampled with replacement within each condition (multiplicities from
-    :func:`humanlike.metrics.bootstrap_weights`), all decision makers sharing each resample; a trial counts as
+    :func:`humanlike.uncertainty.bootstrap_weights`), all decision makers sharing each resample; a trial counts as
     often as its image was drawn.
     """
     n_r, n_c = len(metrics.RESPONSES), len(data.CATEGORIES)
@@ -83,7 +83,7 @@ def _confusion_replicates(trials: pd.DataFrame, subjects: np.ndarray, n_boot: in
     weights = np.zeros((n_boot, len(keys)))
     for condition in pd.unique(conditions):  # keys are sorted, so each condition is a contiguous run
         run = np.flatnonzero(conditions == condition)
-        weights[:, run[0] : run[-1] + 1] = metrics.bootstrap_weights(rng, len(run), n_boot)
+        weights[:, run[0] : run[-1] + 1] = uncertainty.bootstrap_weights(rng, len(run), n_boot)
     subject = pd.Categorical(trials["subject"].astype(str), categories=list(subjects)).codes.astype(np.int64)
     response = pd.Categorical(trials["response"].astype(str), categories=metrics.RESPONSES).codes.astype(np.int64)
     category = pd.Categorical(trials["category"].astype(str), categories=data.CATEGORIES).codes.astype(np.int64)
@@ -183,7 +183,7 @@ def confusion_similarity_summary(
             )
 
         h = np.flatnonzero(human)
-        u = metrics.bootstrap_weights(observer_rng, len(h), n_boot)  # (B, H): the second stage, observers
+        u = uncertainty.bootstrap_weights(observer_rng, len(h), n_boot)  # (B, H): the second stage, observers
         if len(h) > 1:
             upper = np.triu_indices(len(h), k=1)
             add(HUMANS, TO_HUMANS, point[np.ix_(h, h)][upper], samples[:, h][:, :, h][:, upper[0], upper[1]],
@@ -295,7 +295,7 @@ def entropy_by_level(
     level of the parametric datasets, as in the paper's entropy-against-distortion plots.
 
     Models: entropy per condition with a percentile bootstrap interval (images resampled with replacement within
-    each dataset x condition, :func:`humanlike.metrics.bootstrap_weights`; numpy ``default_rng(seed)``).
+    each dataset x condition, :func:`humanlike.uncertainty.bootstrap_weights`; numpy ``default_rng(seed)``).
     Humans: one row ``humans`` per condition, the mean entropy over the observers, with the range over observers
     (min, max) as its interval. ``na`` answers are left out. Columns as :func:`accuracy_by_level` with
     ``entropy`` for ``accuracy``: ``dataset, subject, training, condition, parameter, strength, distortion, label,
@@ -317,13 +317,13 @@ def entropy_by_level(
         onehot[np.searchsorted(images, block["image_id"].to_numpy()),
                np.searchsorted(subjects, block["subject"].astype(str).to_numpy()),
                block["response"].map(code).to_numpy()] = 1  # fmt: skip
-        weights = metrics.bootstrap_weights(rng, len(images), n_boot)
+        weights = uncertainty.bootstrap_weights(rng, len(images), n_boot)
         resampled = (weights @ onehot.reshape(len(images), -1)).reshape(n_boot, *onehot.shape[1:])  # BLAS, not einsum
         counts = np.concatenate([onehot.sum(axis=0)[None], resampled])
         q = metrics.divide(counts, counts.sum(axis=2, keepdims=True))
         with np.errstate(divide="ignore", invalid="ignore"):
             entropy = -np.where(q > 0, q * np.log2(np.where(q > 0, q, 1.0)), 0.0).sum(axis=2) + 0.0
-        low, high = metrics.percentile_interval(entropy[1:], level)
+        low, high = uncertainty.percentile_interval(entropy[1:], level)
         human = np.array([s in humans for s in subjects])
         for j in np.flatnonzero(~human):
             rows.append({"dataset": dataset, "condition": condition, "subject": subjects[j], "entropy": entropy[0, j],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import data, metrics
+from .. import data, metrics, uncertainty
 from ..registry import HUMANS
 
 __all__ = [
@@ -158,17 +158,17 @@ def trial_counts(trials: pd.DataFrame) -> pd.DataFrame:
 
 def accuracy_with_humans(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
     """Accuracy per dataset of every decision maker and of all observers pooled (:data:`HUMANS`), with 95%
-    intervals: each observer and model from :func:`humanlike.metrics.bootstrap_accuracy` (images resampled);
-    the pooled humans (all their trials of the dataset) from :func:`humanlike.metrics.two_stage_mean`, observers
+    intervals: each observer and model from :func:`humanlike.uncertainty.bootstrap_accuracy` (images resampled);
+    the pooled humans (all their trials of the dataset) from :func:`humanlike.uncertainty.two_stage_mean`, observers
     resampled and then images, since their number carries the spread between observers too.
     Columns: ``dataset, subject, accuracy, ci_low, ci_high``, humans first within each dataset.
     """
     columns = ["dataset", "subject", "accuracy", "ci_low", "ci_high"]
-    single = metrics.bootstrap_accuracy(trials, per="dataset", n_boot=n_boot, seed=seed, level=level)[columns]
+    single = uncertainty.bootstrap_accuracy(trials, per="dataset", n_boot=n_boot, seed=seed, level=level)[columns]
     pooled = []
     for dataset, rows in trials[trials["is_human"].astype(bool)].groupby("dataset", sort=False):
         matrix = metrics.correctness_matrix(rows)
-        estimate, low, high = metrics.two_stage_mean(matrix.correct, matrix.seen, n_boot=n_boot, seed=seed,
+        estimate, low, high = uncertainty.two_stage_mean(matrix.correct, matrix.seen, n_boot=n_boot, seed=seed,
                                                      level=level)  # fmt: skip
         pooled.append([dataset, HUMANS, estimate, low, high])
     out = pd.concat([pd.DataFrame(pooled, columns=columns), single], ignore_index=True)

@@ -1,7 +1,7 @@
 """Chapter 3, image-level errors: error consistency (kappa, Geirhos et al. 2020 NeurIPS) of pairs of decision
 makers: matrices, summaries by the kind of pair, kappa per distortion level, bootstrap intervals against the
 human ceiling, and the chapter's findings. All numbers come from :func:`humanlike.metrics.consistency`,
-:func:`humanlike.metrics.bootstrap_error_consistency` and :func:`humanlike.metrics.human_ceiling`.
+:func:`humanlike.uncertainty.bootstrap_error_consistency` and :func:`humanlike.metrics.human_ceiling`.
 
 See Also
 --------
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import benchmark, data, metrics
+from .. import benchmark, data, metrics, uncertainty
 from .common import (
     ALL_DATASETS,
     HUMANS,
@@ -98,7 +98,7 @@ def error_consistency_matrix(
 
     For a dataset with several conditions kappa is the mean of the per-condition kappas
     (:func:`humanlike.metrics.consistency` with ``per="dataset"``). With ``n_boot > 0``: 95 % percentile bootstrap
-    intervals over images (:func:`humanlike.metrics.bootstrap_error_consistency`), else ``ci_low``/``ci_high`` NaN.
+    intervals over images (:func:`humanlike.uncertainty.bootstrap_error_consistency`), else ``ci_low``/``ci_high`` NaN.
     Columns: ``dataset, subject_a, subject_b, training_a, training_b, kind, n_trials, observed_consistency,
     expected_consistency, error_consistency, ci_low, ci_high``.
     """
@@ -107,7 +107,7 @@ def error_consistency_matrix(
         return pd.DataFrame(columns=_MATRIX_COLUMNS)
     out = metrics.consistency(selected, per="dataset").drop(columns="n_conditions")
     if n_boot > 0:
-        boot = metrics.bootstrap_error_consistency(selected, n_boot=n_boot, seed=seed)
+        boot = uncertainty.bootstrap_error_consistency(selected, n_boot=n_boot, seed=seed)
         out = out.merge(boot[["dataset", "subject_a", "subject_b", "ci_low", "ci_high"]], how="left")
     else:
         out["ci_low"], out["ci_high"] = np.nan, np.nan
@@ -192,7 +192,7 @@ def consistency_intervals(
     trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, ood_only: bool = True
 ) -> pd.DataFrame:
     """Error consistency of every model with every human observer, and of every pair of observers, per dataset,
-    with 95 % percentile bootstrap intervals over images (:func:`humanlike.metrics.bootstrap_error_consistency`;
+    with 95 % percentile bootstrap intervals over images (:func:`humanlike.uncertainty.bootstrap_error_consistency`;
     kappa averaged over the conditions of a dataset; with ``ood_only`` the benchmark's conditions only, as in
     :func:`consistency_summary`). Each pair of observers appears once, under ``humans``.
     Columns: ``dataset, subject, partner, training, kind, error_consistency, ci_low, ci_high`` (``subject``: the
@@ -204,10 +204,10 @@ def consistency_intervals(
     humans, models = observer_names(trials), model_names(trials)
     frames = []
     if humans and models:
-        boot = metrics.bootstrap_error_consistency(trials, models, humans, n_boot=n_boot, seed=seed)
+        boot = uncertainty.bootstrap_error_consistency(trials, models, humans, n_boot=n_boot, seed=seed)
         frames.append(boot.rename(columns={"subject_a": "subject", "subject_b": "partner"}))
     if len(humans) > 1:
-        boot = metrics.bootstrap_error_consistency(trials, humans, humans, n_boot=n_boot, seed=seed)
+        boot = uncertainty.bootstrap_error_consistency(trials, humans, humans, n_boot=n_boot, seed=seed)
         boot = boot[boot["subject_a"] < boot["subject_b"]]
         frames.append(boot.assign(subject=HUMANS, partner=boot["subject_a"] + " & " + boot["subject_b"]))
     if not frames:
@@ -360,7 +360,7 @@ def consistency_level_intervals(
 ) -> pd.DataFrame:
     """Each model's mean error consistency with the human observers per distortion level, with a percentile
     bootstrap interval of that mean (images resampled within each dataset x condition;
-    :func:`humanlike.metrics.bootstrap_error_consistency` with ``average_b``, so the mean is taken inside every
+    :func:`humanlike.uncertainty.bootstrap_error_consistency` with ``average_b``, so the mean is taken inside every
     replicate); and ``humans``: the mean kappa between pairs of observers with the range over pairs
     (:func:`consistency_by_level`). Columns: ``dataset, condition, level, label, parameter, subject, training,
     error_consistency, ci_low, ci_high, interval``.
@@ -378,7 +378,7 @@ def consistency_level_intervals(
     if models:
         # One "dataset" per condition: the bootstrap then averages kappa over that condition only.
         keyed = selected.assign(dataset=selected["dataset"].astype(str) + "\x00" + selected["condition"].astype(str))
-        boot = metrics.bootstrap_error_consistency(keyed, models, humans, n_boot=n_boot, seed=seed, level=level,
+        boot = uncertainty.bootstrap_error_consistency(keyed, models, humans, n_boot=n_boot, seed=seed, level=level,
                                                    average_b=True)  # fmt: skip
         split = boot["dataset"].str.split("\x00", n=1, expand=True)
         boot = boot.assign(dataset=split[0], condition=split[1]).rename(columns={"subject_a": "subject"})
@@ -456,7 +456,7 @@ def ssl_kappa_comparison(
     * ``ssl_human``: mean kappa of every self-supervised model with every human observer;
     * ``difference`` = ssl_supervised - ssl_human, with a two-stage percentile bootstrap interval: in every
       replicate the dataset's observers are resampled (``default_rng([seed, 1])``), then the images within each
-      condition (the resamples of :func:`humanlike.metrics.bootstrap_block_weights`, shared by all pairs).
+      condition (the resamples of :func:`humanlike.uncertainty.bootstrap_block_weights`, shared by all pairs).
 
     ``models``: the models to use (default: all of ``trials``); their training type comes from
     :func:`humanlike.results.training_of`. Empty without a self-supervised model, a supervised one and an
@@ -477,7 +477,7 @@ def ssl_kappa_comparison(
     matrix = metrics.correctness_matrix(trials[trials["subject"].isin([*ssl, *supervised, *humans])])
     rows, n_sup = matrix.index(ssl), len(supervised)
     cols = np.concatenate([matrix.index(supervised), matrix.index(humans)])
-    weights = metrics.bootstrap_block_weights(matrix.blocks, n_boot, seed)
+    weights = uncertainty.bootstrap_block_weights(matrix.blocks, n_boot, seed)
     observer_rng = np.random.default_rng([seed, 1])
     index = {(d, c): i for i, (d, c, _) in enumerate(matrix.blocks)}
     out, replicates = [], []
@@ -494,14 +494,14 @@ def ssl_kappa_comparison(
         if not with_humans.any() or not np.isfinite(point[:, :n_sup]).any():
             continue
         human_point, human_reps = point[:, n_sup:][:, with_humans], reps[:, :, n_sup:][:, :, with_humans]
-        u = metrics.bootstrap_weights(observer_rng, human_point.shape[1], n_boot)[:, None, :]  # (B, 1, H)
+        u = uncertainty.bootstrap_weights(observer_rng, human_point.shape[1], n_boot)[:, None, :]  # (B, 1, H)
         u = u * np.isfinite(human_reps)
         ssl_human_reps = metrics.nanmean(metrics.divide((np.nan_to_num(human_reps) * u).sum(axis=2), u.sum(axis=2)), 1)
         ssl_sup = float(metrics.nanmean(point[:, :n_sup], (0, 1)))
         ssl_human = float(metrics.nanmean(human_point, (0, 1)))
         samples = metrics.nanmean(reps[:, :, :n_sup], (1, 2)) - ssl_human_reps
         replicates.append(samples)
-        low, high = metrics.percentile_interval(samples[:, None], level)
+        low, high = uncertainty.percentile_interval(samples[:, None], level)
         seen_by = [m for m, ok in zip(ssl, np.isfinite(point).any(axis=1)) if ok]
         n_supervised = int(np.isfinite(point[:, :n_sup]).any(axis=0).sum())
         out.append([dataset, ssl_sup, ssl_human, ssl_sup - ssl_human, float(low[0]), float(high[0]), len(seen_by),
@@ -510,7 +510,7 @@ def ssl_kappa_comparison(
         return pd.DataFrame(columns=columns)
     table = pd.DataFrame(out, columns=columns)
     samples = np.mean(np.stack(replicates), axis=0)
-    low, high = metrics.percentile_interval(samples[:, None], level)
+    low, high = uncertainty.percentile_interval(samples[:, None], level)
     used = sorted({m for names_ in table["self_supervised"] for m in names_.split(", ")})
     means = [table[c].mean() for c in ("ssl_supervised", "ssl_human", "difference")]
     overall = [ALL_DATASETS, *means, float(low[0]), float(high[0]), len(used), len(supervised),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import benchmark, metrics
+from .. import benchmark, metrics, uncertainty
 from ..text import md
 from .common import (
     ALL_DATASETS,
@@ -50,7 +50,7 @@ __all__ = [
 def accuracy_by_level(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
     """Accuracy per decision maker and condition of the parametric datasets, ordered by distortion strength.
 
-    Models: :func:`humanlike.metrics.bootstrap_accuracy` per condition, with its percentile interval over images.
+    Models: :func:`humanlike.uncertainty.bootstrap_accuracy` per condition, with its percentile interval over images.
     Humans: one row ``humans`` per condition, the mean accuracy over the dataset's observers, with the range over
     observers (min, max) as the interval. Trials of the nonparametric datasets are ignored.
     Columns: ``dataset, subject, training, condition, parameter, strength, distortion, label, accuracy, ci_low,
@@ -59,7 +59,7 @@ def accuracy_by_level(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, l
     trials = trials[trials["dataset"].isin(list(DISTORTIONS))]
     if trials.empty:
         raise ValueError("no trials of a parametric dataset")
-    acc = metrics.bootstrap_accuracy(trials, per="condition", n_boot=n_boot, seed=seed, level=level)
+    acc = uncertainty.bootstrap_accuracy(trials, per="condition", n_boot=n_boot, seed=seed, level=level)
     acc = acc.drop(columns=["n_boot", "level"])
     is_human = acc["subject"].isin(observer_names(trials))
     models = acc[~is_human].assign(interval=f"{level:.0%} bootstrap interval", n_observers=np.nan)
@@ -83,13 +83,13 @@ class OODReplicates:
 
 def _observer_mean(reps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(B,) the humans' mean per replicate, observers resampled with replacement in every replicate (the second
-    stage of the two-stage bootstrap, :func:`humanlike.metrics.two_stage_mean`); observers without trials in the
+    stage of the two-stage bootstrap, :func:`humanlike.uncertainty.two_stage_mean`); observers without trials in the
     dataset (all NaN) take no part."""
     present = np.isfinite(reps).any(axis=0)
     reps = reps[:, present]
     if not reps.shape[1]:
         return np.full(len(reps), np.nan)
-    u = metrics.bootstrap_weights(rng, reps.shape[1], len(reps)) * np.isfinite(reps)
+    u = uncertainty.bootstrap_weights(rng, reps.shape[1], len(reps)) * np.isfinite(reps)
     return metrics.divide((np.nan_to_num(reps) * u).sum(axis=1), u.sum(axis=1))
 
 
@@ -99,7 +99,7 @@ def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> O
     Per dataset: the conditions in :data:`humanlike.benchmark.EXCLUDED_CONDITIONS` are left out; accuracy per
     remaining condition, then the unweighted mean over those conditions; ``humans``: the mean over the dataset's
     observers. Replicates: images resampled with replacement within dataset x condition, all decision makers
-    sharing each resample (:func:`humanlike.metrics.bootstrap_weights`), and the same means taken per replicate;
+    sharing each resample (:func:`humanlike.uncertainty.bootstrap_weights`), and the same means taken per replicate;
     for ``humans`` the observers are resampled as well in every replicate (two-stage bootstrap: observers, then
     images; see the methods page), so the human side of a comparison carries the observers' spread.
     Differences between decision makers computed per replicate are therefore paired.
@@ -107,7 +107,7 @@ def ood_replicates(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> O
     matrix = metrics.correctness_matrix(benchmark.ood_trials(trials))
     if not matrix.blocks:
         raise ValueError("no trials left after the benchmark's exclusions")
-    weights = metrics.bootstrap_block_weights(matrix.blocks, n_boot, seed)
+    weights = uncertainty.bootstrap_block_weights(matrix.blocks, n_boot, seed)
     human = np.asarray(matrix.is_human, dtype=bool)
     blocks = matrix.dataset_blocks()
     datasets = ordered_datasets(blocks)
@@ -159,7 +159,7 @@ def ood_accuracy(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0, level:
     keep = ~reps.is_human
     frames = []
     for i, dataset in enumerate(names):
-        low, high = metrics.percentile_interval(samples[i], level)
+        low, high = uncertainty.percentile_interval(samples[i], level)
         if i == 0:
             conditions, n_datasets = reps.n_conditions.sum(axis=0), np.isfinite(reps.estimate).sum(axis=0)
         else:
@@ -209,7 +209,7 @@ def ood_accuracy_difference(
     frames = []
     for i, dataset in enumerate(names):
         difference = estimate[i, a] - estimate[i, b]
-        low, high = metrics.percentile_interval(samples[i][:, a] - samples[i][:, b], level)
+        low, high = uncertainty.percentile_interval(samples[i][:, a] - samples[i][:, b], level)
         frame = pd.DataFrame(
             {
                 "dataset": dataset,

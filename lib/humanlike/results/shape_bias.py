@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import data, metrics
+from .. import data, metrics, uncertainty
 from ..errors import DataFileError
 from .common import HUMANS, TRAINING_ORDER, natural_key, training_of, with_pooled_humans
 
@@ -74,8 +74,8 @@ def _toolbox_labels(subjects: pd.Series, is_human: pd.Series) -> pd.DataFrame:
 
 
 def _pooled_humans_two_stage(cue: pd.DataFrame, boot: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
-    """``boot`` (:func:`humanlike.metrics.bootstrap_shape_bias`) with the pooled humans' interval replaced by a
-    two-stage one (observers, then images; :func:`humanlike.metrics.two_stage_mean` with x = answered by shape,
+    """``boot`` (:func:`humanlike.uncertainty.bootstrap_shape_bias`) with the pooled humans' interval replaced by a
+    two-stage one (observers, then images; :func:`humanlike.uncertainty.two_stage_mean` with x = answered by shape,
     m = answered by shape or texture, whose mean is n_shape / (n_shape + n_texture))."""
     humans = cue[cue["is_human"].astype(bool)]
     if humans.empty or HUMANS not in set(boot["subject"]):
@@ -87,7 +87,7 @@ def _pooled_humans_two_stage(cue: pd.DataFrame, boot: pd.DataFrame, n_boot: int,
     shape, decided = np.zeros((len(names), len(images))), np.zeros((len(names), len(images)))
     np.add.at(shape, (rows, columns), decisions["is_shape"].to_numpy(float))
     np.add.at(decided, (rows, columns), (decisions["is_shape"] | decisions["is_texture"]).to_numpy(float))
-    _, low, high = metrics.two_stage_mean(shape, decided, n_boot=n_boot, seed=seed)
+    _, low, high = uncertainty.two_stage_mean(shape, decided, n_boot=n_boot, seed=seed)
     boot = boot.copy()
     boot.loc[boot["subject"] == HUMANS, ["ci_low", "ci_high"]] = [low, high]
     return boot
@@ -103,8 +103,8 @@ def shape_bias_intervals(
     observers). ``third_party``: optional trials from :func:`humanlike.data.load_third_party`; they get rows with
     their ``source`` and ``pipeline`` and ``panel`` "third-party evaluations".
     shape_bias = n_shape / (n_shape + n_texture) (:func:`humanlike.metrics.shape_bias`); intervals from
-    :func:`humanlike.metrics.bootstrap_shape_bias` (resampling images), for ``humans`` two-stage (observers, then
-    images: :func:`humanlike.metrics.two_stage_mean`).
+    :func:`humanlike.uncertainty.bootstrap_shape_bias` (resampling images), for ``humans`` two-stage (observers, then
+    images: :func:`humanlike.uncertainty.two_stage_mean`).
     Columns: ``subject, kind, training, training_data, source, pipeline, panel, group, shape_bias, ci_low,
     ci_high, n_shape, n_texture, n_trials``; ``group``: :data:`PANELS` ``[0]`` for the model-vs-human data and a
     user's own models, else the third-party source (charts offer one group at a time).
@@ -113,7 +113,7 @@ def shape_bias_intervals(
     cue = trials[trials["dataset"] == "cue-conflict"]
     if not cue.empty:
         counts = metrics.shape_bias(with_pooled_humans(cue), by=["subject", "is_human"])
-        boot = _pooled_humans_two_stage(cue, metrics.bootstrap_shape_bias(cue, n_boot=n_boot, seed=seed), n_boot,
+        boot = _pooled_humans_two_stage(cue, uncertainty.bootstrap_shape_bias(cue, n_boot=n_boot, seed=seed), n_boot,
                                         seed)  # fmt: skip
         out = counts.merge(boot[["subject", "ci_low", "ci_high"]], on="subject", how="left")
         frames.append(pd.concat([out, _toolbox_labels(out["subject"], out["is_human"])], axis=1))
@@ -122,7 +122,7 @@ def shape_bias_intervals(
         if not other.empty:
             labels = ["subject", "training", "training_data", "source", "pipeline"]
             counts = metrics.shape_bias(other, by=labels)
-            boot = metrics.bootstrap_shape_bias(other, n_boot=n_boot, seed=seed, pool_humans=False)
+            boot = uncertainty.bootstrap_shape_bias(other, n_boot=n_boot, seed=seed, pool_humans=False)
             out = counts.merge(boot[["subject", "ci_low", "ci_high"]], on="subject", how="left")
             frames.append(out.assign(kind="model", panel=PANELS[1]))
     if not frames:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import data, metrics
+from .. import data, uncertainty
 from .category_errors import TO_HUMANS
 from .common import ALL_DATASETS, HUMANS, MAJORITY, SIMCLR, SUPERVISED, direction, training_of
 from .noise_robustness import NOISE
@@ -215,7 +215,7 @@ def _dataset_mean_interval(values: pd.Series, n_boot: int, seed: int, level: flo
         return float(values.mean()), np.nan, np.nan
     rng = np.random.default_rng(seed)
     samples = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
-    low, high = metrics.percentile_interval(samples[:, None], level)
+    low, high = uncertainty.percentile_interval(samples[:, None], level)
     return float(values.mean()), float(low[0]), float(high[0])
 
 
