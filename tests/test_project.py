@@ -95,6 +95,16 @@ def test_make_setup_installs_with_the_lock_and_reinstalls_when_it_changes():
     assert re.search(rf"^EXTRAS := {','.join(SETUP_EXTRAS)}$", makefile, re.M)
 
 
+def test_ci_runs_the_minimum_versions():
+    """`make test-minimum` is a target (its own venv, reinstalled when the minimums change) that CI runs."""
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^\$\(MIN_STAMP\): pyproject\.toml constraints-minimum\.txt$", makefile, re.M)
+    assert "-c constraints-minimum.txt -e ." in makefile
+    assert re.search(r"^test-minimum: \$\(MIN_STAMP\)$", makefile, re.M)
+    assert re.search(r"^make test-minimum$", (REPO / ".ci" / "run").read_text(), re.M)
+    assert "run: make test-minimum" in (REPO / ".github" / "workflows" / "book.yml").read_text()
+
+
 @pytest.mark.slow
 def test_the_wheel_metadata_has_ranges_and_no_book_toolchain_in_the_core(tmp_path):
     """Builds the wheel (setuptools, no build isolation: a few seconds offline) from a copy of the sources."""

@@ -1,8 +1,8 @@
 """The README's Slurm recipe, run as written on a real Slurm: munged, slurmctld and slurmd for this one machine.
 
 The daemons are Debian's (`slurm-wlm`, `munge`; `.ci/run` installs them) and run in the foreground as children of
-this test, from a configuration written into the test's temporary folder (own munge key and socket, own ports, own
-state and spool folders), so they touch nothing outside it. The recipe is the ```python block of README.md's
+this test, from a configuration written into a temporary folder (own munge key and socket, own ports, own state and
+spool folders), so they touch nothing outside it. The recipe is the ```python block of README.md's
 "Many models on a cluster" section, written to a file and run by `python`, with its settings given through the
 environment variables it documents: 2 CPU jobs of 1 core, 2 random-weight models, the dataset `edge`. Its trial
 files must equal, byte for byte, those of a sequential `humanlike evaluate` of the same models. Every daemon
@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,9 +37,6 @@ PROGRAMS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "sinfo", "sca
 MODELS = ["torchvision:mobilenet_v3_small", "squeezenet1_1"]  # small, random weights: seconds each on a CPU
 NAMES = ["mobilenet_v3_small", "squeezenet1_1-rerun"]  # a published model's name is taken: -rerun
 START_TIMEOUT_S = 60
-
-pytestmark = pytest.mark.slow
-
 
 def _missing() -> str | None:
     """Why Slurm cannot run here, or None."""
@@ -162,6 +160,20 @@ def _files(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.csv"))}
 
 
+def test_ci_installs_slurm_and_requires_this_test():
+    """.ci/run and the GitHub workflow install Debian's slurm-wlm and munge, and set HUMANLIKE_REQUIRE_SLURM=1."""
+    import yaml
+
+    ci = (REPO / ".ci" / "run").read_text()
+    assert re.search(r"apt-get install -y -qq slurm-wlm munge", ci) and "export HUMANLIKE_REQUIRE_SLURM=1" in ci
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "book.yml").read_text())
+    build = workflow["jobs"]["build"]
+    assert build["env"]["HUMANLIKE_REQUIRE_SLURM"] == "1"
+    installs = " ".join(step.get("run", "") for step in build["steps"] if "apt-get install" in step.get("run", ""))
+    assert "slurm-wlm" in installs.split() and "munge" in installs.split()
+
+
+@pytest.mark.slow
 def test_the_readme_recipe_on_a_real_slurm_writes_the_files_of_a_sequential_run(tmp_path, mirror):
     missing = _missing()
     if missing:
@@ -174,7 +186,10 @@ def test_the_readme_recipe_on_a_real_slurm_writes_the_files_of_a_sequential_run(
     lib = str(Path(humanlike.__file__).resolve().parents[1])
     settings = {"JOBS": "2", "CORES": "1", "GPUS": "0", "WALLTIME": "00:30:00", "MODELS": " ".join(MODELS),
                 "DATASETS": "edge", "RANDOM_WEIGHTS": "1", "OUT": str(tmp_path / "slurm")}  # fmt: skip
-    with one_machine_slurm(tmp_path / "slurm-daemons") as (env, node_mb):
+    # the daemons' folder is short: a Unix socket's path has at most 107 characters
+    with tempfile.TemporaryDirectory(prefix="humanlike-slurm-") as daemons, one_machine_slurm(
+        Path(daemons) / "slurm"
+    ) as (env, node_mb):
         # a worker with torch needs about 1 GB; Dask restarts a worker that passes 95% of MEMORY
         memory = f"{min(4096, node_mb // 2)}MB"
         path = os.pathsep.join(filter(None, [lib, env.get("PYTHONPATH")]))
