@@ -4,15 +4,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test test-fast book lab paper clean
+.PHONY: setup test test-fast test-minimum book lab paper clean
 
 setup: $(STAMP)
 
-# Reinstall only when the dependencies change; a second `make setup` takes seconds.
-$(STAMP): pyproject.toml
+# The package with the extras the book, Lab and tests need, at the lock's exact versions (constraints.txt), so the
+# book built from a commit is the same everywhere. Reinstall only when the dependencies or the lock change; a second
+# `make setup` takes seconds.
+EXTRAS := book,lab,test,dask,slurm
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 test: setup
@@ -21,6 +24,22 @@ test: setup
 # The inner loop: everything but the tests marked slow (chapters, subprocesses, clusters) and the browser tests.
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow and not book"
+
+# The oldest versions the package declares (constraints-minimum.txt: numpy, pandas, pyarrow, pillow, ... at their lower
+# bounds; the core only, no extras) in a second environment, on the tests of the core: data, metrics, benchmark,
+# downloads, weights, inference, and the published tables digit for digit.
+MIN_VENV := .venv-minimum
+MIN_STAMP := $(MIN_VENV)/.installed
+MINIMUM_TESTS := tests/test_data.py tests/test_validation.py tests/test_trials_cache.py tests/test_memo.py \
+  tests/test_download.py tests/test_metrics.py tests/test_benchmark.py tests/test_weights.py tests/test_decisions.py \
+  tests/test_inference.py
+$(MIN_STAMP): pyproject.toml constraints-minimum.txt
+	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --prefer-binary -c constraints-minimum.txt -e . pytest hypothesis
+	touch $(MIN_STAMP)
+
+test-minimum: $(MIN_STAMP)
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider $(MINIMUM_TESTS)
 
 book: setup
 	$(PY) tools/build_book.py
