@@ -137,6 +137,21 @@ def test_to_html_calls_the_global_vega_embed_with_the_spec_inline():
     assert spec["$schema"].endswith(".json") and "datasets" in spec
 
 
+def test_to_html_packs_a_large_spec_gzipped_and_the_page_gets_it_back_whole():
+    import base64
+    import gzip
+
+    frame = pd.concat([_frame().assign(subject=f"model-{i}") for i in range(60)], ignore_index=True)
+    chart = charts.line_chart(frame, x="level", y="accuracy", dropdown="dataset")
+    html = charts.to_html(chart)
+    assert re.search(r"var spec = null;\n", html), "a large spec is not inline JSON"
+    packed = json.loads(re.search(r"var packed = (.*);\n", html).group(1))
+    spec = json.loads(gzip.decompress(base64.b64decode(packed)))
+    assert spec == json.loads(json.dumps(chart.to_dict()))
+    assert len(html) < len(json.dumps(spec)) / 3  # the page carries a fraction of the bytes
+    assert "DecompressionStream" in html
+
+
 def test_to_html_escapes_script_breaking_text():
     frame = _frame().assign(subject="</script><script>alert(1)</script>")
     html = charts.to_html(charts.bar_chart(frame, x="subject", y="accuracy", color=None))

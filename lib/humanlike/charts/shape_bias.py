@@ -220,10 +220,11 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
     answers = examples.set_index(["image_id", "subject"])
 
     def pill(text: str, answer: str) -> str:
-        return (f"<span style='background:{ANSWER_COLORS[answer]};border-radius:3px;padding:0 4px;"
+        # dark text on the light pill in both themes (the page's own text colour is light in dark mode)
+        return (f"<span class='humanlike-pill' style='background:{ANSWER_COLORS[answer]};color:#111;border-radius:3px;padding:0 4px;"
                 f"white-space:nowrap'>{html_text(text)}</span>")  # fmt: skip
 
-    pad = "padding:2px 6px;border-bottom:1px solid #eee;"
+    pad = "padding:2px 6px;border-bottom:1px solid var(--pst-color-border, #ddd);"
     cell = f"style='{pad}text-align:center'"
     name_cell = f"style='{pad}text-align:left;font-weight:normal'"
     head = ["<th></th>"]
@@ -256,7 +257,7 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
         body.append("<tr>" + "".join(line) + "</tr>")
     legend = " ".join(pill(f"{a} category", a) for a in ("shape", "texture")) + " " + pill("another answer", "other")
     return HTML(
-        "<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:0.85em'>"
+        "<div class='humanlike-table-box'><table class='humanlike-gallery' style='border-collapse:collapse;font-size:0.85em'>"
         f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         f"<p style='font-size:0.85em'>{legend}</p></div>"
     )
