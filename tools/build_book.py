@@ -478,6 +478,13 @@ _PAGE_SCRIPTS: list[tuple[str, re.Pattern[str], callable]] = [
     # Font Awesome's 1.5 MB SVG-icon script: the theme's style sheet already draws the same icons with its web font
     ("Font Awesome script", re.compile(r'\s*<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>'),
      lambda page: False),
+    # the search index and its code, only on the search page (the search box of the others just opens it)
+    ("search index", re.compile(r'\s*<script[^>]*src="[^"]*(?:searchindex|searchtools|language_data)\.js[^"]*"[^>]*></script>'),
+     lambda page: 'id="search-results"' in page),
+    # sphinx-design (tabs, cards, grids), only where such an element is used
+    ("sphinx-design", re.compile(r'\s*<script[^>]*src="[^"]*design-tabs\.js[^"]*"[^>]*></script>|'
+                                 r'\s*<link[^>]*href="[^"]*sphinx-design\.min\.css[^"]*"[^>]*>'),
+     lambda page: re.search(r'class="[^"]*\bsd-', page) is not None),
 ]
 
 

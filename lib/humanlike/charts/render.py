@@ -148,7 +148,7 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
       var h = m[1].length === 3 ? m[1].replace(/./g, "$&$&") : m[1];
       return [0, 2, 4].map(function (i) {{ return parseInt(h.substr(i, 2), 16); }});
     }}
-    m = /^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)/.exec(c);
+    m = /^rgba?\\(([\\d.]+),\\s*([\\d.]+),\\s*([\\d.]+)/.exec(c);
     return m ? [+m[1], +m[2], +m[3]] : null;
   }}
   function luminance(rgb) {{
@@ -174,7 +174,12 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
     if (Array.isArray(node)) {{
       return node.map(function (n) {{ return readableColours(n, bg, inColour); }});
     }}
-    if (typeof node === "string") {{ return inColour ? readable(node, bg) : node; }}
+    if (typeof node === "string") {{
+      if (!inColour) {{ return node; }}
+      if (rgbOf(node)) {{ return readable(node, bg); }}
+      // an expression (e.g. a colour range that follows a dropdown): each colour literal in it
+      return node.replace(/#[0-9a-fA-F]{{6}}\b/g, function (c) {{ return readable(c, bg); }});
+    }}
     if (!node || typeof node !== "object") {{ return node; }}
     var mark = node.mark && (node.mark.type || node.mark);
     if (mark === "text") {{ return node; }}

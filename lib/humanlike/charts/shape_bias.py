@@ -43,7 +43,7 @@ __all__ = ["ANSWER_COLORS", "DISTINCT_COLORS", "distinct_colours", "shape_bias_c
 ANSWER_COLORS: dict[str, str] = {"shape": "#56B4E9", "texture": "#E69F00", "other": "#D9D9D9"}
 
 
-def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatChart:
+def shape_bias_chart(table: pd.DataFrame, *, width: int = 260) -> alt.VConcatChart:
     """Shape bias per decision maker with 95 % bootstrap intervals, coloured by training type.
 
     table: :func:`humanlike.results.shape_bias_intervals`. One panel per ``panel``: the model-vs-human data (all
@@ -82,7 +82,8 @@ def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatCha
         part = data[data["panel"] == panel]
         main = part[part["kind"] != "observer"].sort_values("shape_bias", ascending=False)
         order = list(dict.fromkeys(([HUMANS] if HUMANS in set(main["row"]) else []) + list(main["row"])))
-        y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+        # whole names at desktop width (third-party names end in a tag such as "(Stylized-ImageNet)")
+        y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=380))
         base = alt.Chart(part)
         observers = base.transform_filter(alt.datum.kind == "observer").mark_point(
             size=28, opacity=0.7, color=TRAINING_COLORS["human"]
@@ -109,7 +110,7 @@ def shape_category_chart(
     value: str | None = None,
     width: int = DEFAULT_WIDTH,
     height: int = 340,
-    distinct: bool = False,
+    distinct: bool = True,
 ) -> alt.LayerChart:
     """Fraction of shape decisions per category (rows), one point per decision maker, as in the figures of
     Geirhos et al. (2019): humans (all observers pooled, diamonds) against models. A dropdown picks the group of
@@ -117,8 +118,9 @@ def shape_category_chart(
     humans appear in every group, and the legend lists the group shown. ``overall`` (:func:`humanlike.results.shape_bias_intervals`) adds each decision
     maker's overall shape bias as a vertical line. Click a legend entry to highlight a decision maker
     (shift-click for several).
-    ``distinct``: in the third-party groups, where many models the paper did not have would all be grey, give
-    each model its own colour (:func:`distinct_colours`); the model-vs-human group keeps the paper's view.
+    ``distinct`` (default): in the third-party groups, where many models the paper did not have would all be
+    nearly the same grey, give each model its own colour (:func:`distinct_colours`); the model-vs-human group
+    keeps the paper's view.
     """
     cats = _rounded(categories).assign(what="per category")
     frames = [cats]
