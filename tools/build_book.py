@@ -51,9 +51,6 @@ WORK = BUILD / "notebooks"  # intermediate, unexecuted .ipynb
 CHART_DATA = CHAPTERS / "data"  # the charts' CSV files, written while the chapters run; served as chapters/data/
 KERNEL_NAME = "humanlike"
 MAX_PAGE_BYTES = 5_000_000
-#: The most a page may load in all (its HTML and every script, style sheet, font and image it requests):
-#: tests/test_book_charts.py measures it in the browser.
-MAX_PAGE_LOAD_BYTES = 3_000_000
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 

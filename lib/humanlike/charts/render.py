@@ -55,8 +55,8 @@ __all__ = [
 
 #: Largest spec (JSON bytes, data included) that :func:`to_html` accepts; keeps each page small.
 MAX_CHART_BYTES = 1_500_000
-#: Specs larger than this (JSON bytes) are embedded gzipped and base64-encoded (about a fifth of the size); the page
-#: inflates them with the browser's ``DecompressionStream``. Smaller ones stay readable JSON.
+#: Specs larger than this (JSON bytes) carry their data (``datasets``) gzipped and base64-encoded (about a fifth of
+#: the size); the page inflates them with the browser's ``DecompressionStream``. Smaller ones are plain JSON.
 PACK_CHART_BYTES = 20_000
 #: vega-embed options: export buttons only (no editor link, which would point to another site).
 EMBED_OPTIONS: dict[str, Any] = {
@@ -85,11 +85,12 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
   var view = null, drawnWidth = -1, drawnTheme = null, busy = false, pending = false, fitted = null;
   el.humanlikeSpec = spec;
   function unpack() {{
-    // a large spec travels gzipped (base64): the browser inflates it (DecompressionStream) before the first drawing
+    // a large spec's data travel gzipped (base64): the browser inflates them (DecompressionStream) before the first
+    // drawing
     if (!packed) {{ return Promise.resolve(); }}
     var bytes = Uint8Array.from(atob(packed), function (c) {{ return c.charCodeAt(0); }});
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(function (text) {{ spec = JSON.parse(text); el.humanlikeSpec = spec; }});
+    return new Response(stream).text().then(function (text) {{ spec.datasets = JSON.parse(text); }});
   }}
   function fail(message) {{
     el.setAttribute("data-error", String(message));
@@ -399,10 +400,11 @@ def to_html(chart: alt.TopLevelMixin | Mapping[str, Any], *, div_id: str | None 
         div_id = f"hl-chart-{digest}-{next(_counter)}"
     download = _download(spec)
     packed = "null"
-    if len(text) > PACK_CHART_BYTES:
-        # mtime=0: the same chart gives the same bytes in every build
-        packed = json.dumps(base64.b64encode(gzip.compress(text.encode(), compresslevel=9, mtime=0)).decode())
-        text = "null"
+    if len(text) > PACK_CHART_BYTES and spec.get("datasets"):
+        # the data (the bulk) gzipped, the rest stays readable; mtime=0: the same chart gives the same bytes
+        data = json.dumps(spec["datasets"], separators=(",", ":"), allow_nan=False, default=str).encode()
+        packed = json.dumps(base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode())
+        text = _script_json({**spec, "datasets": {}})
     data_attr = ""
     if download:
         href = re.search(r'href="([^"]+)"', download)[1]
