@@ -110,7 +110,7 @@ def shape_category_chart(
     value: str | None = None,
     width: int = DEFAULT_WIDTH,
     height: int = 340,
-    distinct: bool = True,
+    distinct: bool = False,
 ) -> alt.LayerChart:
     """Fraction of shape decisions per category (rows), one point per decision maker, as in the figures of
     Geirhos et al. (2019): humans (all observers pooled, diamonds) against models. A dropdown picks the group of
@@ -118,9 +118,9 @@ def shape_category_chart(
     humans appear in every group, and the legend lists the group shown. ``overall`` (:func:`humanlike.results.shape_bias_intervals`) adds each decision
     maker's overall shape bias as a vertical line. Click a legend entry to highlight a decision maker
     (shift-click for several).
-    ``distinct`` (default): in the third-party groups, where many models the paper did not have would all be
-    nearly the same grey, give each model its own colour (:func:`distinct_colours`); the model-vs-human group
-    keeps the paper's view.
+    ``distinct``: in the third-party groups, where many models the paper did not have would all be nearly the same
+    grey, give each model its own colour (:func:`distinct_colours`); the model-vs-human group keeps the paper's
+    view (the book's :func:`shape_category_pictures` passes it).
     """
     cats = _rounded(categories).assign(what="per category")
     frames = [cats]
