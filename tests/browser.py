@@ -339,8 +339,9 @@ LOW_CONTRAST = (
 }"""
 )
 
-TEXT_OVERLAPS = """() => {
-  // Pairs of visible texts of one chart whose drawn boxes (rotation included) intersect by more than a pixel.
+TEXT_OVERLAPS = """(only) => {
+  // Pairs of visible texts of one chart whose drawn boxes (rotation included) intersect by more than a pixel;
+  // every chart of the page, or only the one whose id is given.
   function corners(t) {
     const b = t.getBBox(), m = t.getScreenCTM();
     return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
@@ -359,8 +360,9 @@ TEXT_OVERLAPS = """() => {
     return false;
   }
   const out = [];
-  for (const chart of document.querySelectorAll('.humanlike-chart')) {
-    const svg = chart.querySelector('svg.marks');
+  const charts = only ? [document.getElementById(only)] : [...document.querySelectorAll('.humanlike-chart')];
+  for (const chart of charts) {
+    const svg = chart && chart.querySelector('svg.marks');
     if (!svg) continue;
     const texts = [...svg.querySelectorAll('text')].filter(t => {
       if (!t.textContent.trim()) return false;

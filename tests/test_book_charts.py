@@ -7,7 +7,8 @@ built elsewhere.
 
 * every dropdown of every chart, each option chosen in turn, twice round: a chart with a level axis (distortion
   levels; ``usermeta.humanlike.levels`` names its label, order and dropdown columns) shows exactly the labels of
-  the dataset picked, in the order of their level, in its scale and in the drawn tick labels;
+  the dataset picked, in the order of their level, in its scale and in the drawn tick labels; and (first round)
+  no two texts of the chart overlap whatever is picked (1280 px);
 * every chart has its own "Download data (CSV)" link (``<a download>``, href ending in .csv, inside the book) that
   answers HTTP 200 with a CSV whose header and rows are those the chart embeds;
 * at 420 px width, on a phone set to dark (the book follows the system's theme), no page scrolls sideways, no chart
@@ -175,8 +176,16 @@ def test_level_axes_keep_the_datasets_order_whatever_was_clicked(page_path, book
                 select = selects.nth(index)
                 for option in range(select.locator("option").count()):
                     select.select_option(index=option)
-                    check(f"round {round_}, dropdown {index}, option {select.input_value()!r}")
+                    where = f"round {round_}, dropdown {index}, option {select.input_value()!r}"
+                    check(where)
+                    if round_ == 1:  # no two texts overlap whatever is picked (e.g. labels of scatter points)
+                        page.evaluate(_NEXT_FRAMES)
+                        overlaps = page.evaluate(TEXT_OVERLAPS, chart_id)
+                        assert not overlaps, f"{page_path} after {where}: overlapping texts: {overlaps[:6]}"
     assert not page_watch.errors, f"{page_path}: browser errors:\n" + "\n".join(page_watch.errors)
+
+
+_NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def test_the_distortion_charts_are_checked(book_html, book_site, page) -> None:
