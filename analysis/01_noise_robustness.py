@@ -161,7 +161,8 @@ charts.figure(
     (
         "Accuracy at each distortion level of the dataset picked, undistorted on the left. Orange band: the "
         "range of the human observers (line: their mean); the band of a model selected in the legend: its 95%"
-        " bootstrap interval over images. Dashed line: chance (1/16)."
+        " bootstrap interval over images. Dashed line: chance (1/16). Shaded: the levels that count towards OOD"
+        " accuracy (the others are left out of it, see the next figure)."
     ),
 )
 

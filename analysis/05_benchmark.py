@@ -167,7 +167,8 @@ charts.figure(
     (
         "OOD accuracy against error consistency κ with humans, one point per decision maker, for the datasets"
         " picked; colours by training type, grey: models the paper did not have, and third-party evaluations"
-        " (named with their source on the plot). No whiskers: the tables give the numbers."
+        " (diamonds; hover a point for its name). Triangles: models evaluated on fewer datasets than the others,"
+        " averaged over those they have: not comparable, not ranked. No whiskers: the tables give the numbers."
     ),
 )
 

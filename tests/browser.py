@@ -267,3 +267,160 @@ WIDGETS = """() => ({
   rendered: document.querySelectorAll(
     '.jupyter-widgets.widget-container, .jupyter-widgets.widget-inline-hbox, .widget-dropdown').length,
 })"""
+
+
+# ------------------------------------------------------------------------------------------- a reader's checks
+#: WCAG contrast ratio that every drawn mark and legend symbol keeps to the page's background.
+MIN_CONTRAST = 3.0
+
+_CONTRAST_JS = """
+function rgbOf(css) {
+  const m = /rgba?\\(([\\d.]+),\\s*([\\d.]+),\\s*([\\d.]+)(?:,\\s*([\\d.]+))?/.exec(css || '');
+  return m && (m[4] === undefined || +m[4] > 0) ? [+m[1], +m[2], +m[3]] : null;
+}
+function luminance(rgb) {
+  const l = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+}
+function contrast(a, b) {
+  const x = luminance(a), y = luminance(b);
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}
+function pageBackground() {
+  for (const el of [document.querySelector('.bd-article'), document.body, document.documentElement]) {
+    const rgb = el && rgbOf(getComputedStyle(el).backgroundColor);
+    if (rgb) return rgb;
+  }
+  return [255, 255, 255];
+}
+function opacityOf(el, stop) {
+  let o = 1;
+  for (let a = el; a && a !== stop; a = a.parentElement) {
+    const s = getComputedStyle(a);
+    o *= +s.opacity;
+    if (a === el) o *= Math.max(s.fill !== 'none' ? +s.fillOpacity : 0, s.stroke !== 'none' ? +s.strokeOpacity : 0);
+  }
+  return o;
+}
+"""
+
+LOW_CONTRAST = (
+    """(minimum) => {"""
+    + _CONTRAST_JS
+    + """
+  // Every mark (points, lines, rules, bars, areas) and legend symbol of every chart drawn at full strength
+  // (opacity >= 0.5: faded marks are bands and deselected series by design) against the page's background.
+  // Cells of a matrix (rect marks of a chart with a colour gradient) are read against each other, not the page.
+  const bg = pageBackground(), out = [];
+  for (const chart of document.querySelectorAll('.humanlike-chart')) {
+    const svg = chart.querySelector('svg.marks');
+    if (!svg) continue;
+    const matrix = !!svg.querySelector('.role-legend-gradient');
+    const marks = [...svg.querySelectorAll(
+      'g.role-mark:not(.mark-text):not(.mark-group):not(.role-axis-label):not(.role-legend-label):not(.role-title-text) > path,' +
+      'g.role-mark:not(.mark-text):not(.mark-group) > line, g.role-legend-symbol path')];
+    for (const el of marks) {
+      const group = el.parentElement;
+      if (matrix && group.classList.contains('mark-rect')) continue;
+      if (group.closest('.role-axis, .role-frame') && !group.closest('.role-legend')) continue;
+      if (el.getBoundingClientRect().width === 0 && el.getBoundingClientRect().height === 0) continue;
+      if (opacityOf(el, svg) < 0.5) continue;
+      const s = getComputedStyle(el);
+      const colour = rgbOf(s.fill !== 'none' && +s.fillOpacity > 0 ? s.fill : s.stroke);
+      if (!colour) continue;
+      const ratio = contrast(colour, bg);
+      if (ratio < minimum) {
+        const where = group.closest('.role-legend') ? 'legend symbol' : [...group.classList].join('.');
+        out.push(`${chart.id} ${where} rgb(${colour}) ${ratio.toFixed(2)}:1`);
+      }
+    }
+  }
+  return [...new Set(out)];
+}"""
+)
+
+TEXT_OVERLAPS = """(only) => {
+  // Pairs of visible texts of one chart whose drawn boxes (rotation included) intersect by more than a pixel;
+  // every chart of the page, or only the one whose id is given.
+  function corners(t) {
+    const b = t.getBBox(), m = t.getScreenCTM();
+    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+      .map(([x, y]) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f]);
+  }
+  function separated(p, q) {  // separating axis test of two convex quadrilaterals, with a pixel of slack
+    for (const poly of [p, q]) {
+      for (let i = 0; i < 4; i++) {
+        const [x1, y1] = poly[i], [x2, y2] = poly[(i + 1) % 4];
+        const len = Math.hypot(x2 - x1, y2 - y1) || 1, nx = (y1 - y2) / len, ny = (x2 - x1) / len;
+        const proj = ps => ps.map(([x, y]) => x * nx + y * ny);
+        const a = proj(p), b = proj(q);
+        if (Math.max(...a) <= Math.min(...b) + 1 || Math.max(...b) <= Math.min(...a) + 1) return true;
+      }
+    }
+    return false;
+  }
+  const out = [];
+  const charts = only ? [document.getElementById(only)] : [...document.querySelectorAll('.humanlike-chart')];
+  for (const chart of charts) {
+    const svg = chart && chart.querySelector('svg.marks');
+    if (!svg) continue;
+    const texts = [...svg.querySelectorAll('text')].filter(t => {
+      if (!t.textContent.trim()) return false;
+      const s = getComputedStyle(t);
+      if (s.display === 'none' || s.visibility === 'hidden' || +s.opacity === 0 || +s.fillOpacity === 0) return false;
+      for (let a = t.parentElement; a && a !== svg; a = a.parentElement) if (+getComputedStyle(a).opacity === 0) return false;
+      const r = t.getBoundingClientRect();
+      return r.width > 0 && r.height > 0;
+    }).map(t => ({text: t.textContent.trim(), box: corners(t)}));
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++)
+        if (!separated(texts[i].box, texts[j].box)) out.push(`${chart.id}: "${texts[i].text}" / "${texts[j].text}"`);
+  }
+  return out;
+}"""
+
+TABLES = """() => [...document.querySelectorAll('.bd-article table')].filter(t => t.getClientRects().length).map(t => {
+  // each table: its width, the text column's, the box it scrolls in (if any) and whether its first column sticks
+  const article = document.querySelector('.bd-article');
+  let box = null;
+  for (let a = t; a && a !== article; a = a.parentElement) {
+    const o = getComputedStyle(a).overflowX;
+    if (o === 'auto' || o === 'scroll') { box = a; break; }
+  }
+  const first = t.querySelector('tbody tr > :first-child, tr > :first-child');
+  return {id: t.id || t.className || 'table', width: Math.ceil(t.getBoundingClientRect().width),
+          column: Math.floor(article.getBoundingClientRect().width),
+          box: box ? Math.floor(box.getBoundingClientRect().width) : null,
+          sticky: first ? getComputedStyle(first).position === 'sticky' : false,
+          background: getComputedStyle(t).backgroundColor, text: getComputedStyle(t).color};
+})"""
+
+TOOLTIP = """() => { const t = document.getElementById('vg-tooltip-element');
+  // Vega's tooltip: a table of key / value rows
+  if (!t || !t.classList.contains('visible')) return null;
+  return [...t.querySelectorAll('tr')].map(r => [...r.querySelectorAll('td')].map(c => c.textContent.trim())); }"""
+
+
+class ByteCounter:
+    """The bytes a page loads, summed over all its requests (as the network sees them: Chrome DevTools Protocol's
+    ``encodedDataLength``; the local server sends no compression). Create it before the page's ``goto``."""
+
+    def __init__(self, context, page) -> None:
+        self.total = 0
+        self.by_url: dict[str, int] = {}
+        self._urls: dict[str, str] = {}
+        session = context.new_cdp_session(page)
+        session.send("Network.enable")
+        session.on("Network.requestWillBeSent", lambda e: self._urls.__setitem__(e["requestId"], e["request"]["url"]))
+        session.on("Network.loadingFinished", self._finished)
+        self._session = session
+
+    def _finished(self, event: dict) -> None:
+        size = int(event.get("encodedDataLength", 0))
+        self.total += size
+        url = self._urls.get(event["requestId"], "?")
+        self.by_url[url] = self.by_url.get(url, 0) + size
+
+    def largest(self, n: int = 5) -> list[str]:
+        return [f"{url.split('/', 3)[-1]} ({size / 1e6:.2f} MB)" for url, size in
+                sorted(self.by_url.items(), key=lambda kv: -kv[1])[:n]]

@@ -62,6 +62,33 @@ def test_no_page_shows_a_python_repr_instead_of_content() -> None:
     assert not shown, f"pages showing a Python repr: {shown}"
 
 
+def test_pages_carry_only_the_scripts_they_use() -> None:
+    # tools/build_book.py takes out what a page does not use: the ipywidgets manager and state without a live
+    # widget, MathJax without math, vega without a chart, Font Awesome's icon script (the theme's font draws them).
+    if not PAGES:
+        unavailable(f"the book is not built ({book_dir()} has no pages): run `make book`")
+    wrong = {}
+    for page in PAGES:
+        text = (book_dir() / page).read_text(errors="replace")
+        widgets = 'type="application/vnd.jupyter.widget-view+json"' in text
+        found = [
+            name
+            for name, present, used in [
+                ("widget state", "application/vnd.jupyter.widget-state+json" in text, widgets),
+                ("widget manager", "jupyter-widgets/embed.js" in text, widgets),
+                ("MathJax", "mathjax/" in text, 'class="math' in text or widgets),
+                ("vega", "humanlike-vega.js" in text, 'data-humanlike-chart="1"' in text),
+                ("Font Awesome script", "scripts/fontawesome.js" in text, False),
+            ]
+            if present and not used
+        ]
+        if found:
+            wrong[page] = found
+    assert not wrong, f"pages loading scripts they do not use: {wrong}"
+    methods = (book_dir() / "methods.html").read_text()
+    assert 'class="math' in methods and "mathjax/startup.js" in methods, "a page with math lost MathJax"
+
+
 @pytest.mark.parametrize("page_path", PAGES or ["<book not built>"])
 def test_page_offline_interactive_and_clean(page_path: str, book_html: Path, book_site: str, page, page_watch) -> None:
     open_page(page, f"{book_site}/{page_path}")

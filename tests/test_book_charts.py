@@ -7,11 +7,18 @@ built elsewhere.
 
 * every dropdown of every chart, each option chosen in turn, twice round: a chart with a level axis (distortion
   levels; ``usermeta.humanlike.levels`` names its label, order and dropdown columns) shows exactly the labels of
-  the dataset picked, in the order of their level, in its scale and in the drawn tick labels;
+  the dataset picked, in the order of their level, in its scale and in the drawn tick labels; and (first round)
+  no two texts of the chart overlap whatever is picked (1280 px);
 * every chart has its own "Download data (CSV)" link (``<a download>``, href ending in .csv, inside the book) that
   answers HTTP 200 with a CSV whose header and rows are those the chart embeds;
-* at 420 px width no page scrolls sideways and no chart is wider than its container;
-* in dark mode (pydata-sphinx-theme's ``html[data-theme=dark]``) every chart is drawn on a dark background.
+* at 420 px width, on a phone set to dark (the book follows the system's theme), no page scrolls sideways, no chart
+  is wider than its container, no two texts of a chart overlap, every table scrolls in its own box with its first
+  column in view, and every mark and legend symbol stands out from the dark page (contrast >= 3:1);
+* in dark mode (pydata-sphinx-theme's ``html[data-theme=dark]``) every chart is drawn on a dark background, and
+  every mark and legend symbol keeps a contrast of 3:1 to the page, also after switching back to light;
+* at 1280 px, light (one fresh load, nothing cached): the page loads at most 3 MB in all its requests, no two texts
+  of a chart overlap, no table is wider than the text column, tables take the theme's colours; Figure 1.1's
+  tooltip holds the interval's two numbers and the levels that count towards OOD accuracy are shaded.
 """
 
 from __future__ import annotations
@@ -22,8 +29,23 @@ import json
 import posixpath
 from urllib.parse import urljoin, urlparse
 
+import re
+
 import pytest
-from browser import CHART, book_pages, chart_ids, dropdowns, open_page
+from browser import (
+    CHART,
+    LOW_CONTRAST,
+    MIN_CONTRAST,
+    TABLES,
+    TEXT_OVERLAPS,
+    TOOLTIP,
+    ByteCounter,
+    PageWatch,
+    book_pages,
+    chart_ids,
+    dropdowns,
+    open_page,
+)
 
 pytestmark = pytest.mark.book
 
@@ -154,8 +176,16 @@ def test_level_axes_keep_the_datasets_order_whatever_was_clicked(page_path, book
                 select = selects.nth(index)
                 for option in range(select.locator("option").count()):
                     select.select_option(index=option)
-                    check(f"round {round_}, dropdown {index}, option {select.input_value()!r}")
+                    where = f"round {round_}, dropdown {index}, option {select.input_value()!r}"
+                    check(where)
+                    if round_ == 1:  # no two texts overlap whatever is picked (e.g. labels of scatter points)
+                        page.evaluate(_NEXT_FRAMES)
+                        overlaps = page.evaluate(TEXT_OVERLAPS, chart_id)
+                        assert not overlaps, f"{page_path} after {where}: overlapping texts: {overlaps[:6]}"
     assert not page_watch.errors, f"{page_path}: browser errors:\n" + "\n".join(page_watch.errors)
+
+
+_NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def test_the_distortion_charts_are_checked(book_html, book_site, page) -> None:
@@ -205,10 +235,14 @@ def test_every_chart_links_its_own_csv(page_path, book_html, book_site, page, pa
 
 # ------------------------------------------------------------------------------------------- narrow screens
 @pytest.mark.parametrize("page_path", PAGES or ["<book not built>"])
-def test_no_horizontal_overflow_at_420px(page_path, book_html, book_site, page):
-    page.set_viewport_size({"width": 420, "height": 900})
+def test_a_phone_in_dark_mode(page_path, book_html, book_site, new_context):
+    """420 px on a system set to dark: the book follows it (theme ``auto``), nothing scrolls sideways but the tables
+    (each in its own box, first column in view), no chart text overlaps another, every mark stands out."""
+    page = new_context(viewport={"width": 420, "height": 900}, color_scheme="dark").new_page()
+    watch = PageWatch(page, book_site)
     open_drawn(page, f"{book_site}/{page_path}")
     page.wait_for_timeout(300)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark", "the book ignores the system's theme"
     widths = page.evaluate("() => ({scroll: document.documentElement.scrollWidth, view: window.innerWidth})")
     assert widths["scroll"] <= widths["view"], f"{page_path}: the page scrolls sideways at 420 px: {widths}"
     too_wide = page.eval_on_selector_all(
@@ -221,6 +255,59 @@ def test_no_horizontal_overflow_at_420px(page_path, book_html, book_site, page):
            }).filter(w => w.chart > w.container + 1 || w.chart > w.page)""",
     )
     assert not too_wide, f"{page_path}: charts wider than their container at 420 px: {too_wide}"
+    overlaps = page.evaluate(TEXT_OVERLAPS)
+    assert not overlaps, f"{page_path}: overlapping chart texts at 420 px: {overlaps[:8]}"
+    for table in page.evaluate(TABLES):
+        if table["width"] > table["column"]:
+            assert table["box"] is not None and table["box"] <= table["column"], f"{page_path}: {table} widens the page"
+            assert table["sticky"], f"{page_path}: {table}: the first column scrolls out of view"
+        assert not _light(table["background"]), f"{page_path}: {table} sits on a light box in dark mode"
+    low = page.evaluate(LOW_CONTRAST, MIN_CONTRAST)
+    assert not low, f"{page_path}: marks under {MIN_CONTRAST}:1 on the dark page: {low[:8]}"
+    assert not watch.errors, f"{page_path}: browser errors:\n" + "\n".join(watch.errors)
+
+
+# ------------------------------------------------------------------------------------------- desktop, light
+MAX_PAGE_LOAD_BYTES = 3_000_000
+FIGURE_1_1 = "chapters/01_noise_robustness.html"
+
+
+@pytest.mark.parametrize("page_path", PAGES or ["<book not built>"])
+def test_a_desktop_reader(page_path, book_html, book_site, context, page):
+    """1280 px, light, one fresh load: the page's weight, chart texts, tables; Figure 1.1's tooltip and shading."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    counter = ByteCounter(context, page)
+    page.goto(f"{book_site}/{page_path}", wait_until="networkidle")
+    page.wait_for_function(DRAWN)
+    page.wait_for_timeout(300)
+    assert counter.total <= MAX_PAGE_LOAD_BYTES, (
+        f"{page_path} loads {counter.total / 1e6:.2f} MB (limit {MAX_PAGE_LOAD_BYTES / 1e6:.0f} MB): "
+        f"{counter.largest()}"
+    )
+    overlaps = page.evaluate(TEXT_OVERLAPS)
+    assert not overlaps, f"{page_path}: overlapping chart texts at 1280 px: {overlaps[:8]}"
+    for table in page.evaluate(TABLES):
+        # nor wider than the box it sits in (which would hide a column behind a scroll bar)
+        fits = min(table["column"], table["box"] or table["column"])
+        assert table["width"] <= fits + 1, f"{page_path}: a table is wider than the text column or its box: {table}"
+    low = page.evaluate(LOW_CONTRAST, MIN_CONTRAST)
+    assert not low, f"{page_path}: marks under {MIN_CONTRAST}:1 on the light page: {low[:8]}"
+    if page_path == FIGURE_1_1:
+        _check_figure_1_1(page)
+
+
+def _check_figure_1_1(page) -> None:
+    chart = page.locator("#figure-1-1 .humanlike-chart")
+    shaded = chart.evaluate("c => c.querySelectorAll('svg g.mark-rect path').length")
+    assert shaded > 0, "Figure 1.1 does not shade the levels that count towards OOD accuracy"
+    point = chart.locator("svg g.mark-symbol path").first
+    point.hover(force=True)
+    page.wait_for_function(f"() => ({TOOLTIP})() !== null", timeout=5_000)
+    rows = dict(row for row in page.evaluate(TOOLTIP) if len(row) == 2)
+    numbers = re.findall(r"-?\d+\.\d+", rows.get("interval", ""))
+    assert len(numbers) == 2, f"Figure 1.1's tooltip has no interval with two numbers: {rows}"
+    assert float(numbers[0]) <= float(numbers[1])
+    assert rows.get("condition", rows["level"]) != rows["level"], f"Figure 1.1's tooltip gives the level twice: {rows}"
 
 
 # ------------------------------------------------------------------------------------------- dark mode
@@ -239,6 +326,10 @@ _BOXES = """el => { const out = [];
 
 def _transparent(css_colour: str) -> bool:
     return css_colour.startswith("rgba(") and float(css_colour.rstrip(")").split(",")[3]) == 0
+
+
+def _light(css_colour: str) -> bool:
+    return not _transparent(css_colour) and _luminance(css_colour) > 0.5
 
 
 def _luminance(css_colour: str) -> float:
@@ -261,6 +352,8 @@ def test_dark_mode_draws_charts_on_a_dark_background(page_path, book_html, book_
         boxes = page.locator(f"[id='{chart_id}']").evaluate(_BOXES)
         light = [b for b in boxes if not _transparent(b[1]) and _luminance(b[1]) > 0.5]
         assert not light, f"{page_path} {chart_id}: the chart sits in a light box in dark mode: {light}"
+    low = page.evaluate(LOW_CONTRAST, MIN_CONTRAST)
+    assert not low, f"{page_path}: marks under {MIN_CONTRAST}:1 on the dark page: {low[:8]}"
     # Switching back to light redraws the charts light.
     page.evaluate("() => { document.documentElement.dataset.theme = 'light'; document.documentElement.dataset.mode = 'light'; }")
     page.wait_for_function(f"() => [...document.querySelectorAll('{CHART}')].every(c => c.getAttribute('data-theme') === 'light' && c.getAttribute('data-drawn') === '1')")
@@ -268,6 +361,8 @@ def test_dark_mode_draws_charts_on_a_dark_background(page_path, book_html, book_
         fill = page.locator(f"[id='{chart_id}']").evaluate(_BACKGROUND)
         # light mode: Vega's default, a transparent background on the light page, or a light colour
         assert fill and (_transparent(fill) or _luminance(fill) > 0.7), f"{page_path} {chart_id}: light mode {fill}"
+    low = page.evaluate(LOW_CONTRAST, MIN_CONTRAST)
+    assert not low, f"{page_path}: marks under {MIN_CONTRAST}:1 after switching to light: {low[:8]}"
     assert not page_watch.errors, f"{page_path}: browser errors:\n" + "\n".join(page_watch.errors)
 
 

@@ -38,6 +38,30 @@ def _dropdown(spec: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------------- colours
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #RRGGBB colours (worked out by hand: black on white is 21, grey #767676 on white 4.5)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_matches_the_wcag_examples():
+    assert round(_contrast("#000000", "#FFFFFF"), 1) == 21.0
+    assert round(_contrast("#767676", "#FFFFFF"), 1) == 4.5
+
+
+def test_greys_of_many_other_models_stand_out_on_both_pages():
+    names = [f"someone-{i}" for i in range(16)]
+    colours = charts.model_colors(names)
+    assert len(set(colours.values())) == 16
+    assert all(_contrast(c, "#FFFFFF") >= 3 and _contrast(c, "#14181E") >= 3 for c in colours.values()), colours
+
+
 def test_palette_covers_every_training_type():
     assert set(charts.TRAINING_COLORS) == {"human", "supervised", "self-supervised", "weakly-supervised", "unknown"}
     assert all(re.fullmatch(r"#[0-9A-F]{6}", c) for c in charts.TRAINING_COLORS.values())
@@ -48,9 +72,11 @@ def test_model_colors_follow_training_type():
     assert list(colours) == ["resnet50", "humans", "simclr-resnet50x1", "bagnet33", "nobody-knows-me"]
     assert colours["humans"] == charts.TRAINING_COLORS["human"]
     assert colours["simclr-resnet50x1"] == charts.TRAINING_COLORS["self-supervised"]
-    # bagnet33 and an unknown model are not the paper's: two light greys (issue 9, "the paper's view first")
+    # bagnet33 and an unknown model are not the paper's: two greys (issue 9, "the paper's view first"), both
+    # standing out from the light and the dark page (issue 16: contrast >= 3:1)
     assert colours["nobody-knows-me"] != colours["bagnet33"]
-    assert {colours["nobody-knows-me"][1:3], colours["bagnet33"][1:3]} <= {f"{v:02X}" for v in range(0x70, 0xD0)}
+    for name in ("nobody-knows-me", "bagnet33"):
+        assert _contrast(colours[name], "#FFFFFF") >= 3 and _contrast(colours[name], "#14181E") >= 3, colours[name]
     assert colours["bagnet33"][1:3] == colours["bagnet33"][3:5] == colours["bagnet33"][5:7]  # a grey
     assert colours["resnet50"] == charts.TRAINING_COLORS["supervised"]  # the one supervised model of the paper
 
@@ -135,6 +161,22 @@ def test_to_html_calls_the_global_vega_embed_with_the_spec_inline():
     assert "cdn" not in first.lower() and "require(" not in first
     spec = json.loads(re.search(r"var spec = (.*);\n", first).group(1))
     assert spec["$schema"].endswith(".json") and "datasets" in spec
+
+
+def test_to_html_packs_a_large_spec_gzipped_and_the_page_gets_it_back_whole():
+    import base64
+    import gzip
+
+    frame = pd.concat([_frame().assign(subject=f"model-{i}") for i in range(60)], ignore_index=True)
+    chart = charts.line_chart(frame, x="level", y="accuracy", dropdown="dataset")
+    html = charts.to_html(chart)
+    inline = json.loads(re.search(r"var spec = (.*);\n", html).group(1))
+    assert inline["datasets"] == {} and inline["params"], "the data are packed, the rest stays readable"
+    packed = json.loads(re.search(r"var packed = (.*);\n", html).group(1))
+    spec = {**inline, "datasets": json.loads(gzip.decompress(base64.b64decode(packed)))}
+    assert spec == json.loads(json.dumps(chart.to_dict()))
+    assert len(html) < len(json.dumps(spec)) / 3  # the page carries a fraction of the bytes
+    assert "DecompressionStream" in html
 
 
 def test_to_html_escapes_script_breaking_text():
@@ -264,7 +306,7 @@ def test_paper_models_first_and_the_others_grey():
     colours = charts.model_colors(names)
     for name in ("swag-vit-b16-in1k", "bagnet33", "my-model"):
         r, g, b = (int(colours[name][i : i + 2], 16) for i in (1, 3, 5))
-        assert r == g == b and r >= 0x70, (name, colours[name])  # grey, never near black
+        assert r == g == b and r >= 0x66, (name, colours[name])  # grey, never near black (it must show on dark pages)
     assert "not in the paper" in charts.colour_key()._repr_html_()
 
 

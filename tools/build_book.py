@@ -495,10 +495,58 @@ def build_html(strict: bool = True) -> None:
         shutil.rmtree(served)
     if CHART_DATA.is_dir():
         shutil.copytree(CHART_DATA, served, ignore=shutil.ignore_patterns(".*"))
+    dropped = slim_pages(HTML)
+    if dropped:
+        log(f"  slimmed {len(dropped)} page(s): " + "; ".join(f"{page} (-{', '.join(d)})" for page, d in dropped.items()))
     too_big = [(p, p.stat().st_size) for p in HTML.rglob("*.html") if p.stat().st_size > MAX_PAGE_BYTES]
     if too_big:
         listing = ", ".join(f"{p.relative_to(ROOT)} ({n / 1e6:.1f} MB)" for p, n in too_big)
         raise BuildError(f"pages over {MAX_PAGE_BYTES / 1e6:.0f} MB (embed aggregated data only): {listing}")
+
+
+# The scripts a page loads only for something it shows: (name, pattern of the <script> element(s) in the page,
+# whether the page needs it). jupyter-book puts the same head on every page; these are taken out where unused.
+_WIDGET_VIEW = 'type="application/vnd.jupyter.widget-view+json"'
+_PAGE_SCRIPTS: list[tuple[str, re.Pattern[str], callable]] = [
+    # ipywidgets: the 1.9 MB HTML manager and the saved widget state, only where a live widget is drawn
+    ("widget state", re.compile(r'\s*<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>', re.S),
+     lambda page: _WIDGET_VIEW in page),
+    ("widget manager", re.compile(r'\s*<script[^>]*src="[^"]*jupyter-widgets/embed\.js[^"]*"[^>]*></script>'),
+     lambda page: _WIDGET_VIEW in page),
+    # MathJax (configuration and loader), only where there is math to typeset
+    ("MathJax", re.compile(r'\s*<script>window\.MathJax = .*?</script>|\s*<script[^>]*src="[^"]*mathjax/[^"]*"[^>]*></script>', re.S),
+     lambda page: 'class="math' in page or _WIDGET_VIEW in page),
+    # vega + vega-lite + vega-embed, only where a chart is drawn
+    ("vega", re.compile(r'\s*<script[^>]*src="[^"]*humanlike-vega\.js[^"]*"[^>]*></script>'),
+     lambda page: 'data-humanlike-chart="1"' in page),
+    # Font Awesome's 1.5 MB SVG-icon script: the theme's style sheet already draws the same icons with its web font
+    ("Font Awesome script", re.compile(r'\s*<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>'),
+     lambda page: False),
+    # the search index and its code, only on the search page (the search box of the others just opens it)
+    ("search index", re.compile(r'\s*<script[^>]*src="[^"]*(?:searchindex|searchtools|language_data)\.js[^"]*"[^>]*></script>'),
+     lambda page: 'id="search-results"' in page),
+    # sphinx-design (tabs, cards, grids), only where such an element is used
+    ("sphinx-design", re.compile(r'\s*<script[^>]*src="[^"]*design-tabs\.js[^"]*"[^>]*></script>|'
+                                 r'\s*<link[^>]*href="[^"]*sphinx-design\.min\.css[^"]*"[^>]*>'),
+     lambda page: re.search(r'class="[^"]*\bsd-', page) is not None),
+]
+
+
+def slim_pages(html: Path) -> dict[str, list[str]]:
+    """Take the scripts a page does not use out of its HTML (:data:`_PAGE_SCRIPTS`); returns what went, by page."""
+    dropped: dict[str, list[str]] = {}
+    for path in sorted(html.rglob("*.html")):
+        if path.relative_to(html).parts[0] in ("_static", "_sources", "mathjax"):
+            continue
+        text = original = path.read_text(encoding="utf-8")
+        for name, pattern, needed in _PAGE_SCRIPTS:
+            if not needed(text):
+                text, count = pattern.subn("", text)
+                if count:
+                    dropped.setdefault(path.relative_to(html).as_posix(), []).append(name)
+        if text != original:
+            path.write_text(text, encoding="utf-8")
+    return dropped
 
 
 # ------------------------------------------------------------------------------------------------ main

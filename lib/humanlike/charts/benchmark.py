@@ -13,7 +13,12 @@ import pandas as pd
 
 from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, _tooltip, color_encoding, colour_groups, with_dropdown
 
-__all__ = ["benchmark_scatter"]
+__all__ = ["MARKERS", "benchmark_scatter"]
+
+#: The symbol legend of :func:`benchmark_scatter`: models of the model-vs-human data, third-party evaluations, and
+#: models evaluated on fewer datasets than the others (never ranked with them).
+MARKERS = ("model-vs-human data", "third-party evaluation", "fewer datasets: averaged over those it has, not ranked")
+MARKER_SHAPES = dict(zip(MARKERS, ("circle", "diamond", "triangle-down")))
 
 
 def benchmark_scatter(
@@ -31,9 +36,10 @@ def benchmark_scatter(
     """One point per decision maker: ``x`` against ``y`` (default: accuracy against error consistency), coloured by
     training type (models the paper did not have in grey, :func:`colour_groups`), with a ``scope`` dropdown (all
     datasets or one dataset). Names in ``highlight`` (e.g. your own model) and third-party evaluations (a
-    non-empty ``third_party`` column: their names carry their source) are labelled on the plot, to the left
-    of points in the right third of the scope's range so that no label runs into the legend (below the plot);
-    hover any point for its name and numbers.
+    non-empty ``third_party`` column) get a diamond; only ``highlight`` is labelled on the plot (to the left of
+    points in the right third of the scope's range), since labels of neighbouring points would overlap: hover any
+    point for its name and numbers. A model evaluated on fewer datasets than the others of a scope (its
+    ``n_datasets``) is drawn as a triangle, with a legend entry saying so, and its tooltip gives no rank.
 
     table: :func:`humanlike.results.benchmark_scopes` (columns scope, model, training and the metrics; optional
     third_party).
@@ -42,7 +48,18 @@ def benchmark_scatter(
     third_party = table["third_party"].fillna("").astype(str) != "" if "third_party" in table else False
     data = table.assign(
         colour=table["model"].astype(str).map(groups),
-        label=table["model"].where(table["model"].isin(list(highlight)) | third_party, ""),
+        label=table["model"].where(table["model"].isin(list(highlight)), ""),
+    )
+    # A model evaluated on fewer datasets than the others of its scope is averaged over those it has: another
+    # symbol, a legend entry that says so, and no rank in its tooltip (its numbers are not comparable).
+    most = data.groupby("scope")["n_datasets"].transform("max")
+    partial = data["n_datasets"] < most
+    data["marker"] = MARKERS[0]
+    if "third_party" in table:
+        data.loc[third_party, "marker"] = MARKERS[1]
+    data.loc[partial, "marker"] = MARKERS[2]
+    data["rank"] = data["mean_rank"].map(lambda r: "" if pd.isna(r) else f"{r:.2f}").where(
+        ~partial, "not ranked: " + data["n_datasets"].astype(str) + " of " + most.astype(str) + " datasets"
     )
     # Labels of points in the right third of their scope's x range go to the left of the point.
     lo = data.groupby("scope")[x].transform("min")
@@ -51,11 +68,18 @@ def benchmark_scatter(
     colour = color_encoding("colour", data["colour"], title="training", by="training").legend(
         alt.Legend(orient="bottom", direction="horizontal", columns=2, symbolOpacity=1, labelLimit=220)
     )
+    markers = [m for m in MARKERS if m in set(data["marker"])]
+    shape = alt.Shape(
+        "marker:N",
+        title="evaluation",
+        scale=alt.Scale(domain=markers, range=[MARKER_SHAPES[m] for m in markers]),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
+    )
     pick = alt.selection_point(fields=["colour"], bind="legend", name="legend_pick")
     tips = _tooltip(
-        [("model", "N", None), ("training", "N", None), (x, "Q", ".3f"), (y, "Q", ".3f"), ("mean_rank", "Q", ".2f"),
+        [("model", "N", None), ("training", "N", None), (x, "Q", ".3f"), (y, "Q", ".3f"), ("rank", "N", None),
          ("n_datasets", "Q", None), *([("third_party", "N", None)] if "third_party" in table else [])],
-        {x: x_title, y: y_title, "third_party": "third-party run by"},
+        {x: x_title, y: y_title, "third_party": "third-party run by", "rank": "mean rank"},
     )  # fmt: skip
     base = alt.Chart().encode(
         x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),
@@ -63,7 +87,7 @@ def benchmark_scatter(
     )
     points = (
         base.mark_point(filled=True, size=90)
-        .encode(color=colour, tooltip=tips, opacity=alt.condition(pick, alt.value(0.95), alt.value(0.15)))
+        .encode(color=colour, shape=shape, tooltip=tips, opacity=alt.condition(pick, alt.value(0.95), alt.value(0.15)))
         .add_params(pick)
     )
     right = base.transform_filter("!datum.label_left").mark_text(align="left", dx=7, dy=-7, fontSize=11)

@@ -95,7 +95,7 @@ def confusion_heatmap(
         alt.Chart()
         .mark_rect()
         .encode(
-            x=alt.X(f"{column}:N", sort=columns, title=x_title, axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(f"{column}:N", sort=columns, title=x_title, axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
             y=alt.Y(f"{row}:N", sort=rows, title=y_title),
             color=alt.Color("v:Q", title=value_title, scale=alt.Scale(type=scale_type, domain=[0, 1], scheme=scheme)),
             tooltip=tips,
@@ -243,7 +243,7 @@ def confusion_panels(
                 # vertical labels and no repeated row axis: nothing sticks out sideways, so that the panels
                 # still fit a phone when the page narrows them
                 x=alt.X("category:N", sort=columns, title="presented category" if i == 0 else None,
-                        axis=alt.Axis(labelAngle=-90)),
+                        axis=alt.Axis(labelAngle=-90, labelOverlap="greedy")),
                 y=alt.Y("response:N", sort=rows, title="response", axis=alt.Axis() if i == 0 else None),
                 color=colour,
                 tooltip=tips,

@@ -231,10 +231,11 @@ def _shades(base: str, k: int) -> list[str]:
 
 
 def _greys(k: int) -> list[str]:
-    """``k`` greys from mid to light (:data:`OTHER_COLOR` itself when ``k == 1``)."""
+    """``k`` greys from dark to mid (:data:`OTHER_COLOR` itself when ``k == 1``), all at least 3:1 in contrast to
+    both the light and the dark page (#66 to #92: lighter greys vanish on white, darker ones on the dark page)."""
     if k <= 1:
         return [OTHER_COLOR] * k
-    values = [round(255 * (0.45 + 0.33 * i / (k - 1))) for i in range(k)]
+    values = [round(0x66 + (0x92 - 0x66) * i / (k - 1)) for i in range(k)]
     return ["#{0:02X}{0:02X}{0:02X}".format(v) for v in values]
 
 
@@ -584,12 +585,17 @@ def heatmap(
     ]
     if text_format:
         mid = (domain[0] + domain[1]) / 2 if domain else float(data[value].median())
+        # A number is printed only in cells wide enough for it (narrow screens shrink the cells): the longest
+        # printed value at 9 px, about 5.5 px a character; the tooltip always has it.
+        widest = 4 + 5.5 * max(len(_d3_number(v, text_format)) for v in data[value].dropna()) if data[value].notna().any() else 0
         layers.append(
             alt.Chart()
             .mark_text(fontSize=9)
             .encode(
                 **enc,
-                text=alt.Text(f"{value}:Q", format=text_format),
+                text=alt.condition(
+                    f"bandwidth('x') >= {widest:.0f}", alt.Text(f"{value}:Q", format=text_format), alt.value("")
+                ),
                 color=alt.condition(alt.datum[value] > mid, alt.value("black"), alt.value("white")),
             )
         )
@@ -599,6 +605,14 @@ def heatmap(
 
 
 # ----------------------------------------------------------------------------------------- helpers of the figures
+def _d3_number(value: float, spec: str) -> str:
+    """``value`` as the d3 format ``spec`` prints it, near enough to measure its width (sign, precision, type)."""
+    match = re.fullmatch(r"([+-]?)\.?(\d*)([a-z%]?)", spec)
+    if not match:
+        return f"{value:.3f}"
+    sign, digits, kind = match.groups()
+    kind = {"": "g", "%": "%"}.get(kind, kind if kind in "efg" else "f")
+    return format(value, f"{sign}.{digits or 6}{kind}")
 def _rounded(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     """A copy with floats rounded (smaller pages; tooltips format them anyway)."""
     out = frame.copy()

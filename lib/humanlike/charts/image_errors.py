@@ -30,7 +30,7 @@ __all__ = ["PAIR_KIND_COLORS", "consistency_matrix", "pair_kind_chart", "consist
            "consistency_interval_chart"]  # fmt: skip
 
 #: Colours of the kinds of pairs (``humanlike.results.PAIR_KINDS``): a pair of a human observer and a model takes
-#: the colour of the model's training type; pairs of models are black (all) or sky blue (supervised with
+#: the colour of the model's training type; pairs of models are mid grey (all) or sky blue (supervised with
 #: self-supervised, the paper's comparison).
 PAIR_KIND_COLORS: dict[str, str] = {
     "human–human": TRAINING_COLORS["human"],
@@ -38,7 +38,7 @@ PAIR_KIND_COLORS: dict[str, str] = {
     "human–self-supervised": TRAINING_COLORS["self-supervised"],
     "human–weakly-supervised": TRAINING_COLORS["weakly-supervised"],
     "human–unknown": TRAINING_COLORS["unknown"],
-    "model–model": "#000000",
+    "model–model": "#7F7F7F",  # a mid grey: stands out on light and dark pages
     "supervised–self-supervised": "#56B4E9",
 }
 
@@ -71,7 +71,7 @@ def consistency_matrix(
         alt.Chart(cells)
         .mark_rect()
         .encode(
-            x=alt.X("subject_b:N", sort=order, axis=alt.Axis(labelAngle=-60, **axis)),
+            x=alt.X("subject_b:N", sort=order, axis=alt.Axis(labelAngle=-60, labelOverlap="greedy", **axis)),
             y=alt.Y("subject_a:N", sort=order, axis=alt.Axis(**axis)),
             color=alt.Color(
                 "error_consistency:Q",

@@ -11,12 +11,14 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ..benchmark import is_excluded
 from .common import (
     DEFAULT_HEIGHT,
     DEFAULT_WIDTH,
     HUMANS,
+    OTHER_COLOR,
     REFERENCE_COLOR,
-    _value_tooltip,
+    _tooltip,
     color_encoding,
     level_domain,
     with_dropdown,
@@ -44,6 +46,7 @@ def distortion_chart(
     y_title: str | None = None,
     y_domain: tuple[float, float] | None = (0.0, 1.0),
     tooltip: Sequence[str] = (),
+    shade_ood: bool = True,
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
 ) -> alt.LayerChart:
@@ -58,19 +61,50 @@ def distortion_chart(
                and for other decision makers only while they are selected in the legend (click; shift-click).
     parameter: a column naming what the level measures; shown above the plot for the dataset picked.
     reference: a dashed horizontal line (e.g. chance, 1/16).
+    shade_ood: shade the levels that count towards OOD accuracy (those the benchmark keeps,
+               :func:`humanlike.benchmark.is_excluded`; needs ``dataset`` and ``condition`` columns).
+    tooltip:   extra columns; one that only repeats ``x`` is left out. An ``interval`` column (what the interval
+               is) goes into one "interval" row with the interval's two numbers.
     """
+    shade_ood = shade_ood and {"dataset", "condition"} <= set(data.columns) and y_domain is not None
+    if shade_ood:
+        counted = [not is_excluded(d, c) for d, c in zip(data["dataset"], data["condition"].astype(str))]
+        data = data.assign(ood=counted)
+    # a band scale (no padding): each level owns a band, which the shading fills; lines join the bands' centres
     x_enc = alt.X(
         f"{x}:O",
-        scale=alt.Scale(domain=level_domain(data, x, order, dropdown)),
+        scale=alt.Scale(domain=level_domain(data, x, order, dropdown), type="band", paddingInner=0, paddingOuter=0),
         title=x_title,
         axis=alt.Axis(labelAngle=0, labelOverlap=True),
     )
     y_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
     col = color_encoding(color, data[color], by="model", title="decision maker")
     pick = alt.selection_point(fields=[color], bind="legend", name="legend_pick")
-    tips = _value_tooltip([(color, "N", None), (x, "O", None)], y, lower, upper, tooltip, {y: y_title or ""})
+    # a column that may repeat the level (the condition's name is often its label) shows only where it differs
+    repeats = [t for t in tooltip if t in data.columns and t != x and (data[t].astype(str) == data[x].astype(str)).any()]
+    extra = [t for t in tooltip if not (t == "interval" and lower and upper)]
+    tips = _tooltip([(color, "N", None), (x, "O", None), (y, "Q", ".3f")], {y: y_title or ""})
+    if lower and upper:
+        # one row, two numbers: "0.612 to 0.935 (range over observers)"
+        what = " + ' (' + datum.interval + ')'" if "interval" in data.columns else ""
+        tips.append(alt.Tooltip("interval_numbers:N", title="interval"))
+    tips += _tooltip([(f"{t}_shown" if t in repeats else t, "N", None) for t in extra], {f"{t}_shown": t for t in repeats})
     base = alt.Chart().encode(x=x_enc, color=col)
     layers = []
+    if shade_ood:
+        layers.append(
+            alt.Chart()
+            .transform_filter("datum.ood")
+            .transform_aggregate(groupby=[x], n="count()")
+            .mark_rect(color=OTHER_COLOR, opacity=0.16)
+            .encode(
+                x=x_enc,
+                y=alt.datum(y_domain[0]),
+                y2=alt.datum(y_domain[1]),
+                tooltip=[alt.Tooltip(f"{x}:O", title="level"), alt.Tooltip("ood_note:N", title="OOD accuracy")],
+            )
+            .transform_calculate(ood_note="'this level counts'")
+        )
     if lower and upper:
         band = {"y": alt.Y(f"{lower}:Q", scale=y_scale, title=y_title or y), "y2": f"{upper}:Q"}
         layers.append(base.mark_area(opacity=0.2).encode(**band).transform_filter(alt.datum[color] == band_for))
@@ -102,6 +136,14 @@ def distortion_chart(
     chart = alt.layer(*layers, data=data).properties(
         width=width, height=height, usermeta={"humanlike": {"levels": levels}}
     )
+    for t in repeats:  # undefined (no tooltip row) where it equals the level
+        chart = chart.transform_calculate(
+            **{f"{t}_shown": f"toString(datum.{t}) === toString(datum.{x}) ? datum.no_such_field : datum.{t}"}
+        )
+    if lower and upper:
+        chart = chart.transform_calculate(
+            interval_numbers=f"format(datum.{lower}, '.3f') + ' to ' + format(datum.{upper}, '.3f')" + what
+        )
     if dropdown:
         chart = with_dropdown(chart, data, dropdown, options=dropdown_options, value=dropdown_value)
     return chart

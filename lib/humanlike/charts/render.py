@@ -22,6 +22,8 @@ and no link is shown (e.g. in JupyterLab).
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import itertools
 import json
@@ -39,6 +41,7 @@ from ..text import html_text
 
 __all__ = [
     "MAX_CHART_BYTES",
+    "PACK_CHART_BYTES",
     "EMBED_OPTIONS",
     "DATA_DIR_ENV",
     "CHAPTER_ENV",
@@ -52,6 +55,9 @@ __all__ = [
 
 #: Largest spec (JSON bytes, data included) that :func:`to_html` accepts; keeps each page small.
 MAX_CHART_BYTES = 1_500_000
+#: Specs larger than this (JSON bytes) carry their data (``datasets``) gzipped and base64-encoded (about a fifth of
+#: the size); the page inflates them with the browser's ``DecompressionStream``. Smaller ones are plain JSON.
+PACK_CHART_BYTES = 20_000
 #: vega-embed options: export buttons only (no editor link, which would point to another site).
 EMBED_OPTIONS: dict[str, Any] = {
     "renderer": "svg",
@@ -73,10 +79,19 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
 <script type="text/javascript">
 (function () {{
   var spec = {spec};
+  var packed = {packed};
   var options = {options};
   var el = document.getElementById("{div_id}");
   var view = null, drawnWidth = -1, drawnTheme = null, busy = false, pending = false, fitted = null;
   el.humanlikeSpec = spec;
+  function unpack() {{
+    // a large spec's data travel gzipped (base64): the browser inflates them (DecompressionStream) before the first
+    // drawing
+    if (!packed) {{ return Promise.resolve(); }}
+    var bytes = Uint8Array.from(atob(packed), function (c) {{ return c.charCodeAt(0); }});
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(function (text) {{ spec.datasets = JSON.parse(text); }});
+  }}
   function fail(message) {{
     el.setAttribute("data-error", String(message));
     el.innerHTML = '<p class="humanlike-chart-error"></p>';
@@ -121,17 +136,79 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
     s.config.legend = Object.assign({{}}, s.config.legend, {{orient: "bottom", direction: "vertical",
       layout: {{bottom: {{anchor: "start", direction: "vertical"}}}}}});
   }}
+  // Contrast: every colour given to a mark, a legend symbol or an axis label is made to stand out from the page's
+  // background by at least MIN_CONTRAST (WCAG contrast ratio), darker on light pages and lighter on dark ones, its
+  // hue kept. Text marks keep theirs (cell labels are drawn on their cells, not on the page).
+  var MIN_CONTRAST = 3.1, COLOUR_KEYS = {{color: 1, fill: 1, stroke: 1, labelColor: 1}};
+  var NAMED = {{black: "#000000", white: "#ffffff", gray: "#808080", grey: "#808080"}};
+  function rgbOf(c) {{
+    if (typeof c !== "string") {{ return null; }}
+    c = NAMED[c.toLowerCase()] || c;
+    var m = /^#([0-9a-f]{{3}}|[0-9a-f]{{6}})$/i.exec(c.trim());
+    if (m) {{
+      var h = m[1].length === 3 ? m[1].replace(/./g, "$&$&") : m[1];
+      return [0, 2, 4].map(function (i) {{ return parseInt(h.substr(i, 2), 16); }});
+    }}
+    m = /^rgba?\\(([\\d.]+),\\s*([\\d.]+),\\s*([\\d.]+)/.exec(c);
+    return m ? [+m[1], +m[2], +m[3]] : null;
+  }}
+  function luminance(rgb) {{
+    var l = rgb.map(function (v) {{ v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }});
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+  }}
+  function contrast(a, b) {{
+    var x = luminance(a), y = luminance(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  }}
+  function hex(rgb) {{ return "#" + rgb.map(function (v) {{ return ("0" + Math.round(v).toString(16)).slice(-2); }}).join(""); }}
+  function readable(colour, bg) {{
+    var rgb = rgbOf(colour);
+    if (!rgb || contrast(rgb, bg) >= MIN_CONTRAST) {{ return colour; }}
+    var target = luminance(bg) > 0.18 ? [0, 0, 0] : [255, 255, 255];
+    for (var t = 0.05; t <= 1.0001; t += 0.05) {{  // mix towards black (light page) or white (dark page)
+      var mixed = rgb.map(function (v, i) {{ return v + (target[i] - v) * t; }});
+      if (contrast(mixed, bg) >= MIN_CONTRAST) {{ return hex(mixed); }}
+    }}
+    return hex(target);
+  }}
+  function readableColours(node, bg, inColour) {{
+    if (Array.isArray(node)) {{
+      return node.map(function (n) {{ return readableColours(n, bg, inColour); }});
+    }}
+    if (typeof node === "string") {{
+      if (!inColour) {{ return node; }}
+      if (rgbOf(node)) {{ return readable(node, bg); }}
+      // an expression (e.g. a colour range that follows a dropdown): each colour literal in it
+      return node.replace(/#[0-9a-fA-F]{{6}}\b/g, function (c) {{ return readable(c, bg); }});
+    }}
+    if (!node || typeof node !== "object") {{ return node; }}
+    var mark = node.mark && (node.mark.type || node.mark);
+    if (mark === "text") {{ return node; }}
+    Object.keys(node).forEach(function (k) {{
+      if (k === "data" || k === "datasets" || k === "scheme") {{ return; }}
+      node[k] = readableColours(node[k], bg, inColour || COLOUR_KEYS.hasOwnProperty(k));
+    }});
+    return node;
+  }}
+  function pageBackground() {{
+    var bg = getComputedStyle(document.documentElement).getPropertyValue("--pst-color-background").trim();
+    return bg || (theme() === "dark" ? "#14181e" : "#ffffff");
+  }}
   function build(fit) {{
     var s = copy(spec);
     keepChoices(s);
     var o = copy(options);
-    if (theme() === "dark") {{
-      var bg = getComputedStyle(document.documentElement).getPropertyValue("--pst-color-background").trim();
+    var bg = pageBackground(), dark = theme() === "dark";
+    var ink = dark ? "#dddddd" : "#222222", base = dark ? "#b8b8b8" : "#5a5a5a";
+    // marks and legend symbols without a colour of their own (e.g. a legend of shapes) take a grey of the theme
+    o.config = {{legend: {{symbolBaseStrokeColor: base, symbolBaseFillColor: base}}, view: {{stroke: dark ? "#555" : "#ddd"}}}};
+    if (dark) {{
       o.theme = "dark";
       o.tooltip = {{theme: "dark"}};
-      o.config = {{background: bg || "#14181e", rule: {{color: "#cfcfcf"}}, text: {{color: "#dddddd"}},
-                  view: {{stroke: "#555"}}}};
+      Object.assign(o.config, {{background: bg, rule: {{color: "#cfcfcf"}}, text: {{color: ink}}}});
     }}
+    var rgbBg = rgbOf(bg);
+    if (rgbBg) {{ s = readableColours(s, rgbBg, false); }}
     if (fit > 0) {{
       legendsBelow(s);
       var most = Math.max(90, Math.floor(el.clientWidth * 0.4));
@@ -187,14 +264,16 @@ _TEMPLATE = """<div id="{div_id}" class="humanlike-chart" data-humanlike-chart="
       .catch(function (err) {{ busy = false; fail(err); console.error(err); }});
   }}
   function start() {{
-    render();
-    var timer = null;
-    window.addEventListener("resize", function () {{
-      clearTimeout(timer);
-      timer = setTimeout(function () {{ if (el.clientWidth !== drawnWidth) {{ render(); }} }}, 200);
-    }});
-    new MutationObserver(function () {{ if (theme() !== drawnTheme) {{ render(); }} }})
-      .observe(document.documentElement, {{attributes: true, attributeFilter: ["data-theme"]}});
+    unpack().then(function () {{
+      render();  // redrawn when the width or the theme changes, once the spec is there
+      var timer = null;
+      window.addEventListener("resize", function () {{
+        clearTimeout(timer);
+        timer = setTimeout(function () {{ if (el.clientWidth !== drawnWidth) {{ render(); }} }}, 200);
+      }});
+      new MutationObserver(function () {{ if (theme() !== drawnTheme) {{ render(); }} }})
+        .observe(document.documentElement, {{attributes: true, attributeFilter: ["data-theme"]}});
+    }}).catch(function (err) {{ fail(err); console.error(err); }});
   }}
   if (typeof window.vegaEmbed === "function") {{ start(); }}
   else {{
@@ -320,12 +399,18 @@ def to_html(chart: alt.TopLevelMixin | Mapping[str, Any], *, div_id: str | None 
         digest = hashlib.sha1(text.encode()).hexdigest()[:10]
         div_id = f"hl-chart-{digest}-{next(_counter)}"
     download = _download(spec)
+    packed = "null"
+    if len(text) > PACK_CHART_BYTES and spec.get("datasets"):
+        # the data (the bulk) gzipped, the rest stays readable; mtime=0: the same chart gives the same bytes
+        data = json.dumps(spec["datasets"], separators=(",", ":"), allow_nan=False, default=str).encode()
+        packed = json.dumps(base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode())
+        text = _script_json({**spec, "datasets": {}})
     data_attr = ""
     if download:
         href = re.search(r'href="([^"]+)"', download)[1]
         data_attr = f' data-csv="{href}"'
     return _TEMPLATE.format(
-        div_id=html_text(div_id), spec=text, options=_script_json(EMBED_OPTIONS), download=download,
+        div_id=html_text(div_id), spec=text, packed=packed, options=_script_json(EMBED_OPTIONS), download=download,
         data_attr=data_attr,
     )
 

@@ -43,7 +43,7 @@ __all__ = ["ANSWER_COLORS", "DISTINCT_COLORS", "distinct_colours", "shape_bias_c
 ANSWER_COLORS: dict[str, str] = {"shape": "#56B4E9", "texture": "#E69F00", "other": "#D9D9D9"}
 
 
-def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatChart:
+def shape_bias_chart(table: pd.DataFrame, *, width: int = 260) -> alt.VConcatChart:
     """Shape bias per decision maker with 95 % bootstrap intervals, coloured by training type.
 
     table: :func:`humanlike.results.shape_bias_intervals`. One panel per ``panel``: the model-vs-human data (all
@@ -82,7 +82,8 @@ def shape_bias_chart(table: pd.DataFrame, *, width: int = 300) -> alt.VConcatCha
         part = data[data["panel"] == panel]
         main = part[part["kind"] != "observer"].sort_values("shape_bias", ascending=False)
         order = list(dict.fromkeys(([HUMANS] if HUMANS in set(main["row"]) else []) + list(main["row"])))
-        y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+        # whole names at desktop width (third-party names end in a tag such as "(Stylized-ImageNet)")
+        y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=380))
         base = alt.Chart(part)
         observers = base.transform_filter(alt.datum.kind == "observer").mark_point(
             size=28, opacity=0.7, color=TRAINING_COLORS["human"]
@@ -117,8 +118,9 @@ def shape_category_chart(
     humans appear in every group, and the legend lists the group shown. ``overall`` (:func:`humanlike.results.shape_bias_intervals`) adds each decision
     maker's overall shape bias as a vertical line. Click a legend entry to highlight a decision maker
     (shift-click for several).
-    ``distinct``: in the third-party groups, where many models the paper did not have would all be grey, give
-    each model its own colour (:func:`distinct_colours`); the model-vs-human group keeps the paper's view.
+    ``distinct``: in the third-party groups, where many models the paper did not have would all be nearly the same
+    grey, give each model its own colour (:func:`distinct_colours`); the model-vs-human group keeps the paper's
+    view (the book's :func:`shape_category_pictures` passes it).
     """
     cats = _rounded(categories).assign(what="per category")
     frames = [cats]
@@ -220,10 +222,11 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
     answers = examples.set_index(["image_id", "subject"])
 
     def pill(text: str, answer: str) -> str:
-        return (f"<span style='background:{ANSWER_COLORS[answer]};border-radius:3px;padding:0 4px;"
+        # dark text on the light pill in both themes (the page's own text colour is light in dark mode)
+        return (f"<span class='humanlike-pill' style='background:{ANSWER_COLORS[answer]};color:#111;border-radius:3px;padding:0 4px;"
                 f"white-space:nowrap'>{html_text(text)}</span>")  # fmt: skip
 
-    pad = "padding:2px 6px;border-bottom:1px solid #eee;"
+    pad = "padding:2px 6px;border-bottom:1px solid var(--pst-color-border, #ddd);"
     cell = f"style='{pad}text-align:center'"
     name_cell = f"style='{pad}text-align:left;font-weight:normal'"
     head = ["<th></th>"]
@@ -256,7 +259,7 @@ def stimulus_gallery(examples: pd.DataFrame, thumbnails: Mapping[str, str | None
         body.append("<tr>" + "".join(line) + "</tr>")
     legend = " ".join(pill(f"{a} category", a) for a in ("shape", "texture")) + " " + pill("another answer", "other")
     return HTML(
-        "<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:0.85em'>"
+        "<div class='humanlike-table-box'><table class='humanlike-gallery' style='border-collapse:collapse;font-size:0.85em'>"
         f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         f"<p style='font-size:0.85em'>{legend}</p></div>"
     )
