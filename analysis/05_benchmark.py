@@ -130,7 +130,8 @@ humanlike_table.rename(columns=headers).style.format(precision=3, na_rep="–", 
 # The same table with a 95% interval for each metric and each model's place with its range over the bootstrap
 # samples (images resampled within every condition and, since each metric averages over human observers, the
 # observers resampled too; see {doc}`../methods`). The point values are the published ones; a model whose rank
-# range overlaps another's cannot be told apart from it on these data.
+# range overlaps another's cannot be told apart from it on these data. Only the models evaluated on the most
+# datasets are ranked: a model on fewer datasets shows "–" (not comparable).
 
 # %% tags=["hide-input"]
 intervals = results.benchmark_intervals(trials, n_boot=bootstrap, seed=seed)

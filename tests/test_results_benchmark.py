@@ -124,3 +124,16 @@ def test_benchmark_scopes_rank_the_third_party_alexnet_labelled_by_source(trials
              scope["error_consistency"].rank(ascending=False)]  # fmt: skip
     assert rows.loc["edge", "mean_rank"] == pytest.approx(np.mean([r[alexnet] for r in ranks]))
     assert scopes.loc[scopes["model"] == results.HUMANS, "mean_rank"].isna().all()
+
+
+def test_a_model_on_fewer_datasets_is_not_ranked():
+    """Averaged over the datasets it has, a model evaluated on fewer is not comparable: no rank, no rank range;
+    the others are ranked among themselves."""
+    both = {"subject-01": [1, 1, 1, 0, 0, 1, 0, 1], "subject-02": [1, 1, 0, 0, 0, 1, 0, 1],
+            "good": [1, 1, 1, 0, 0, 1, 0, 1], "bad": [0, 0, 0, 1, 1, 0, 1, 0]}  # fmt: skip
+    trials = pd.concat([_trials({**both, "partial": [1, 1, 1, 0, 0, 1, 0, 1]}, "edge"), _trials(both, "sketch")],
+                       ignore_index=True)  # fmt: skip
+    table = results.benchmark_intervals(trials, n_boot=20, seed=0).set_index("model")
+    assert table.loc["partial", "n_datasets"] == 1 and table.loc["good", "n_datasets"] == 2
+    assert table.loc["partial", ["rank", "rank_low", "rank_high"]].isna().all()
+    assert table.loc["good", "rank"] == 1 and table.loc["bad", "rank"] == 2

@@ -169,8 +169,10 @@ def benchmark_intervals(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
     the dataset's observers resampled as well (two-stage bootstrap; pairs of observers for the ``humans`` row
     weighted by both members' multiplicities). ``rank``: the model's place in the table (1 = lowest mean rank);
     ``rank_low``/``rank_high``: the percentile range of that place over the replicates (mean ranks recomputed in
-    each). Columns: ``model``, each metric of :data:`humanlike.benchmark.METRICS` followed by ``<metric>_low``
-    and ``<metric>_high``, ``mean_rank, rank, rank_low, rank_high, n_datasets``; ``humans`` last, without rank.
+    each). Only the models evaluated on the most datasets are ranked, among themselves: a model on fewer
+    datasets is averaged over those it has, which is not comparable, so its rank and range are NaN. Columns:
+    ``model``, each metric of :data:`humanlike.benchmark.METRICS` followed by ``<metric>_low`` and
+    ``<metric>_high``, ``mean_rank, rank, rank_low, rank_high, n_datasets``; ``humans`` last, without rank.
     """
     table = benchmark.benchmark_table(trials)
     names, replicates = _benchmark_replicates(benchmark.ood_trials(trials), n_boot, seed)
@@ -182,6 +184,8 @@ def benchmark_intervals(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
         out[name], out[f"{name}_low"], out[f"{name}_high"] = table[name], low, high
     out["mean_rank"], out["n_datasets"] = table["mean_rank"], table["n_datasets"]
     models = (table["model"] != HUMANS).to_numpy()
+    if models.any():  # comparable: evaluated on as many datasets as the most complete model
+        models = models & (table["n_datasets"] == table.loc[models, "n_datasets"].max()).to_numpy()
     ranked = np.array(order)[models]
     mean_ranks = sum(
         pd.DataFrame(replicates[name][:, ranked]).rank(axis=1, ascending=ascending, method="average").to_numpy()
@@ -210,9 +214,10 @@ def benchmark_take_away(intervals: pd.DataFrame) -> str:
     human = humans.iloc[0]
     best = models.sort_values("error_consistency", ascending=False).iloc[0]
     top = models[models["rank_low"] <= 1]
+    ranked = models["rank"].notna()
     training = dict(zip(models["model"], training_types(models["model"])))
-    ssl = [f"{m} (rank {r:.0f}, range {lo:.0f}–{hi:.0f})" for m, r, lo, hi in
-           zip(models["model"], models["rank"], models["rank_low"], models["rank_high"])
+    ssl = [f"{m} (rank {r:.0f}, range {lo:.0f}–{hi:.0f})" if pd.notna(r) else f"{m} (fewer datasets: not ranked)"
+           for m, r, lo, hi in zip(models["model"], models["rank"], models["rank_low"], models["rank_high"])
            if training[m] == "self-supervised"]  # fmt: skip
     gap = "clearly below" if best["error_consistency_high"] < human["error_consistency_low"] else "not clearly below"
     text = md(
@@ -222,7 +227,7 @@ def benchmark_take_away(intervals: pd.DataFrame) -> str:
         "Self-supervised models: {ssl}.", model=best["model"], kappa=best["error_consistency"],
         low=best["error_consistency_low"], high=best["error_consistency_high"], gap=gap,
         human=human["error_consistency"], hlow=human["error_consistency_low"], hhigh=human["error_consistency_high"],
-        n_top=len(top), n=len(models), top=", ".join(top["model"]), ssl="; ".join(ssl) or "none among the data")
+        n_top=len(top), n=int(ranked.sum()), top=", ".join(top["model"]), ssl="; ".join(ssl) or "none among the data")
     return text + (
         "\n\n**What would change it.** More observers per dataset narrow the humans' intervals, and more "
         "self-supervised models (`make paper`, or your own runs in `extra_dirs`) would show whether SimCLR's place "
