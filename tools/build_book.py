@@ -489,6 +489,11 @@ def build_html(strict: bool = True) -> None:
     warnings = [ln for ln in (done.stdout + done.stderr).splitlines() if "WARNING" in ln]
     for line in warnings:
         log(f"  {line}")
+    # Sphinx copies the static files only when some page changed: a stylesheet or script edited since the last
+    # build would stay stale in the HTML, so the book's own assets are copied over every time.
+    for asset in (BOOK / "assets").iterdir():
+        if asset.is_file():
+            shutil.copy2(asset, HTML / "_static" / asset.name)
     # The charts' "Download data (CSV)" links point to data/<file> beside the chapter's page.
     served = HTML / "chapters" / "data"
     if served.exists():
