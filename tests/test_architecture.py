@@ -156,3 +156,13 @@ def test_importing_the_analysis_path_loads_no_torch():
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_stay_readable(path):
     assert len(path.read_text().splitlines()) <= 750, f"{path.name}: split it by what it does"
+
+
+def test_charts_load_altair_without_the_unused_iri_grammar():
+    """Altair's jsonschema would import rfc3987_syntax (2 s compiling a grammar) in every chapter's kernel."""
+    code = (
+        "import sys, humanlike.charts, altair\n"
+        "print('rfc3987_syntax' in sys.modules, sys.modules.get('rfc3987_syntax', 0) is None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]  # not loaded, and not left blocked for others
