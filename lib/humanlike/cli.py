@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .errors import HumanlikeError, UnknownNameError, error_line
 from .text import error as print_error
 
-if TYPE_CHECKING:  # pandas is imported only when a table is computed: a memo hit never needs it (humanlike.memo)
+if TYPE_CHECKING:  # pandas is imported only when a table is computed: a memo hit never needs it (humanlike.data.memo)
     import pandas as pd
 
 FORMATS = ("table", "csv", "json")
@@ -161,7 +161,7 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
 
 def _print_table(args: argparse.Namespace, datasets: Sequence[str] | None, table: str) -> None:
     """Write ``humanlike.benchmark.<table>(trials)`` in ``args.format``. On the published data alone (no
-    --extra-dir), from the memo of an identical earlier run when there is one (:mod:`humanlike.memo`), else computed
+    --extra-dir), from the memo of an identical earlier run when there is one (:mod:`humanlike.data.memo`), else computed
     and remembered; a user's files are read and checked on every run."""
     key = None
     if not args.extra_dirs:

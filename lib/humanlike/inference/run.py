@@ -13,7 +13,7 @@ For each dataset, :func:`evaluate` writes below ``out``:
   the agreement of a fixed sample's decisions with fp32 (``agreement``), timing, stimulus source and listing
   checksum.
 
-Files are written as :mod:`humanlike.outputs` describes: atomically, with normal permissions, the three files of a
+Files are written as :mod:`humanlike.inference.outputs` describes: atomically, with normal permissions, the three files of a
 dataset all or none. While a dataset runs, finished chunks are kept in
 ``partial/<dataset>_<name>_session-1.partial.json``; an interrupted run resumes from there. A dataset whose CSV and
 provenance exist for the same spec and images, and whose files still have the sha256 recorded in the provenance, is
@@ -23,7 +23,7 @@ raised ...``). :func:`evaluate_report` goes on past a failing dataset (``keep_go
 
 Pipeline: decoding workers open the PNGs and resize/crop them to uint8 tensors (Pillow, off the main thread); the
 main thread scales and normalises each batch on the device, runs the model under ``torch.inference_mode()`` in
-channels_last memory format, and maps the logits to 16-class decisions in float64 (:mod:`humanlike.decisions`).
+channels_last memory format, and maps the logits to 16-class decisions in float64 (:mod:`humanlike.inference.decisions`).
 
 Precision (:mod:`humanlike.inference.precision`): fp32 on every device unless ``precision`` asks for bf16/fp16
 autocast, with TF32 off for matrix products and convolutions during the run (also in bf16/fp16 runs, for the
@@ -536,7 +536,7 @@ def evaluate_report(
 ) -> Report:
     """Evaluate ``model`` on ``datasets`` (default: all 17); a :class:`Report` of what was done.
 
-    model:          a spec for :func:`humanlike.models.load_model` (or a loaded :class:`~humanlike.models.Model`).
+    model:          a spec for :func:`humanlike.inference.models.load_model` (or a loaded :class:`~humanlike.inference.models.Model`).
     name:           the model's name in the results (default: from the spec, e.g. ``torchvision:vit_b_16`` -> vit_b_16).
     out:            output directory (layout: module docstring); checked to be writable before any model work.
     device:         ``auto`` (a CUDA GPU, else Apple silicon's MPS, else the CPU), ``cpu``, ``cuda``,
