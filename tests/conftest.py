@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 # Browser-test fixtures (built book served locally, Playwright on Debian's chromium): see tests/browser.py.
 from browser import (  # noqa: F401
@@ -38,9 +39,11 @@ os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE.name
 os.environ["TORCH_HOME"] = str(Path(_SESSION_CACHE.name) / "torch")
 atexit.register(_SESSION_CACHE.cleanup)
 
-# Hypothesis keeps no example database (it would be .hypothesis/ in the checkout).
+# Hypothesis keeps no example database, and its other files (a cache of constants) go to the session's temporary
+# folder: by default both would be .hypothesis/ in the checkout.
 settings.register_profile("humanlike", database=None)
 settings.load_profile("humanlike")
+set_hypothesis_home_dir(str(Path(_SESSION_CACHE.name) / "hypothesis"))
 
 
 #: Fixtures whose tests take seconds (a chapter executed, a batch of command-line processes, a server): their tests
