@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
+# The suite on every core (pytest-xdist, at most 4 processes): tests/conftest.py keeps each file that shares an
+# expensive fixture on one worker and lets the workers share the chapters' executions.
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --numprocesses auto --maxprocesses 4
 
 # The inner loop: everything but the tests marked slow (chapters, subprocesses, clusters) and the browser tests.
 test-fast: setup

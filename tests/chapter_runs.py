@@ -3,8 +3,8 @@
 Executing a chapter takes seconds (mostly the kernel's start and imports), so each chapter runs once per test
 session with one set of parameters that every test about it shares (:data:`SHARED_PARAMETERS`, the ``chapter``
 fixture of tests/conftest.py); only tests of a chapter that stops (a wrong parameter, a hostile file) execute one
-of their own. The shared runs start when the session starts, in a background process one after the other
-(:class:`SharedRuns`): the tests run in one process, so the second core would otherwise sit idle. Every execution
+of their own. The shared runs start when the session starts, one after the other in a background thread, each in
+a process of its own (:class:`SharedRuns`); under pytest-xdist the workers share them through files. Every execution
 also reports which torch modules its kernel had loaded at the end (:func:`torch_modules`): chapters 00-04 must
 load none.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,32 +132,57 @@ def torch_modules(notebook: dict) -> list[str]:
 
 
 class SharedRuns:
-    """The shared runs ``names`` (keys of :data:`SHARED_PARAMETERS`), executed in order, each in a background
-    process, from now on."""
+    """The shared runs ``names`` (keys of :data:`SHARED_PARAMETERS`), each executed once in a process of its own,
+    its result kept in ``root/<name>/executed.json``.
 
-    def __init__(self, names: list[str], root: Path, mirror: Path) -> None:
-        folders = prepare_runs(root, mirror)
+    Several test processes (pytest-xdist's workers) may share ``root``: a lock per run makes the first process that
+    needs it execute it while the others wait for its file. With ``background``, a thread executes every run not
+    done yet, in order, from now on, so that the tests rarely wait.
+    """
+
+    def __init__(self, names: list[str], root: Path, mirror: Path, *, background: bool = True) -> None:
+        from filelock import FileLock
+
+        self._root, self._names, self._lock = root, names, FileLock
+        root.mkdir(parents=True, exist_ok=True)
+        with FileLock(root / "folders.lock"):
+            self._folders = prepare_runs(root, mirror) if not (root / "runs").exists() else {
+                "runs": root / "runs", "edge_only": root / "edge-only"}  # fmt: skip
+        self._executed: dict[str, dict] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chapters")
-        self._runs: dict[str, Future] = {
-            name: self._pool.submit(self._execute, name[:2], shared_parameters(name, folders), root / name)
-            for name in names
-        }
+        if background:
+            for name in names:
+                self._pool.submit(self._ensure, name)
+
+    def _ensure(self, name: str) -> Path:
+        """The run's folder, once its ``executed.json`` (or ``failed.txt``) exists; executes the run if no process
+        has."""
+        folder = self._root / name
+        with self._lock(self._root / f"{name}.lock"):
+            if not (folder / "executed.json").exists() and not (folder / "failed.txt").exists():
+                self._execute(name[:2], shared_parameters(name, self._folders), folder)
+        return folder
 
     @staticmethod
-    def _execute(number: str, parameters: dict, folder: Path) -> dict:
+    def _execute(number: str, parameters: dict, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
             [sys.executable, __file__, number, json.dumps(parameters), str(folder)],
             capture_output=True, text=True, cwd=ROOT,
         )  # fmt: skip
         if result.returncode != 0:
-            raise AssertionError(f"chapter {number} failed with {parameters}:\n{result.stderr[-5000:]}")
-        return json.loads((folder / "executed.json").read_text())
+            (folder / "failed.txt").write_text(f"chapter {number} failed with {parameters}:\n{result.stderr[-5000:]}")
 
     def get(self, name: str) -> dict:
         """The executed chapter of the shared run ``name`` ("03", "03+edge-only"); waits for it."""
-        if name not in self._runs:
+        if name not in self._names:
             raise KeyError(f"no shared run {name!r}: add it to SHARED_PARAMETERS")
-        return self._runs[name].result()
+        if name not in self._executed:
+            folder = self._ensure(name)
+            if (folder / "failed.txt").exists():
+                raise AssertionError((folder / "failed.txt").read_text())
+            self._executed[name] = json.loads((folder / "executed.json").read_text())
+        return self._executed[name]
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -166,4 +191,6 @@ class SharedRuns:
 if __name__ == "__main__":  # one shared run, in a process of its own: chapter, parameters (JSON), folder
     chapter_number, chapter_parameters, chapter_folder = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
     executed = execute_chapter(chapter_number, chapter_parameters, chapter_folder)
-    (chapter_folder / "executed.json").write_text(json.dumps(executed))
+    # written whole under another name, then renamed: a reader never sees half a file
+    (chapter_folder / "executed.json.part").write_text(json.dumps(executed))
+    (chapter_folder / "executed.json.part").replace(chapter_folder / "executed.json")

@@ -241,7 +241,8 @@ def test_a_phone_in_dark_mode(page_path, book_html, book_site, new_context):
     page = new_context(viewport={"width": 420, "height": 900}, color_scheme="dark").new_page()
     watch = PageWatch(page, book_site)
     open_drawn(page, f"{book_site}/{page_path}")
-    page.wait_for_timeout(300)
+    # the theme's script turns "auto" into the system's theme once it runs (later on a busy machine)
+    page.wait_for_function("() => document.documentElement.dataset.theme !== 'auto'", timeout=10_000)
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark", "the book ignores the system's theme"
     widths = page.evaluate("() => ({scroll: document.documentElement.scrollWidth, view: window.innerWidth})")
     assert widths["scroll"] <= widths["view"], f"{page_path}: the page scrolls sideways at 420 px: {widths}"

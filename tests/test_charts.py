@@ -62,6 +62,14 @@ def test_greys_of_many_other_models_stand_out_on_both_pages():
     assert all(_contrast(c, "#FFFFFF") >= 3 and _contrast(c, "#14181E") >= 3 for c in colours.values()), colours
 
 
+def test_one_other_model_and_every_training_colour_stand_out_on_both_pages():
+    # one model the paper did not have gets OTHER_COLOR itself (chapter 4 rerun with bagnet33: its legend symbol
+    # was #9A9A9A, 2.8:1 on white)
+    (alone,) = charts.model_colors(["bagnet33"]).values()
+    for colour in (alone, *charts.TRAINING_COLORS.values()):
+        assert _contrast(colour, "#FFFFFF") >= 3 and _contrast(colour, "#14181E") >= 3, colour
+
+
 def test_palette_covers_every_training_type():
     assert set(charts.TRAINING_COLORS) == {"human", "supervised", "self-supervised", "weakly-supervised", "unknown"}
     assert all(re.fullmatch(r"#[0-9A-F]{6}", c) for c in charts.TRAINING_COLORS.values())

@@ -91,13 +91,13 @@ __all__ = [
 ]
 
 #: Fixed colours by training type (Okabe-Ito, colour-blind safe), in :data:`TRAINING_ORDER`. ``unknown``: a
-#: model without metadata (a light grey, like every model the paper did not have).
+#: model without metadata (a mid grey, like every model the paper did not have).
 TRAINING_COLORS: dict[str, str] = {
     "human": "#D55E00",
     "supervised": "#0072B2",
     "self-supervised": "#009E73",
     "weakly-supervised": "#CC79A7",
-    "unknown": "#9A9A9A",  # also the grey of the models the paper did not have (OTHER_COLOR)
+    "unknown": "#8A8A8A",  # also the grey of the models the paper did not have (OTHER_COLOR); 3:1 on white too
 }
 assert tuple(TRAINING_COLORS) == TRAINING_ORDER  # one colour per training type, in legend order
 
