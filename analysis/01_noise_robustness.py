@@ -192,8 +192,8 @@ charts.figure(
     ),
     (
         "OOD accuracy of every decision maker on the dataset picked (all datasets: the mean over the "
-        "parametric datasets shown). Whiskers: 95% bootstrap intervals over images; dashed line: chance "
-        "(1/16)."
+        "parametric datasets shown; a model evaluated on fewer of them is drawn hollow and dashed, and the "
+        "table below says how many). Whiskers: 95% bootstrap intervals over images; dashed line: chance (1/16)."
     ),
 )
 
@@ -232,9 +232,7 @@ charts.figure(
 # The table behind the charts, rounded (`ood` in this notebook holds full precision):
 
 # %% tags=["hide-input"]
-ood.pivot(index="subject", columns="dataset", values="ood_accuracy").reindex(
-    index=[results.HUMANS, *shown_models], columns=[results.ALL_DATASETS, *shown]
-).round(2)
+results.ood_accuracy_table(ood, [results.HUMANS, *shown_models], shown)
 
 # %% [markdown]
 # (add-your-own-models)=

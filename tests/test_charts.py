@@ -357,3 +357,36 @@ def test_figure_numbers_and_caption(monkeypatch):
     assert html.startswith(f'<figure class="humanlike-figure" id="figure-3-{n}">')
     assert f"Figure 3.{n}.</span> Accuracy &lt;per&gt; model. Whiskers" in html
     assert charts.figure(chart, "x", number="A.1").number == "A.1"
+
+
+# ------------------------------------------------------------------------------------------- fewer datasets
+def _overall(n_datasets: dict[str, int]) -> pd.DataFrame:
+    """OOD accuracy on "all datasets" and on edge: ``n_datasets`` per subject on the former, 1 on the latter."""
+    rows = []
+    for subject, n in n_datasets.items():
+        rows.append(dict(dataset="all datasets", subject=subject, ood_accuracy=0.5, n_datasets=n))
+        rows.append(dict(dataset="edge", subject=subject, ood_accuracy=0.5, n_datasets=1))
+    return pd.DataFrame(rows)
+
+
+def test_bars_averaged_over_fewer_datasets_are_hollow_and_say_so():
+    # resnet18 has 1 of the 3 datasets the others have: on "all datasets" (not on edge, where everyone has 1 of 1)
+    chart = charts.bar_chart(_overall({"humans": 3, "resnet50": 3, "resnet18": 1}), x="subject", y="ood_accuracy",
+                             horizontal=True)  # fmt: skip
+    spec = chart.to_dict()
+    rows = {(r["dataset"], r["subject"]): r for r in next(iter(spec["datasets"].values()))}
+    assert rows["all datasets", "resnet18"]["fewer"] and rows["all datasets", "resnet18"]["datasets"] == "1 of 3"
+    assert not rows["all datasets", "resnet50"]["fewer"] and rows["all datasets", "resnet50"]["datasets"] == "3 of 3"
+    assert not any(rows["edge", s]["fewer"] for s in ("humans", "resnet50", "resnet18"))
+    bar = spec["layer"][0]
+    assert bar["encoding"]["fillOpacity"]["condition"]["test"] == "datum.fewer"
+    assert bar["encoding"]["strokeDash"]["condition"]["value"] == [4, 2]
+    assert {"field": "datasets", "type": "nominal", "title": "datasets averaged"} in bar["encoding"]["tooltip"]
+    assert spec["title"]["text"] == charts.common.FEWER_DATASETS
+    assert "<svg" in _render(chart)
+
+
+def test_bars_of_as_many_datasets_each_are_drawn_as_before():
+    chart = charts.bar_chart(_overall({"humans": 3, "resnet50": 3}), x="subject", y="ood_accuracy")
+    spec = chart.to_dict()
+    assert "fewer" not in json.dumps(spec) and "title" not in spec

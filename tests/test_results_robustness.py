@@ -387,3 +387,18 @@ def test_category_findings_hand_made():
     assert f["simclr_median_resnet50"] == pytest.approx(0.4)  # median of 0.6 and 0.2
     assert f["simclr_median_humans"] == pytest.approx(0.4)  # median of 0.3 and 0.5
     assert results.category_findings(similarity, pairs[pairs["subject_b"] != "resnet50"])["simclr_tested"] is False
+
+
+def test_ood_table_says_how_many_datasets_each_mean_rests_on(trials):
+    # the published edge and uniform-noise trials, with resnet50's uniform-noise trials removed: its all-datasets
+    # mean rests on edge alone (1 of 2), every other model's on both
+    two = trials[trials["dataset"].isin(["edge", "uniform-noise"])]
+    two = two[~((two["subject"] == "resnet50") & (two["dataset"] == "uniform-noise"))]
+    ood = results.ood_accuracy(two, n_boot=10, seed=0)
+    models = sorted(set(ood["subject"]) - {results.HUMANS})
+    table = results.ood_accuracy_table(ood, [results.HUMANS, *models], ["edge", "uniform-noise"])
+    assert list(table.columns) == [results.ALL_DATASETS, "edge", "uniform-noise", "datasets averaged"]
+    assert table.at["resnet50", "datasets averaged"] == "1 of 2"
+    assert (table.drop(index="resnet50")["datasets averaged"] == "2 of 2").all()
+    assert table.at["resnet50", results.ALL_DATASETS] == table.at["resnet50", "edge"]
+    assert pd.isna(table.at["resnet50", "uniform-noise"])

@@ -353,6 +353,23 @@ def with_dropdown(
     return chart.add_params(param).transform_filter(alt.datum[column] == param)
 
 
+#: The note of a chart in which some values average over fewer datasets than the others (issue 16).
+FEWER_DATASETS = ["hollow dashed bars: averaged over fewer datasets", "than the others, so not comparable"]
+
+
+def _fewer_datasets(data: pd.DataFrame, dropdown: str | None) -> pd.DataFrame | None:
+    """``data`` with ``fewer`` (the row averages over fewer datasets, ``n_datasets``, than the most of its
+    dropdown choice) and ``datasets`` ("1 of 3"), when some row does; None otherwise (or without ``n_datasets``)."""
+    if "n_datasets" not in data or data.empty:
+        return None
+    counts = pd.to_numeric(data["n_datasets"]).fillna(0).astype(int)
+    most = counts.groupby(data[dropdown]).transform("max") if dropdown else pd.Series(counts.max(), counts.index)
+    fewer = counts < most
+    if not fewer.any():
+        return None
+    return data.assign(fewer=fewer, datasets=counts.astype(str) + " of " + most.astype(str))
+
+
 def _titled_with_dropdown(
     chart: alt.TopLevelMixin,
     data: pd.DataFrame,
@@ -362,7 +379,7 @@ def _titled_with_dropdown(
     value: Any,
 ) -> alt.TopLevelMixin:
     """The last step of every builder: an optional title, then the optional dropdown filter."""
-    if title:
+    if title is not None and title != "":
         chart = chart.properties(title=title)
     if dropdown:
         chart = with_dropdown(chart, data, dropdown, options=options, value=value)
@@ -501,6 +518,10 @@ def bar_chart(
     reference: draws a dashed horizontal line at this value (e.g. chance level 1/16).
     horizontal: bars along x (long model names read better).
     dropdown:  as in :func:`line_chart`.
+
+    With a column ``n_datasets`` (values averaged over datasets, e.g. "all datasets"), a bar averaging over fewer
+    datasets than the most of its dropdown choice is drawn hollow and dashed, its tooltip says "1 of 3", and the
+    chart's subtitle says why (:data:`FEWER_DATASETS`): it is not comparable with the others.
     """
     if sort is None and color_by == "model" and color == x:
         sort = decision_maker_order(data[x].astype(str))
@@ -516,6 +537,22 @@ def bar_chart(
     if color:
         col = color_encoding(color, data[color], by=color_by)
         enc["color"] = col.legend(None) if color == x else col
+    fewer = _fewer_datasets(data, dropdown)
+    if fewer is not None:  # hollow, dashed bars, never drawn like the comparable ones
+        data = fewer
+        tips.append(alt.Tooltip("datasets:N", title="datasets averaged"))
+        when = "datum.fewer"
+        enc.update(
+            fillOpacity=alt.condition(when, alt.value(0.2), alt.value(1.0)),
+            strokeDash=alt.condition(when, alt.value([4, 2]), alt.value([1, 0])),
+            strokeWidth=alt.condition(when, alt.value(1.5), alt.value(0.0)),
+        )
+        if color:
+            enc["stroke"] = alt.Stroke(f"{color}:N", scale=col.to_dict()["scale"], legend=None)
+        title = (  # Vega draws no subtitle under an empty title
+            alt.TitleParams(title, subtitle=FEWER_DATASETS, anchor="start", subtitleFontSize=11) if title
+            else alt.TitleParams(FEWER_DATASETS, anchor="start", fontSize=11, fontWeight="normal")
+        )
     layers = [alt.Chart().mark_bar().encode(**enc, tooltip=tips)]
     if lower and upper:
         layers.append(

@@ -41,6 +41,7 @@ __all__ = [
     "NOISE",
     "robustness_pairs",
     "difference_cells",
+    "ood_accuracy_table",
     "robustness_findings",
     "simclr_differences",
     "noise_standout",
@@ -264,6 +265,27 @@ def robustness_pairs(models: Sequence[str]) -> list[tuple[str, str]]:
     if {SIMCLR, SUPERVISED} <= set(models):
         pairs.append((SIMCLR, SUPERVISED))
     return pairs
+
+
+def ood_accuracy_table(ood: pd.DataFrame, subjects: Sequence[str], datasets: Sequence[str]) -> pd.DataFrame:
+    """Chapter 1's table: :func:`ood_accuracy` with one row per subject (in ``subjects``) and one column per
+    dataset (:data:`ALL_DATASETS` first), rounded to 2 digits, plus ``datasets averaged`` ("3 of 3"): how many of
+    the datasets an all-datasets value rests on, against the most any subject has, so that a model averaged over
+    fewer datasets is not read as comparable.
+
+    >>> ood = pd.DataFrame({"dataset": [ALL_DATASETS, ALL_DATASETS, "edge"], "subject": ["a", "b", "a"],
+    ...                     "ood_accuracy": [0.514, 0.3, 0.514], "n_datasets": [2, 1, 1]})
+    >>> table = ood_accuracy_table(ood, ["a", "b"], ["edge"])
+    >>> list(table.columns), float(table.at["a", ALL_DATASETS]), table["datasets averaged"].tolist()
+    (['all datasets', 'edge', 'datasets averaged'], 0.51, ['2 of 2', '1 of 2'])
+    """
+    table = ood.pivot(index="subject", columns="dataset", values="ood_accuracy").reindex(
+        index=list(subjects), columns=[ALL_DATASETS, *datasets]
+    ).round(2)
+    overall = ood[ood["dataset"] == ALL_DATASETS].set_index("subject")["n_datasets"].reindex(table.index)
+    most = int(overall.max()) if overall.notna().any() else 0
+    table["datasets averaged"] = [f"{int(n)} of {most}" if pd.notna(n) else "" for n in overall]
+    return table
 
 
 def difference_cells(gap: pd.DataFrame) -> pd.DataFrame:
