@@ -38,6 +38,19 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+#: Python code that runs its statement with ``rfc3987_syntax`` unimportable. jsonschema, which nbformat, papermill
+#: and jupyter-book import, loads that package for its IRI format checker when it is installed (Jupyter's
+#: jupyter-events installs it), and the package compiles a grammar at import: about 2 s in this process and again
+#: in jupyter-book's, for a format none of them checks. (humanlike.charts does the same in the chapters' kernels.)
+WITHOUT_IRI_GRAMMAR = """import sys
+sys.modules["rfc3987_syntax"] = None
+try:
+    {statement}
+finally:
+    del sys.modules["rfc3987_syntax"]
+"""
+exec(WITHOUT_IRI_GRAMMAR.format(statement="import jsonschema  # noqa: F401"))
+
 ROOT = Path(__file__).resolve().parents[1]
 ANALYSIS = ROOT / "analysis"
 BOOK = ROOT / "book"
@@ -478,8 +491,10 @@ def build_html(strict: bool = True) -> None:
         raise BuildError(
             f"not executed yet: {', '.join(missing)}: run `python tools/build_book.py` once (or --only {' '.join(m[:2] for m in missing)})"
         )
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(BOOK), "--config", str(ROOT / "_config.yml")]
+    # jupyter-book's own command, in this Python, without the IRI grammar (WITHOUT_IRI_GRAMMAR)
+    launch = WITHOUT_IRI_GRAMMAR.format(statement="from jupyter_book.cli.main import main")
+    launch += "sys.argv[0] = 'jupyter-book'\nsys.exit(main())\n"
+    cmd = [sys.executable, "-c", launch, "build", str(BOOK), "--config", str(ROOT / "_config.yml")]
     cmd += ["--toc", str(ROOT / "_toc.yml"), "--path-output", str(ROOT), "--builder", "html"]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
