@@ -103,7 +103,8 @@ def execute_chapter(chapter: str, parameters: dict, tmp_path: Path) -> dict:
     jupytext.write(notebook, path)
     out = tmp_path / f"{source.stem}.out.ipynb"
     papermill.execute_notebook(
-        str(path), str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT), progress_bar=False
+        str(path), str(out), parameters=parameters, kernel_name="python3", cwd=str(ROOT), progress_bar=False,
+        shutdown_kernel="immediate",  # as tools/build_book.py: every cell has run
     )
     return json.loads(out.read_text())
 
@@ -189,6 +190,10 @@ class SharedRuns:
 
 
 if __name__ == "__main__":  # one shared run, in a process of its own: chapter, parameters (JSON), folder
+    from humanlike.startup import without_iri_grammar
+
+    with without_iri_grammar():  # papermill's jsonschema, 2 s sooner (as tools/build_book.py)
+        import papermill  # noqa: F401
     chapter_number, chapter_parameters, chapter_folder = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
     executed = execute_chapter(chapter_number, chapter_parameters, chapter_folder)
     # written whole under another name, then renamed: a reader never sees half a file

@@ -10,6 +10,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from humanlike.startup import without_iri_grammar
+
+with without_iri_grammar():  # Altair's, nbformat's and papermill's jsonschema, 2 s sooner in every test process
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:  # the core alone (make test-minimum)
+        pass
 from hypothesis.configuration import set_hypothesis_home_dir
 
 # Browser-test fixtures (built book served locally, Playwright on Debian's chromium): see tests/browser.py.

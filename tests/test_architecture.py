@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "humanlike"
 
 #: The floors of the house, lowest first: a module may import from its own floor or below.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("shared", ("humanlike", "humanlike.errors", "humanlike.text", "humanlike.files", "humanlike.registry")),
+    ("shared", ("humanlike", "humanlike.errors", "humanlike.text", "humanlike.files", "humanlike.registry",
+                "humanlike.startup")),
     ("data", ("humanlike.data",)),
     ("inference", ("humanlike.inference",)),
     ("analysis", ("humanlike.metrics", "humanlike.uncertainty", "humanlike.benchmark")),

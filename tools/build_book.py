@@ -38,18 +38,17 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-#: Python code that runs its statement with ``rfc3987_syntax`` unimportable. jsonschema, which nbformat, papermill
-#: and jupyter-book import, loads that package for its IRI format checker when it is installed (Jupyter's
-#: jupyter-events installs it), and the package compiles a grammar at import: about 2 s in this process and again
-#: in jupyter-book's, for a format none of them checks. (humanlike.charts does the same in the chapters' kernels.)
+from humanlike.startup import without_iri_grammar
+
+with without_iri_grammar():  # nbformat's and papermill's jsonschema, 2 s sooner
+    import jsonschema  # noqa: F401
+
+#: Python code that runs its statement in :func:`humanlike.startup.without_iri_grammar` (in another process).
 WITHOUT_IRI_GRAMMAR = """import sys
-sys.modules["rfc3987_syntax"] = None
-try:
+from humanlike.startup import without_iri_grammar
+with without_iri_grammar():
     {statement}
-finally:
-    del sys.modules["rfc3987_syntax"]
 """
-exec(WITHOUT_IRI_GRAMMAR.format(statement="import jsonschema  # noqa: F401"))
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYSIS = ROOT / "analysis"
