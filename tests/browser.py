@@ -166,8 +166,10 @@ def page_watch(page, book_site: str) -> PageWatch:
 
 
 # ------------------------------------------------------------------------------------------- chart helpers
+# Drawn: holds its svg/canvas and is not being drawn again (data-drawn, humanlike.charts.render: a chart is drawn
+# anew when the theme script resolves "auto" or the width changes, and holds no svg for a moment meanwhile).
 CHARTS_DRAWN = f"""() => [...document.querySelectorAll('{CHART}')]
-  .every(c => c.querySelector('svg, canvas') || c.hasAttribute('data-error'))"""
+  .every(c => (c.querySelector('svg, canvas') && c.getAttribute('data-drawn') === '1') || c.hasAttribute('data-error'))"""
 
 _SNAPSHOT = """chart => {
   const node = chart.querySelector('svg, canvas');
