@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml constraints.txt
 test: setup
 	$(PY) -m pytest -q --numprocesses auto --maxprocesses 4
 
-# The inner loop: everything but the tests marked slow (chapters, subprocesses, clusters) and the browser tests.
+# The inner loop: everything but the tests marked slow (chapters, subprocesses, clusters) and the browser tests, on
+# every core as `make test`.
 test-fast: setup
-	$(PY) -m pytest -q -m "not slow and not book"
+	$(PY) -m pytest -q -m "not slow and not book" --numprocesses auto --maxprocesses 4
 
 # The oldest versions the package declares (constraints-minimum.txt: numpy, pandas, pyarrow, pillow, ... at their lower
 # bounds; the core only, no extras) in a second environment, on the tests of the core: data, metrics, benchmark,

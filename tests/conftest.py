@@ -10,14 +10,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-
-from humanlike.startup import without_iri_grammar
-
-with without_iri_grammar():  # Altair's, nbformat's and papermill's jsonschema, 2 s sooner in every test process
-    try:
-        import jsonschema  # noqa: F401
-    except ImportError:  # the core alone (make test-minimum)
-        pass
 from hypothesis.configuration import set_hypothesis_home_dir
 
 # Browser-test fixtures (built book served locally, Playwright on Debian's chromium): see tests/browser.py.
@@ -28,6 +20,13 @@ from browser import (  # noqa: F401
     page_watch,
 )
 from browser import pytest_collection_modifyitems as order_browser_tests_last
+from humanlike.startup import without_iri_grammar
+
+with without_iri_grammar():  # Altair's, nbformat's and papermill's jsonschema, 2 s sooner in every test process
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:  # the core alone (make test-minimum)
+        pass
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("HUMANLIKE_MIRROR") or REPO.parent / "shared" / "data").resolve()
@@ -69,7 +68,8 @@ set_hypothesis_home_dir(str(SESSION_DIR / "hypothesis"))
 
 #: Fixtures whose tests take seconds (a chapter executed, a batch of command-line processes, a server): their tests
 #: are marked slow, and `make test-fast` leaves them out.
-SLOW_FIXTURES = {"chapter", "outcomes", "warm_cache", "paper_runs", "two_dirs", "lab_server"}
+SLOW_FIXTURES = {"chapter", "outcomes", "warm_cache", "paper_runs", "two_dirs", "lab_server", "build_book",
+                 "actionlint"}
 
 
 #: Test files whose tests share an expensive module-scoped fixture (a warmed cache and 232 command lines, a Jupyter

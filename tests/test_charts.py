@@ -364,8 +364,8 @@ def _overall(n_datasets: dict[str, int]) -> pd.DataFrame:
     """OOD accuracy on "all datasets" and on edge: ``n_datasets`` per subject on the former, 1 on the latter."""
     rows = []
     for subject, n in n_datasets.items():
-        rows.append(dict(dataset="all datasets", subject=subject, ood_accuracy=0.5, n_datasets=n))
-        rows.append(dict(dataset="edge", subject=subject, ood_accuracy=0.5, n_datasets=1))
+        rows.append({"dataset": "all datasets", "subject": subject, "ood_accuracy": 0.5, "n_datasets": n})
+        rows.append({"dataset": "edge", "subject": subject, "ood_accuracy": 0.5, "n_datasets": 1})
     return pd.DataFrame(rows)
 
 

@@ -204,6 +204,7 @@ def nan_net(random_weights=False):
 """
 
 
+@pytest.mark.slow  # seconds (a cluster, a subprocess, a model)
 def test_failing_models_do_not_stop_the_others(capsys, tmp_path, monkeypatch, mirror):
     (tmp_path / "cli_user_models.py").write_text(USER_MODELS)
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -27,6 +27,7 @@ def _files(out):
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.csv"))}
 
 
+@pytest.mark.slow  # seconds (a cluster, a subprocess, a model)
 def test_local_cluster_writes_the_files_of_a_sequential_run(tmp_path, monkeypatch, capsys, mirror):
     (tmp_path / "dask_user_models.py").write_text(USER_MODELS)
     monkeypatch.syspath_prepend(str(tmp_path))  # worker processes start with this process's sys.path

@@ -119,6 +119,7 @@ def test_the_text_view_still_reads_the_py_file(lab_server) -> None:
     assert model["type"] == "file" and model["content"] == (REPO / CHAPTER).read_text()
 
 
+@pytest.mark.slow  # seconds (a cluster, a subprocess, a model)
 def test_saving_the_notebook_writes_the_py_file(tmp_path: Path) -> None:
     # On a copy of the chapter (the repository's files stay untouched): change the parameters cell in the
     # notebook view and save it, as Lab's save does (PUT of the notebook model).

@@ -87,6 +87,7 @@ def test_hit_gives_the_published_numbers(cache, loads, capsys, mirror, arguments
     assert len(loads) == 1
 
 
+@pytest.mark.slow  # seconds (a cluster, a subprocess, a model)
 def test_hit_imports_no_pandas_and_matches_a_run_without_memo(tmp_path, mirror):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "HUMANLIKE_MIRROR": str(mirror)}
     command = [sys.executable, "-X", "importtime", "-m", "humanlike.cli", "benchmark"]

@@ -49,6 +49,7 @@ def _count_parses(monkeypatch) -> list[str]:
 
 
 # ------------------------------------------------------------------ published numbers do not move
+@pytest.mark.slow  # three full benchmark runs each
 @pytest.mark.parametrize(
     "arguments, expected",
     [

@@ -294,6 +294,7 @@ def _models_json(capsys) -> dict:
 
 
 # --------------------------------------------------------------------------------------------- loaders
+@pytest.mark.slow  # seconds (a cluster, a subprocess, a model)
 def test_pycontrast_download_over_http_then_offline_from_the_cache(upstream, server, cache, mirror, monkeypatch):
     root, refs = upstream
     loaded = load_model("MoCoV2")
@@ -342,6 +343,7 @@ def test_simclr_download_with_gdown_from_the_local_server(upstream, server, cach
     _assert_close_logits(_logits(loaded, images), _reference_resnet50(*refs["simclr-resnet50x1"])(x).detach())
 
 
+@pytest.mark.slow  # seconds (a cluster, a subprocess, a model)
 def test_simclr_x2_widened_checkpoint_from_the_cache(cache, mirror, monkeypatch):
     state = _random_wide_state(2, seed=7)
     cache.mkdir(parents=True)

@@ -495,15 +495,15 @@ def start_html_builder(strict: bool = True) -> subprocess.Popen:
     """jupyter-book's ``build`` command in a process of its own that imports what it needs now and builds when
     :func:`build_html` tells it to (a line ``build`` on its stdin; anything else ends it)."""
     imports = "\n    ".join(["from jupyter_book.cli.main import main", *(f"import {m}" for m in _WARM_IMPORTS)])
-    launch = WITHOUT_IRI_GRAMMAR.format(statement=imports)
+    # at a lower priority: its imports give way to the chapters' kernels (it is alone by the time it builds)
+    launch = "import os\nos.nice(10)\n" + WITHOUT_IRI_GRAMMAR.format(statement=imports)
     launch += "if sys.stdin.readline().strip() != 'build':\n    sys.exit(0)\nsys.argv[0] = 'jupyter-book'\nsys.exit(main())\n"
     cmd = [sys.executable, "-c", launch, "build", str(BOOK), "--config", str(ROOT / "_config.yml")]
     cmd += ["--toc", str(ROOT / "_toc.yml"), "--path-output", str(ROOT), "--builder", "html"]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
-    # at a lower priority: its imports give way to the chapters' kernels (it is alone by the time it builds)
     return subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, preexec_fn=lambda: os.nice(10))  # fmt: skip
+                            text=True)  # fmt: skip
 
 
 def build_html(strict: bool = True, builder: subprocess.Popen | None = None) -> None:
