@@ -52,12 +52,12 @@ else:
     SESSION_DIR = Path(_session.name)
     os.environ[SESSION_ENV] = str(SESSION_DIR)
 os.environ["XDG_CACHE_HOME"] = str(SESSION_DIR)
+os.environ["TORCH_HOME"] = str(SESSION_DIR / "torch")
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Each worker (and what it starts) computes on one thread: the workers already keep every core busy, and
     # torch's or BLAS's extra threads would only wait for a core, spinning (which more than doubled the CPU time).
     for threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(threads, "1")
-os.environ["TORCH_HOME"] = str(SESSION_DIR / "torch")
 
 # Hypothesis keeps no example database, and its other files (a cache of constants) go to the session's temporary
 # folder: by default both would be .hypothesis/ in the checkout.

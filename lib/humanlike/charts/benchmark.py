@@ -11,6 +11,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ..results.common import dataset_coverage
 from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, _tooltip, color_encoding, colour_groups, with_dropdown
 
 __all__ = ["MARKERS", "benchmark_scatter"]
@@ -52,14 +53,14 @@ def benchmark_scatter(
     )
     # A model evaluated on fewer datasets than the others of its scope is averaged over those it has: another
     # symbol, a legend entry that says so, and no rank in its tooltip (its numbers are not comparable).
-    most = data.groupby("scope")["n_datasets"].transform("max")
-    partial = data["n_datasets"] < most
+    coverage = dataset_coverage(data["n_datasets"], data["scope"])
+    partial = coverage["fewer"]
     data["marker"] = MARKERS[0]
     if "third_party" in table:
         data.loc[third_party, "marker"] = MARKERS[1]
     data.loc[partial, "marker"] = MARKERS[2]
     data["rank"] = data["mean_rank"].map(lambda r: "" if pd.isna(r) else f"{r:.2f}").where(
-        ~partial, "not ranked: " + data["n_datasets"].astype(str) + " of " + most.astype(str) + " datasets"
+        ~partial, "not ranked: " + coverage["datasets"] + " datasets"
     )
     # Labels of points in the right third of their scope's x range go to the left of the point.
     lo = data.groupby("scope")[x].transform("min")

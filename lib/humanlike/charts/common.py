@@ -60,7 +60,7 @@ import altair as alt
 import pandas as pd
 
 from ..registry import PAPER_ZOO
-from ..results.common import HUMANS, TRAINING_ORDER, natural_key, training_of
+from ..results.common import HUMANS, TRAINING_ORDER, dataset_coverage, natural_key, training_of
 
 __all__ = [
     "TRAINING_COLORS",
@@ -358,16 +358,14 @@ FEWER_DATASETS = ["hollow dashed bars: averaged over fewer datasets", "than the 
 
 
 def _fewer_datasets(data: pd.DataFrame, dropdown: str | None) -> pd.DataFrame | None:
-    """``data`` with ``fewer`` (the row averages over fewer datasets, ``n_datasets``, than the most of its
-    dropdown choice) and ``datasets`` ("1 of 3"), when some row does; None otherwise (or without ``n_datasets``)."""
+    """``data`` with ``fewer`` and ``datasets`` (:func:`humanlike.results.common.dataset_coverage` of its
+    ``n_datasets`` per dropdown value), when some row rests on fewer datasets; None otherwise."""
     if "n_datasets" not in data or data.empty:
         return None
-    counts = pd.to_numeric(data["n_datasets"]).fillna(0).astype(int)
-    most = counts.groupby(data[dropdown]).transform("max") if dropdown else pd.Series(counts.max(), counts.index)
-    fewer = counts < most
-    if not fewer.any():
+    coverage = dataset_coverage(data["n_datasets"], data[dropdown] if dropdown else None)
+    if not coverage["fewer"].any():
         return None
-    return data.assign(fewer=fewer, datasets=counts.astype(str) + " of " + most.astype(str))
+    return data.assign(fewer=coverage["fewer"], datasets=coverage["datasets"])
 
 
 def _titled_with_dropdown(
@@ -379,7 +377,7 @@ def _titled_with_dropdown(
     value: Any,
 ) -> alt.TopLevelMixin:
     """The last step of every builder: an optional title, then the optional dropdown filter."""
-    if title is not None and title != "":
+    if title:
         chart = chart.properties(title=title)
     if dropdown:
         chart = with_dropdown(chart, data, dropdown, options=options, value=value)

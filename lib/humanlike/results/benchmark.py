@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from .. import benchmark, metrics, uncertainty
-from .common import ALL_DATASETS, HUMANS, THIRD_PARTY_LABEL, observer_names, sort_by_dataset, training_types
+from .common import (
+    ALL_DATASETS,
+    HUMANS,
+    THIRD_PARTY_LABEL,
+    dataset_coverage,
+    observer_names,
+    sort_by_dataset,
+    training_types,
+)
 
 __all__ = [
     "benchmark_scopes",
@@ -183,9 +191,9 @@ def benchmark_intervals(trials: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
         low, high = uncertainty.percentile_interval(replicates[name][:, order], level)
         out[name], out[f"{name}_low"], out[f"{name}_high"] = table[name], low, high
     out["mean_rank"], out["n_datasets"] = table["mean_rank"], table["n_datasets"]
-    models = (table["model"] != HUMANS).to_numpy()
+    models = (table["model"] != HUMANS).to_numpy().copy()
     if models.any():  # comparable: evaluated on as many datasets as the most complete model
-        models = models & (table["n_datasets"] == table.loc[models, "n_datasets"].max()).to_numpy()
+        models[models] = ~dataset_coverage(table.loc[models, "n_datasets"])["fewer"].to_numpy()
     ranked = np.array(order)[models]
     mean_ranks = sum(
         pd.DataFrame(replicates[name][:, ranked]).rank(axis=1, ascending=ascending, method="average").to_numpy()

@@ -41,6 +41,7 @@ __all__ = [
     "with_pooled_humans",
     "trial_counts",
     "accuracy_with_humans",
+    "dataset_coverage",
     "direction",
     "describe",
 ]
@@ -353,6 +354,27 @@ def per_level_table(table: pd.DataFrame, value: str) -> pd.DataFrame:
         ["dataset", "subject", "training", "condition", "parameter", "strength", "distortion", "label", value,
          "ci_low", "ci_high", "interval", "n_observers"]
     ]  # fmt: skip
+
+
+def dataset_coverage(n_datasets: pd.Series, groups: pd.Series | None = None) -> pd.DataFrame:
+    """How many datasets each value averaged over datasets rests on, against the most in its group (``groups``:
+    e.g. the benchmark's scope or a chart's dropdown value; None: one group). A value resting on fewer is not
+    comparable with the others: the book marks it and never ranks it (issue 16).
+
+    Columns, on the index of ``n_datasets``: ``most`` (of its group), ``fewer`` (bool) and ``datasets`` ("1 of 3").
+
+    >>> dataset_coverage(pd.Series([3, 1, 1]), pd.Series(["all datasets", "all datasets", "edge"]))
+       most  fewer datasets
+    0     3  False   3 of 3
+    1     3   True   1 of 3
+    2     1  False   1 of 1
+    """
+    counts = pd.to_numeric(n_datasets).astype(int)
+    most = counts.groupby(groups).transform("max") if groups is not None else pd.Series(counts.max(), counts.index)
+    return pd.DataFrame(
+        {"most": most, "fewer": counts < most, "datasets": counts.astype(str) + " of " + most.astype(str)},
+        index=counts.index,
+    )
 
 
 # ------------------------------------------------------------------------------------------ prose helpers

@@ -23,6 +23,7 @@ from .common import (
     MAJORITY,
     SIMCLR,
     SUPERVISED,
+    dataset_coverage,
     describe,
     direction,
     observer_names,
@@ -282,9 +283,8 @@ def ood_accuracy_table(ood: pd.DataFrame, subjects: Sequence[str], datasets: Seq
     table = ood.pivot(index="subject", columns="dataset", values="ood_accuracy").reindex(
         index=list(subjects), columns=[ALL_DATASETS, *datasets]
     ).round(2)
-    overall = ood[ood["dataset"] == ALL_DATASETS].set_index("subject")["n_datasets"].reindex(table.index)
-    most = int(overall.max()) if overall.notna().any() else 0
-    table["datasets averaged"] = [f"{int(n)} of {most}" if pd.notna(n) else "" for n in overall]
+    overall = ood[ood["dataset"] == ALL_DATASETS].set_index("subject")["n_datasets"]
+    table["datasets averaged"] = dataset_coverage(overall)["datasets"].reindex(table.index).fillna("")
     return table
 
 
