@@ -10,9 +10,11 @@ promise, not what the code happens to do:
 * nothing written or changed: the case's folder (extra dirs, ``--out``, a stimuli mirror) and the trials cache are
   snapshotted (path, size, mtime, sha256) before and after.
 
-The command-line cases run ``python -m humanlike.cli`` as a subprocess (each with its own copy of a warmed user
-cache, ``XDG_CACHE_HOME``), several at a time to keep the file fast; archives and chapter parameters are checked
-through the functions the stimuli downloader and the chapters call. The tiny CSVs are edits of the published
+The command-line cases run the command line (``python -m humanlike.cli``'s main) each in a process of its own,
+forked from one that has imported the package and torch (:class:`CliServer`), each with its own copy of a warmed
+user cache (``XDG_CACHE_HOME``), several at a time to keep the file fast; a handful of tests start ``python``
+itself. Archives and chapter parameters are checked through the functions the stimuli downloader and the chapters
+call. The tiny CSVs are edits of the published
 ``edge``/``colour``/``cue-conflict`` ResNet-50 files of the mirror (HUMANLIKE_MIRROR, tests/conftest.py).
 """
 
@@ -28,7 +30,8 @@ import shutil
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -658,10 +661,14 @@ def _env(xdg: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def humanlike(*args: str, xdg: Path, env: dict[str, str] | None = None, timeout: int = 300):
-    return subprocess.run(
-        [sys.executable, "-m", "humanlike.cli", *args], capture_output=True, text=True, cwd=ROOT,
-        env=_env(xdg, env), timeout=timeout,
-    )  # fmt: skip
+    """`python -m humanlike.cli ARGS` with the user cache ``xdg``: a process of its own, forked from the module's
+    :class:`CliServer`; its exit code, stdout and stderr as :func:`subprocess.run` gives them."""
+    with tempfile.TemporaryDirectory(prefix="humanlike-cli-") as folder:
+        job = {"id": "cli", "args": list(args), "env": _env(xdg, env), "timeout": timeout,
+               "stdout": os.path.join(folder, "stdout"), "stderr": os.path.join(folder, "stderr")}  # fmt: skip
+        (code,) = cli_server().run([job]).values()
+        return subprocess.CompletedProcess(["humanlike", *args], code, Path(job["stdout"]).read_text(),
+                                           Path(job["stderr"]).read_text())  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -682,21 +689,27 @@ class Outcome:
     after: dict
 
 
-# Each case runs in a process of its own, forked from one that has imported the package, torch and pandas once
-# (importing them takes most of a command's time): the child sets the case's environment, points stdout and stderr
-# at files and runs the command line's main(), as `python -m humanlike.cli` does; nothing is shared between cases
-# but the imported modules. Tests below that need no speed run `python -m humanlike.cli` itself.
+# Each command runs in a process of its own, forked from one that has imported the package, torch and pandas once
+# (importing them takes most of a command's time): the child sets the command's environment, points stdin at
+# /dev/null and stdout and stderr at files, and runs the command line's main(), as `python -m humanlike.cli` does;
+# nothing is shared between commands but the imported modules. The server reads one batch of commands per line
+# (JSON: the commands and how many may run at once) and answers with one line, the exit code of each (a command
+# past its timeout is killed: code "timeout"). The tests that need a process of their own (a closed stdout, two
+# evaluations racing, tools/build_book.py, a failed download) start `python` themselves.
 DRIVER = r"""
-import json, os, sys, traceback
+import json, os, signal, sys, time, traceback
 import torch, torchvision  # noqa: F401
 import humanlike.cli, humanlike.data, humanlike.inference.run, humanlike.inference.runs, humanlike.inference.stimuli  # noqa: F401
 import humanlike.data.validation, humanlike.inference.weights, humanlike.inference.zoo  # noqa: F401
 
 def child(case):
+    # Ctrl-C as in a terminal, even where this server was started with SIGINT ignored (a background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.update(case["env"])
     sys.path[:0] = [p for p in case["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
-    for fd, path in ((1, case["stdout"]), (2, case["stderr"])):
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    for fd, path, flags in ((0, os.devnull, os.O_RDONLY), (1, case["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                            (2, case["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+        handle = os.open(path, flags, 0o644)
         os.dup2(handle, fd)
         os.close(handle)
     sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
@@ -712,18 +725,82 @@ def child(case):
     sys.stderr.flush()
     os._exit(code)
 
-cases, codes, running = json.load(sys.stdin), {}, {}
-for case in cases + [None] * int(sys.argv[1]):
-    while running and (case is None or len(running) >= int(sys.argv[1])):
-        pid, status = os.wait()
-        codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
-    if case is not None:
-        pid = os.fork()
-        if pid == 0:
-            child(case)
-        running[pid] = case["id"]
-print(json.dumps(codes))
+def run(cases, parallel):
+    codes, running, waiting = {}, {}, list(cases)
+    while waiting or running:
+        while waiting and len(running) < parallel:
+            case = waiting.pop(0)
+            pid = os.fork()
+            if pid == 0:
+                child(case)
+            running[pid] = (case["id"], time.monotonic() + case.get("timeout", 300))
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid:
+            codes[running.pop(pid)[0]] = os.waitstatus_to_exitcode(status)
+            continue
+        for pid, (cid, deadline) in list(running.items()):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                codes[running.pop(pid)[0]] = "timeout"
+        time.sleep(0.01)
+    return codes
+
+answers = os.fdopen(os.dup(1), "w")  # fd 1 itself is each child's to redirect
+for line in sys.stdin:
+    batch = json.loads(line)
+    answers.write("codes: " + json.dumps(run(batch["cases"], batch["parallel"])) + "\n")
+    answers.flush()
+os._exit(0)  # the input closed: no interpreter teardown (seconds with torch loaded)
 """
+
+
+class CliServer:
+    """The process that forks one child per command (:data:`DRIVER`), started once per test module."""
+
+    def __init__(self, folder: Path) -> None:
+        self._log = folder / "server-stderr.txt"
+        with self._log.open("w") as log:
+            self._process = subprocess.Popen([sys.executable, "-c", DRIVER], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
+                                             env=_env(folder / "xdg"))  # fmt: skip
+
+    def run(self, jobs: list[dict], parallel: int = 1) -> dict[str, int]:
+        """Run ``jobs`` (id, args, env, stdout, stderr and timeout in seconds), ``parallel`` at a time; the exit
+        code of each by id."""
+        assert self._process.stdin and self._process.stdout
+        self._process.stdin.write(json.dumps({"cases": jobs, "parallel": parallel}) + "\n")
+        self._process.stdin.flush()
+        for line in self._process.stdout:
+            if line.startswith("codes: "):
+                codes = json.loads(line[len("codes: ") :])
+                timed_out = [cid for cid, code in codes.items() if code == "timeout"]
+                assert not timed_out, f"past their timeout: {timed_out}"
+                return codes
+        raise AssertionError(f"the CLI server stopped:\n{self._log.read_text()[-3000:]}")
+
+    def close(self) -> None:
+        assert self._process.stdin
+        self._process.stdin.close()
+        self._process.wait(timeout=60)
+
+
+_SERVER: list[CliServer] = []  # the module's one server, started by the first command
+
+
+def cli_server() -> CliServer:
+    if not _SERVER:
+        _SERVER.append(CliServer(Path(tempfile.mkdtemp(prefix="humanlike-cli-server-"))))
+    return _SERVER[0]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_cli_server() -> Iterator[None]:
+    yield
+    while _SERVER:
+        server = _SERVER.pop()
+        server.close()
+        shutil.rmtree(server._log.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -742,10 +819,7 @@ def outcomes(warm_cache, tmp_path_factory) -> dict[str, Outcome]:
         env = _env(xdg, {k: v.replace("{d}", str(d)) for k, v in case.env.items()})
         jobs.append({"id": case.id, "args": [a.replace("{d}", str(d)) for a in case.args], "env": env,
                      "stdout": str(d / ".stdout"), "stderr": str(d / ".stderr")})  # fmt: skip
-    driver = subprocess.run([sys.executable, "-c", DRIVER, "3"], input=json.dumps(jobs), capture_output=True,
-                            text=True, cwd=ROOT, env=_env(base / "xdg"), timeout=1200)  # fmt: skip
-    assert driver.returncode == 0, driver.stderr
-    codes = json.loads(driver.stdout.splitlines()[-1])
+    codes = cli_server().run(jobs, parallel=3)
     found = {}
     for case in CASES:
         d = base / case.id
