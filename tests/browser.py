@@ -1,15 +1,22 @@
 """Browser-test helpers and fixtures: the built book served locally, opened in Debian's chromium by Playwright.
 
-pytest-playwright provides the ``browser`` (one per session), ``context`` and ``page`` (a fresh one per test, so
-nothing is cached between tests) fixtures; this module points them at the system chromium and the built book:
+pytest-playwright provides the ``browser`` (one per test process) and ``new_context`` fixtures; this module points
+them at the system chromium and the built book, and gives tests a reader's tab:
 
 * ``book_html``: the built book's folder, ``$HUMANLIKE_BOOK_DIR`` if set, else ``_build/html`` of this checkout
   (``HUMANLIKE_BOOK_DIR`` lets you test a book built in another clone without rebuilding this one).
 * ``book_site``: the folder served over HTTP on 127.0.0.1 (its origin, e.g. ``http://127.0.0.1:PORT``).
 * ``browser_type_launch_args``: launch ``/usr/bin/chromium`` (``executable_path``) with ``CHROMIUM_FLAGS``;
   Playwright never downloads a browser of its own.
+* ``page``: the test process's one browser tab, which each test navigates anew. A test gets a fresh load of its
+  page, but the tab's renderer process and HTTP cache are those of the tests before: a load costs half the CPU of
+  one in a new tab of a new context (0.75 against 1.5 core-seconds for a chapter). After each test, other tabs are
+  closed and the book's localStorage and sessionStorage are emptied. A test that needs a browser nothing has
+  touched (the bytes a first visit loads, an init script, another viewport or colour scheme) opens its own:
+  ``new_context(...).new_page()``.
 * ``page_watch``: a ``PageWatch`` on this test's ``page`` that records every request leaving the book's origin,
-  console errors, uncaught exceptions and failed requests (request both ``page`` and ``page_watch``).
+  console errors, uncaught exceptions and failed requests (request both ``page`` and ``page_watch``); it stops
+  listening when the test ends.
 
 Without a built book or without chromium, tests using these fixtures skip, unless the environment variable
 HUMANLIKE_REQUIRE_BOOK is set (as .ci/run does after `make book`): then they fail.
@@ -135,10 +142,19 @@ class PageWatch:
         self.origin = origin
         self.foreign: list[str] = []
         self.errors: list[str] = []
-        page.on("request", self._on_request)
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.errors.append(f"exception: {error}"))
-        page.on("requestfailed", self._on_failed)
+        self._page = page
+        self._listeners = {"request": self._on_request, "console": self._on_console, "pageerror": self._on_error,
+                           "requestfailed": self._on_failed}  # fmt: skip
+        for event, listener in self._listeners.items():
+            page.on(event, listener)
+
+    def stop(self) -> None:
+        """Stop listening (the page lives on: the next test's tab)."""
+        for event, listener in self._listeners.items():
+            self._page.remove_listener(event, listener)
+
+    def _on_error(self, error) -> None:
+        self.errors.append(f"exception: {error}")
 
     def _on_request(self, request) -> None:
         url = request.url
@@ -158,11 +174,34 @@ class PageWatch:
             self.errors.append(f"request failed: {failure} ({request.url})")
 
 
+@pytest.fixture(scope="session")
+def _reader_context(browser, browser_context_args: dict) -> Iterator:
+    """The browser context of the test process's tab (``page``)."""
+    context = browser.new_context(**browser_context_args)
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page_watch(page, book_site: str) -> PageWatch:
-    """Watches this test's ``page`` (pytest-playwright's fresh page) on the book's origin."""
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    return PageWatch(page, book_site)
+def page(_reader_context, book_site: str):
+    """The test process's browser tab (replaces pytest-playwright's new page in a new context per test)."""
+    tabs = [tab for tab in _reader_context.pages if not tab.is_closed()]
+    tab = tabs[0] if tabs else _reader_context.new_page()
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
+    yield tab
+    for other in _reader_context.pages[1:]:
+        other.close()
+    if not tab.is_closed() and tab.url.startswith(book_site):
+        # what a page of the book keeps between visits: the reader's theme
+        tab.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+
+
+@pytest.fixture
+def page_watch(page, book_site: str) -> Iterator[PageWatch]:
+    """Watches this test's ``page`` on the book's origin."""
+    watch = PageWatch(page, book_site)
+    yield watch
+    watch.stop()
 
 
 # ------------------------------------------------------------------------------------------- chart helpers

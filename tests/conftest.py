@@ -14,9 +14,11 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 # Browser-test fixtures (built book served locally, Playwright on Debian's chromium): see tests/browser.py.
 from browser import (  # noqa: F401
+    _reader_context,
     book_html,
     book_site,
     browser_type_launch_args,
+    page,
     page_watch,
 )
 from browser import pytest_collection_modifyitems as order_browser_tests_last

@@ -274,9 +274,10 @@ FIGURE_1_1 = "chapters/01_noise_robustness.html"
 
 
 @pytest.mark.parametrize("page_path", PAGES or ["<book not built>"])
-def test_a_desktop_reader(page_path, book_html, book_site, context, page):
+def test_a_desktop_reader(page_path, book_html, book_site, new_context):
     """1280 px, light, one fresh load: the page's weight, chart texts, tables; Figure 1.1's tooltip and shading."""
-    page.set_viewport_size({"width": 1280, "height": 900})
+    context = new_context(viewport={"width": 1280, "height": 900})  # a first visit: nothing cached
+    page = context.new_page()
     counter = ByteCounter(context, page)
     page.goto(f"{book_site}/{page_path}", wait_until="networkidle")
     page.wait_for_function(DRAWN)
@@ -339,9 +340,11 @@ def _luminance(css_colour: str) -> float:
 
 
 @pytest.mark.parametrize("page_path", CHART_PAGES)
-def test_dark_mode_draws_charts_on_a_dark_background(page_path, book_html, book_site, page, page_watch):
+def test_dark_mode_draws_charts_on_a_dark_background(page_path, book_html, book_site, new_context):
     if page_path not in PAGES:
         pytest.skip("the book is not built")
+    page = new_context().new_page()  # its own: the init script below stays with the page
+    page_watch = PageWatch(page, book_site)
     # pydata-sphinx-theme keeps the reader's choice in localStorage ("mode"): choose dark before the page loads.
     page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
     open_drawn(page, f"{book_site}/{page_path}")
