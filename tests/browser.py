@@ -8,23 +8,23 @@ them at the system chromium and the built book, and gives tests a reader's tab:
 * ``book_site``: the folder served over HTTP on 127.0.0.1 (its origin, e.g. ``http://127.0.0.1:PORT``).
 * ``browser_type_launch_args``: launch ``/usr/bin/chromium`` (``executable_path``) with ``CHROMIUM_FLAGS``;
   Playwright never downloads a browser of its own.
-* ``page``: the test process's one browser tab, which each test navigates anew. A test gets a fresh load of its
+* ``page`` (also ``phone_page``, 420 px wide on a system set to dark, and ``dark_page``, a reader who chose the
+  dark theme): the test process's one browser tab of that reader, which each test navigates anew. A test gets a fresh load of its
   page, but the tab's renderer process and HTTP cache are those of the tests before: a load costs half the CPU of
   one in a new tab of a new context (0.75 against 1.5 core-seconds for a chapter). After each test, other tabs are
   closed and the book's localStorage and sessionStorage are emptied. A test that needs a browser nothing has
-  touched (the bytes a first visit loads, an init script, another viewport or colour scheme) opens its own:
-  ``new_context(...).new_page()``.
+  touched (the bytes a first visit loads) opens its own: ``new_context(...).new_page()``.
 * ``page_watch``: a ``PageWatch`` on this test's ``page`` that records every request leaving the book's origin,
-  console errors, uncaught exceptions and failed requests (request both ``page`` and ``page_watch``); it stops
-  listening when the test ends.
+  console errors, uncaught exceptions and failed requests (request both ``page`` and ``page_watch``). A PageWatch
+  on a reused tab stops listening when its test ends.
 
 Without a built book or without chromium, tests using these fixtures skip, unless the environment variable
 HUMANLIKE_REQUIRE_BOOK is set (as .ci/run does after `make book`): then they fail.
 
 Helpers for the book's pages and charts (``.humanlike-chart`` containers holding a Vega view and its dropdowns):
 ``open_page``, ``chart_ids``, ``chart_state``, ``dropdowns``, ``chart_snapshot``, ``choose_option``,
-``axis_labels``, ``overflowing``. Other widths or the dark theme: ask for pytest-playwright's ``new_context``
-fixture and open ``new_context(viewport={"width": 420, "height": 900}, color_scheme="dark").new_page()``, with
+``axis_labels``, ``overflowing``. Other widths or themes: ``phone_page``, ``dark_page``, or pytest-playwright's
+``new_context`` fixture, e.g. ``new_context(viewport={"width": 800, "height": 900}).new_page()``, with
 ``PageWatch(page, book_site)`` if needed. Fixtures defined here are registered in tests/conftest.py.
 """
 
@@ -135,6 +135,9 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_FLAGS}
 
 
+_WATCHES: list[PageWatch] = []  # listening now; those on a reused tab stop when their test ends (``_tab``)
+
+
 class PageWatch:
     """Records what a page does wrong: requests leaving ``origin``, console errors, exceptions, failed loads."""
 
@@ -147,11 +150,14 @@ class PageWatch:
                            "requestfailed": self._on_failed}  # fmt: skip
         for event, listener in self._listeners.items():
             page.on(event, listener)
+        _WATCHES.append(self)
 
     def stop(self) -> None:
         """Stop listening (the page lives on: the next test's tab)."""
-        for event, listener in self._listeners.items():
-            self._page.remove_listener(event, listener)
+        if self in _WATCHES:
+            _WATCHES.remove(self)
+            for event, listener in self._listeners.items():
+                self._page.remove_listener(event, listener)
 
     def _on_error(self, error) -> None:
         self.errors.append(f"exception: {error}")
@@ -174,34 +180,70 @@ class PageWatch:
             self.errors.append(f"request failed: {failure} ({request.url})")
 
 
-@pytest.fixture(scope="session")
-def _reader_context(browser, browser_context_args: dict) -> Iterator:
-    """The browser context of the test process's tab (``page``)."""
-    context = browser.new_context(**browser_context_args)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(_reader_context, book_site: str):
-    """The test process's browser tab (replaces pytest-playwright's new page in a new context per test)."""
-    tabs = [tab for tab in _reader_context.pages if not tab.is_closed()]
-    tab = tabs[0] if tabs else _reader_context.new_page()
+def _tab(context, book_site: str) -> Iterator:
+    """The context's one tab, reused by every test (see ``page``); other tabs are closed and the book's storage is
+    emptied when the test ends."""
+    tabs = [tab for tab in context.pages if not tab.is_closed()]
+    tab = tabs[0] if tabs else context.new_page()
     tab.set_default_timeout(PAGE_TIMEOUT_MS)
     yield tab
-    for other in _reader_context.pages[1:]:
+    for watch in [w for w in _WATCHES if w._page is tab]:
+        watch.stop()
+    for other in context.pages[1:]:
         other.close()
     if not tab.is_closed() and tab.url.startswith(book_site):
-        # what a page of the book keeps between visits: the reader's theme
         tab.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
 
 
+#: The three readers whose tab the tests reuse: pytest-playwright's context options of each.
+READERS = {
+    "desktop": {},  # pytest-playwright's defaults: 1280 x 720, light
+    "phone": {"viewport": {"width": 420, "height": 900}, "color_scheme": "dark"},  # a phone set to dark
+    "dark": {},  # a reader who chose the dark theme on an earlier visit (an init script: see ``dark_page``)
+}
+#: pydata-sphinx-theme keeps the reader's choice of theme in localStorage ("mode").
+CHOSE_DARK = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+
+
+@pytest.fixture(scope="session")
+def _readers(browser, browser_context_args: dict) -> Iterator[dict]:
+    """A browser context per reader of ``READERS``, made when a test first asks for it."""
+    contexts: dict = {}
+
+    def context(reader: str):
+        if reader not in contexts:
+            contexts[reader] = browser.new_context(**{**browser_context_args, **READERS[reader]})
+            if reader == "dark":
+                contexts[reader].add_init_script(CHOSE_DARK)
+        return contexts[reader]
+
+    yield context
+    for made in contexts.values():
+        made.close()
+
+
 @pytest.fixture
-def page_watch(page, book_site: str) -> Iterator[PageWatch]:
-    """Watches this test's ``page`` on the book's origin."""
-    watch = PageWatch(page, book_site)
-    yield watch
-    watch.stop()
+def page(_readers, book_site: str) -> Iterator:
+    """The test process's browser tab (replaces pytest-playwright's new page in a new context per test)."""
+    yield from _tab(_readers("desktop"), book_site)
+
+
+@pytest.fixture
+def phone_page(_readers, book_site: str) -> Iterator:
+    """The test process's tab on a phone: 420 x 900 px, the system set to dark."""
+    yield from _tab(_readers("phone"), book_site)
+
+
+@pytest.fixture
+def dark_page(_readers, book_site: str) -> Iterator:
+    """The test process's tab of a reader who chose the dark theme (in localStorage, before every load)."""
+    yield from _tab(_readers("dark"), book_site)
+
+
+@pytest.fixture
+def page_watch(page, book_site: str) -> PageWatch:
+    """Watches this test's ``page`` on the book's origin (until the test ends)."""
+    return PageWatch(page, book_site)
 
 
 # ------------------------------------------------------------------------------------------- chart helpers

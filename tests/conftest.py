@@ -14,12 +14,14 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 # Browser-test fixtures (built book served locally, Playwright on Debian's chromium): see tests/browser.py.
 from browser import (  # noqa: F401
-    _reader_context,
+    _readers,
     book_html,
     book_site,
     browser_type_launch_args,
+    dark_page,
     page,
     page_watch,
+    phone_page,
 )
 from browser import pytest_collection_modifyitems as order_browser_tests_last
 from humanlike.startup import without_iri_grammar

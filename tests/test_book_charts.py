@@ -235,10 +235,10 @@ def test_every_chart_links_its_own_csv(page_path, book_html, book_site, page, pa
 
 # ------------------------------------------------------------------------------------------- narrow screens
 @pytest.mark.parametrize("page_path", PAGES or ["<book not built>"])
-def test_a_phone_in_dark_mode(page_path, book_html, book_site, new_context):
+def test_a_phone_in_dark_mode(page_path, book_html, book_site, phone_page):
     """420 px on a system set to dark: the book follows it (theme ``auto``), nothing scrolls sideways but the tables
     (each in its own box, first column in view), no chart text overlaps another, every mark stands out."""
-    page = new_context(viewport={"width": 420, "height": 900}, color_scheme="dark").new_page()
+    page = phone_page
     watch = PageWatch(page, book_site)
     open_drawn(page, f"{book_site}/{page_path}")
     # the theme's script turns "auto" into the system's theme once it runs (later on a busy machine)
@@ -340,13 +340,11 @@ def _luminance(css_colour: str) -> float:
 
 
 @pytest.mark.parametrize("page_path", CHART_PAGES)
-def test_dark_mode_draws_charts_on_a_dark_background(page_path, book_html, book_site, new_context):
+def test_dark_mode_draws_charts_on_a_dark_background(page_path, book_html, book_site, dark_page):
     if page_path not in PAGES:
         pytest.skip("the book is not built")
-    page = new_context().new_page()  # its own: the init script below stays with the page
+    page = dark_page  # pydata-sphinx-theme's localStorage says dark before the page loads
     page_watch = PageWatch(page, book_site)
-    # pydata-sphinx-theme keeps the reader's choice in localStorage ("mode"): choose dark before the page loads.
-    page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
     open_drawn(page, f"{book_site}/{page_path}")
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
     for chart_id in chart_ids(page):
