@@ -9,11 +9,11 @@ them at the system chromium and the built book, and gives tests a reader's tab:
 * ``browser_type_launch_args``: launch ``/usr/bin/chromium`` (``executable_path``) with ``CHROMIUM_FLAGS``;
   Playwright never downloads a browser of its own.
 * ``page`` (also ``phone_page``, 420 px wide on a system set to dark, and ``dark_page``, a reader who chose the
-  dark theme): the test process's one browser tab of that reader, which each test navigates anew. A test gets a fresh load of its
-  page, but the tab's renderer process and HTTP cache are those of the tests before: a load costs half the CPU of
-  one in a new tab of a new context (0.75 against 1.5 core-seconds for a chapter). After each test, other tabs are
-  closed and the book's localStorage and sessionStorage are emptied. A test that needs a browser nothing has
-  touched (the bytes a first visit loads) opens its own: ``new_context(...).new_page()``.
+  dark theme): the test process's one browser tab of that reader, which each test navigates anew. A test gets a
+  fresh load of its page, but the tab's renderer process and HTTP cache are those of the tests before: a load
+  costs half the CPU of one in a new tab of a new context (0.75 against 1.5 core-seconds for a chapter). After
+  each test, other tabs are closed and the book's localStorage and sessionStorage are emptied. A test that needs a
+  browser nothing has touched (the bytes a first visit loads) opens its own: ``new_context(...).new_page()``.
 * ``page_watch``: a ``PageWatch`` on this test's ``page`` that records every request leaving the book's origin,
   console errors, uncaught exceptions and failed requests (request both ``page`` and ``page_watch``). A PageWatch
   on a reused tab stops listening when its test ends.
@@ -36,7 +36,7 @@ import os
 import shutil
 import socketserver
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -206,7 +206,7 @@ CHOSE_DARK = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme'
 
 
 @pytest.fixture(scope="session")
-def _readers(browser, browser_context_args: dict) -> Iterator[dict]:
+def _readers(browser, browser_context_args: dict) -> Iterator[Callable[[str], object]]:
     """A browser context per reader of ``READERS``, made when a test first asks for it."""
     contexts: dict = {}
 

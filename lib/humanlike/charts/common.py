@@ -656,22 +656,6 @@ def _rounded(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     return out
 
 
-def _label_colors(names: Sequence[str], training: Mapping[str, str]) -> dict[str, Any]:
-    """Axis ``labelColor`` that paints each decision maker's name in the colour of its group (training type; grey
-    for models the paper did not have, :func:`colour_groups`)."""
-    groups: dict[str, list[str]] = {}
-    kinds = colour_groups(names, {n: training.get(n, "unknown") for n in names})
-    for name in names:
-        groups.setdefault(kinds[str(name)], []).append(name)
-    conditions = [
-        {"test": f"indexof({json.dumps(members)}, datum.value) >= 0", "value": TRAINING_COLORS.get(kind, OTHER_COLOR)}
-        for kind, members in groups.items()
-    ]
-    return {"condition": conditions, "value": OTHER_COLOR}
-
-
-
-
 # ----------------------------------------------------------------------------------------- the colour key
 #: What each colour stands for, in :func:`colour_key`.
 _KEY_TEXT: dict[str, str] = {

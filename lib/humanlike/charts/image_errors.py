@@ -6,7 +6,9 @@ Tables from :mod:`humanlike.results.image_errors`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -15,11 +17,12 @@ from .common import (
     DEFAULT_HEIGHT,
     DEFAULT_WIDTH,
     HUMANS,
+    OTHER_COLOR,
     TRAINING_COLORS,
-    _label_colors,
     _rounded,
     _tooltip,
     color_encoding,
+    colour_groups,
     decision_maker_order,
     level_domain,
     model_colors,
@@ -28,6 +31,21 @@ from .common import (
 
 __all__ = ["PAIR_KIND_COLORS", "consistency_matrix", "pair_kind_chart", "consistency_level_chart",
            "consistency_interval_chart"]  # fmt: skip
+
+
+def _label_colors(names: Sequence[str], training: Mapping[str, str]) -> dict[str, Any]:
+    """Axis ``labelColor`` that paints each decision maker's name in the colour of its group (training type; grey
+    for models the paper did not have, :func:`colour_groups`)."""
+    groups: dict[str, list[str]] = {}
+    kinds = colour_groups(names, {n: training.get(n, "unknown") for n in names})
+    for name in names:
+        groups.setdefault(kinds[str(name)], []).append(name)
+    conditions = [
+        {"test": f"indexof({json.dumps(members)}, datum.value) >= 0", "value": TRAINING_COLORS.get(kind, OTHER_COLOR)}
+        for kind, members in groups.items()
+    ]
+    return {"condition": conditions, "value": OTHER_COLOR}
+
 
 #: Colours of the kinds of pairs (``humanlike.results.PAIR_KINDS``): a pair of a human observer and a model takes
 #: the colour of the model's training type; pairs of models are mid grey (all) or sky blue (supervised with
