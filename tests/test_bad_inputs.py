@@ -694,8 +694,8 @@ class Outcome:
 # /dev/null and stdout and stderr at files, and runs the command line's main(), as `python -m humanlike.cli` does;
 # nothing is shared between commands but the imported modules. The server reads one batch of commands per line
 # (JSON: the commands and how many may run at once) and answers with one line, the exit code of each (a command
-# past its timeout is killed: code "timeout"). The tests that need a process of their own (a closed stdout, two
-# evaluations racing, tools/build_book.py, a failed download) start `python` themselves.
+# past its timeout is killed: code "timeout"). The tests that need a process of their own (a closed stdout,
+# tools/build_book.py, a failed download) start `python` themselves.
 DRIVER = r"""
 import json, os, signal, sys, time, traceback
 import torch, torchvision  # noqa: F401
@@ -1291,17 +1291,18 @@ def test_two_runs_of_one_name_never_both_write(warm_cache, tmp_path):
     result of a different run); never two "new" for one file."""
     (tmp_path / "shared_models.py").write_text(SHARED_NAME_MODELS)
     out = tmp_path / "O"
-    runs = [subprocess.Popen([sys.executable, "-m", "humanlike.cli", "evaluate", "--model",
-                              f"python:shared_models:{factory}", "--name", "shared", "--datasets", "edge",
-                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                             env=_env(warm_cache, {"PYTHONPATH": str(tmp_path)}))
+    jobs = [{"id": factory, "args": ["evaluate", "--model", f"python:shared_models:{factory}", "--name", "shared",
+                                     "--datasets", "edge", "--out", str(out)],
+             "env": _env(warm_cache, {"PYTHONPATH": str(tmp_path)}), "timeout": 300,
+             "stdout": str(tmp_path / f"{factory}.stdout"), "stderr": str(tmp_path / f"{factory}.stderr")}
             for factory in ("first", "second")]  # fmt: skip
-    results = [run.communicate(timeout=300) for run in runs]
-    codes = sorted(run.returncode for run in runs)
-    assert codes == [0, 1], results
-    new = [stdout for stdout, _ in results if re.search(r"^shared\s+1/1\s+1\s*$", stdout, re.M)]
+    codes = cli_server().run(jobs, parallel=2)  # two processes started together
+    results = {cid: ((tmp_path / f"{cid}.stdout").read_text(), (tmp_path / f"{cid}.stderr").read_text())
+               for cid in codes}  # fmt: skip
+    assert sorted(codes.values()) == [0, 1], results
+    new = [stdout for stdout, _ in results.values() if re.search(r"^shared\s+1/1\s+1\s*$", stdout, re.M)]
     assert len(new) == 1, results
-    refused = next(stderr for run, (_, stderr) in zip(runs, results) if run.returncode == 1)
+    refused = next(results[cid][1] for cid, code in codes.items() if code == 1)
     check_one_line(refused, "shared", only=False)
     written = sorted(p.name for p in (out / "raw-data" / "edge").iterdir())
     assert written == ["edge_shared_session-1.csv"]
