@@ -195,14 +195,15 @@ def _tab(context, book_site: str) -> Iterator:
         tab.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
 
 
-#: The three readers whose tab the tests reuse: pytest-playwright's context options of each.
-READERS = {
-    "desktop": {},  # pytest-playwright's defaults: 1280 x 720, light
-    "phone": {"viewport": {"width": 420, "height": 900}, "color_scheme": "dark"},  # a phone set to dark
-    "dark": {},  # a reader who chose the dark theme on an earlier visit (an init script: see ``dark_page``)
-}
 #: pydata-sphinx-theme keeps the reader's choice of theme in localStorage ("mode").
 CHOSE_DARK = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+#: The three readers whose tab the tests reuse: the context options of each (added to pytest-playwright's) and a
+#: script run before every page loads.
+READERS: dict[str, tuple[dict, str | None]] = {
+    "desktop": ({}, None),  # pytest-playwright's defaults: 1280 x 720, light
+    "phone": ({"viewport": {"width": 420, "height": 900}, "color_scheme": "dark"}, None),  # a phone set to dark
+    "dark": ({}, CHOSE_DARK),  # a reader who chose the dark theme on an earlier visit
+}
 
 
 @pytest.fixture(scope="session")
@@ -212,9 +213,10 @@ def _readers(browser, browser_context_args: dict) -> Iterator[Callable[[str], ob
 
     def context(reader: str):
         if reader not in contexts:
-            contexts[reader] = browser.new_context(**{**browser_context_args, **READERS[reader]})
-            if reader == "dark":
-                contexts[reader].add_init_script(CHOSE_DARK)
+            options, script = READERS[reader]
+            contexts[reader] = browser.new_context(**{**browser_context_args, **options})
+            if script:
+                contexts[reader].add_init_script(script)
         return contexts[reader]
 
     yield context

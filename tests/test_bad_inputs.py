@@ -14,8 +14,8 @@ The command-line cases run the command line (``python -m humanlike.cli``'s main)
 forked from one that has imported the package and torch (:class:`CliServer`), each with its own copy of a warmed
 user cache (``XDG_CACHE_HOME``), several at a time to keep the file fast; a handful of tests start ``python``
 itself. Archives and chapter parameters are checked through the functions the stimuli downloader and the chapters
-call. The tiny CSVs are edits of the published
-``edge``/``colour``/``cue-conflict`` ResNet-50 files of the mirror (HUMANLIKE_MIRROR, tests/conftest.py).
+call. The tiny CSVs are edits of the published ``edge``/``colour``/``cue-conflict`` ResNet-50 files of the mirror
+(HUMANLIKE_MIRROR, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MIRROR
+from conftest import MIRROR, SESSION_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = Path(__import__("humanlike").__file__).resolve().parents[1]
@@ -664,11 +664,7 @@ def humanlike(*args: str, xdg: Path, env: dict[str, str] | None = None, timeout:
     """`python -m humanlike.cli ARGS` with the user cache ``xdg``: a process of its own, forked from the module's
     :class:`CliServer`; its exit code, stdout and stderr as :func:`subprocess.run` gives them."""
     with tempfile.TemporaryDirectory(prefix="humanlike-cli-") as folder:
-        job = {"id": "cli", "args": list(args), "env": _env(xdg, env), "timeout": timeout,
-               "stdout": os.path.join(folder, "stdout"), "stderr": os.path.join(folder, "stderr")}  # fmt: skip
-        (code,) = cli_server().run([job]).values()
-        return subprocess.CompletedProcess(["humanlike", *args], code, Path(job["stdout"]).read_text(),
-                                           Path(job["stderr"]).read_text())  # fmt: skip
+        return cli_server().run({"cli": (list(args), _env(xdg, env))}, Path(folder), timeout=timeout)["cli"]
 
 
 @pytest.fixture(scope="module")
@@ -767,10 +763,14 @@ class CliServer:
                                              stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
                                              env=_env(folder / "xdg"))  # fmt: skip
 
-    def run(self, jobs: list[dict], parallel: int = 1) -> dict[str, int]:
-        """Run ``jobs`` (id, args, env, stdout, stderr and timeout in seconds), ``parallel`` at a time; the exit
-        code of each by id."""
+    def run(self, commands: dict[str, tuple[list[str], dict[str, str]]], output: Path, *, parallel: int = 1,
+            timeout: int = 300) -> dict[str, subprocess.CompletedProcess]:
+        """Run ``commands`` (id -> the command line after ``humanlike``, its environment), ``parallel`` at a time,
+        each for at most ``timeout`` seconds, their stdout and stderr written to ``output``/<id>.stdout and .stderr;
+        the result of each by id, as :func:`subprocess.run` gives it."""
         assert self._process.stdin and self._process.stdout
+        jobs = [{"id": cid, "args": args, "env": env, "timeout": timeout, "stdout": str(output / f"{cid}.stdout"),
+                 "stderr": str(output / f"{cid}.stderr")} for cid, (args, env) in commands.items()]  # fmt: skip
         self._process.stdin.write(json.dumps({"cases": jobs, "parallel": parallel}) + "\n")
         self._process.stdin.flush()
         for line in self._process.stdout:
@@ -778,7 +778,10 @@ class CliServer:
                 codes = json.loads(line[len("codes: ") :])
                 timed_out = [cid for cid, code in codes.items() if code == "timeout"]
                 assert not timed_out, f"past their timeout: {timed_out}"
-                return codes
+                return {job["id"]: subprocess.CompletedProcess(["humanlike", *job["args"]], codes[job["id"]],
+                                                               Path(job["stdout"]).read_text(),
+                                                               Path(job["stderr"]).read_text())
+                        for job in jobs}  # fmt: skip
         raise AssertionError(f"the CLI server stopped:\n{self._log.read_text()[-3000:]}")
 
     def close(self) -> None:
@@ -792,7 +795,7 @@ _SERVER: list[CliServer] = []  # the module's one server, started by the first c
 
 def cli_server() -> CliServer:
     if not _SERVER:
-        _SERVER.append(CliServer(Path(tempfile.mkdtemp(prefix="humanlike-cli-server-"))))
+        _SERVER.append(CliServer(Path(tempfile.mkdtemp(prefix="cli-server-", dir=SESSION_DIR))))
     return _SERVER[0]
 
 
@@ -809,7 +812,7 @@ def _stop_cli_server() -> Iterator[None]:
 def outcomes(warm_cache, tmp_path_factory) -> dict[str, Outcome]:
     """Every CLI case, each in its own process (three at a time), with snapshots before and after."""
     base = tmp_path_factory.mktemp("cases")
-    jobs, before = [], {}
+    commands, before = {}, {}
     for case in CASES:
         d = base / case.id
         d.mkdir()
@@ -819,23 +822,17 @@ def outcomes(warm_cache, tmp_path_factory) -> dict[str, Outcome]:
             case.setup(d)
         before[case.id] = snapshot(*_watched(case, d))
         env = _env(xdg, {k: v.replace("{d}", str(d)) for k, v in case.env.items()})
-        jobs.append({"id": case.id, "args": [a.replace("{d}", str(d)) for a in case.args], "env": env,
-                     "stdout": str(d / ".stdout"), "stderr": str(d / ".stderr")})  # fmt: skip
-    codes = cli_server().run(jobs, parallel=3)
-    found = {}
-    for case in CASES:
-        d = base / case.id
-        result = subprocess.CompletedProcess(case.args, codes[case.id], (d / ".stdout").read_text(),
-                                             (d / ".stderr").read_text())  # fmt: skip
-        found[case.id] = Outcome(case, d, result, before[case.id], snapshot(*_watched(case, d)))
-    return found
+        commands[case.id] = ([a.replace("{d}", str(d)) for a in case.args], env)
+    results = cli_server().run(commands, tmp_path_factory.mktemp("outputs"), parallel=3)
+    return {case.id: Outcome(case, base / case.id, results[case.id], before[case.id],
+                             snapshot(*_watched(case, base / case.id))) for case in CASES}  # fmt: skip
 
 
 def _watched(case: Case, d: Path) -> list[Path]:
     """What a case must not change: its own files (extra dirs, mirror copies, --out) and the user cache (an
     accepted file may be cached)."""
     xdg = d / "xdg" / "humanlike"
-    mine = [p for p in d.iterdir() if p.name not in ("xdg", ".stdout", ".stderr")]
+    mine = [p for p in d.iterdir() if p.name != "xdg"]
     return [*mine, d / "out", xdg / "weights", *[xdg / "trials"] * (case.code != 0)]
 
 
@@ -1291,18 +1288,14 @@ def test_two_runs_of_one_name_never_both_write(warm_cache, tmp_path):
     result of a different run); never two "new" for one file."""
     (tmp_path / "shared_models.py").write_text(SHARED_NAME_MODELS)
     out = tmp_path / "O"
-    jobs = [{"id": factory, "args": ["evaluate", "--model", f"python:shared_models:{factory}", "--name", "shared",
-                                     "--datasets", "edge", "--out", str(out)],
-             "env": _env(warm_cache, {"PYTHONPATH": str(tmp_path)}), "timeout": 300,
-             "stdout": str(tmp_path / f"{factory}.stdout"), "stderr": str(tmp_path / f"{factory}.stderr")}
-            for factory in ("first", "second")]  # fmt: skip
-    codes = cli_server().run(jobs, parallel=2)  # two processes started together
-    results = {cid: ((tmp_path / f"{cid}.stdout").read_text(), (tmp_path / f"{cid}.stderr").read_text())
-               for cid in codes}  # fmt: skip
-    assert sorted(codes.values()) == [0, 1], results
-    new = [stdout for stdout, _ in results.values() if re.search(r"^shared\s+1/1\s+1\s*$", stdout, re.M)]
-    assert len(new) == 1, results
-    refused = next(results[cid][1] for cid, code in codes.items() if code == 1)
+    env = _env(warm_cache, {"PYTHONPATH": str(tmp_path)})
+    commands = {factory: (["evaluate", "--model", f"python:shared_models:{factory}", "--name", "shared",
+                           "--datasets", "edge", "--out", str(out)], env) for factory in ("first", "second")}  # fmt: skip
+    runs = list(cli_server().run(commands, tmp_path, parallel=2).values())  # two processes started together
+    assert sorted(run.returncode for run in runs) == [0, 1], runs
+    new = [run for run in runs if re.search(r"^shared\s+1/1\s+1\s*$", run.stdout, re.M)]
+    assert len(new) == 1, runs
+    refused = next(run.stderr for run in runs if run.returncode == 1)
     check_one_line(refused, "shared", only=False)
     written = sorted(p.name for p in (out / "raw-data" / "edge").iterdir())
     assert written == ["edge_shared_session-1.csv"]

@@ -45,6 +45,14 @@ def _blocks(language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```", PAGE.read_text(), re.S | re.M)
 
 
+def _substituted(text: str, substitutes: list[tuple[str, str, str]]) -> str:
+    """``text`` of the page with each substitute made; each must still match the page."""
+    for said, instead, why in substitutes:
+        assert said in text, f"the page no longer says {said!r} (substitute: {why})"
+        text = text.replace(said, instead)
+    return text
+
+
 def test_the_page_is_in_the_table_of_contents():
     assert re.search(r"^\s+- file: use_it_yourself$", (REPO / "_toc.yml").read_text(), re.M)
 
@@ -72,15 +80,8 @@ def test_the_pages_commands_run(tmp_path, mirror):
     if (REPO / "node_modules").is_dir():  # the book's pinned npm assets, as `make book` installed them (read only)
         (copy / "node_modules").symlink_to(REPO / "node_modules")
     (python_block,) = _blocks("python")
-    for said, instead, why in NET_SUBSTITUTES:
-        assert said in python_block, f"the page's net.py no longer says {said!r} (substitute: {why})"
-        python_block = python_block.replace(said, instead)
-    (copy / "net.py").write_text(python_block)  # "Save it as net.py"
-
-    script = "\n".join(_blocks("bash"))
-    for said, instead, why in SUBSTITUTES:
-        assert said in script, f"the page no longer says {said!r} (substitute: {why})"
-        script = script.replace(said, instead)
+    (copy / "net.py").write_text(_substituted(python_block, NET_SUBSTITUTES))  # "Save it as net.py"
+    script = _substituted("\n".join(_blocks("bash")), SUBSTITUTES)
     env = {**os.environ, "PYTHONPATH": str(copy / "lib")}
     run = subprocess.run(["bash", "-euxo", "pipefail", "-c", script], cwd=copy, env=env, capture_output=True,
                          text=True, timeout=900)  # fmt: skip
