@@ -12,8 +12,9 @@ them at the system chromium and the built book, and gives tests a reader's tab:
   dark theme): the test process's one browser tab of that reader, which each test navigates anew. A test gets a
   fresh load of its page, but the tab's renderer process and HTTP cache are those of the tests before: a load
   costs half the CPU of one in a new tab of a new context (0.75 against 1.5 core-seconds for a chapter). After
-  each test, other tabs are closed and the book's localStorage and sessionStorage are emptied. A test that needs a
-  browser nothing has touched (the bytes a first visit loads) opens its own: ``new_context(...).new_page()``.
+  each test, other tabs are closed and the book's localStorage and sessionStorage are emptied.
+* ``first_visit``: the tab of a reader at 1280 x 900, light, and a ``ByteCounter`` on it: the browser's cache is
+  off while the test runs (Chrome DevTools Protocol), so that a load fetches all a first visit fetches.
 * ``page_watch``: a ``PageWatch`` on this test's ``page`` that records every request leaving the book's origin,
   console errors, uncaught exceptions and failed requests (request both ``page`` and ``page_watch``). A PageWatch
   on a reused tab stops listening when its test ends.
@@ -203,6 +204,7 @@ READERS: dict[str, tuple[dict, str | None]] = {
     "desktop": ({}, None),  # pytest-playwright's defaults: 1280 x 720, light
     "phone": ({"viewport": {"width": 420, "height": 900}, "color_scheme": "dark"}, None),  # a phone set to dark
     "dark": ({}, CHOSE_DARK),  # a reader who chose the dark theme on an earlier visit
+    "first-visit": ({"viewport": {"width": 1280, "height": 900}}, None),  # light; the cache is off (first_visit)
 }
 
 
@@ -240,6 +242,16 @@ def phone_page(_readers, book_site: str) -> Iterator:
 def dark_page(_readers, book_site: str) -> Iterator:
     """The test process's tab of a reader who chose the dark theme (in localStorage, before every load)."""
     yield from _tab(_readers("dark"), book_site)
+
+
+@pytest.fixture
+def first_visit(_readers, book_site: str) -> Iterator[tuple[object, ByteCounter]]:
+    """``(tab, counter)``: the test process's tab at 1280 x 900, light, with the browser's cache off (what a first
+    visit loads: the same bytes as a new context's, at half the CPU), and the bytes it loads from now on."""
+    for tab in _tab(_readers("first-visit"), book_site):
+        counter = ByteCounter(tab, cache=False)
+        yield tab, counter
+        counter.close()
 
 
 @pytest.fixture
@@ -488,14 +500,16 @@ TOOLTIP = """() => { const t = document.getElementById('vg-tooltip-element');
 
 class ByteCounter:
     """The bytes a page loads, summed over all its requests (as the network sees them: Chrome DevTools Protocol's
-    ``encodedDataLength``; the local server sends no compression). Create it before the page's ``goto``."""
+    ``encodedDataLength``; the local server sends no compression). Create it before the page's ``goto``; with
+    ``cache=False`` the browser's cache is off until :meth:`close`, so every request reaches the network."""
 
-    def __init__(self, context, page) -> None:
+    def __init__(self, page, *, cache: bool = True) -> None:
         self.total = 0
         self.by_url: dict[str, int] = {}
         self._urls: dict[str, str] = {}
-        session = context.new_cdp_session(page)
+        session = page.context.new_cdp_session(page)
         session.send("Network.enable")
+        session.send("Network.setCacheDisabled", {"cacheDisabled": not cache})
         session.on("Network.requestWillBeSent", lambda e: self._urls.__setitem__(e["requestId"], e["request"]["url"]))
         session.on("Network.loadingFinished", self._finished)
         self._session = session
@@ -505,6 +519,11 @@ class ByteCounter:
         self.total += size
         url = self._urls.get(event["requestId"], "?")
         self.by_url[url] = self.by_url.get(url, 0) + size
+
+    def close(self) -> None:
+        """Stop counting (and turn the cache back on)."""
+        self._session.send("Network.setCacheDisabled", {"cacheDisabled": False})
+        self._session.detach()
 
     def largest(self, n: int = 5) -> list[str]:
         return [f"{url.split('/', 3)[-1]} ({size / 1e6:.2f} MB)" for url, size in

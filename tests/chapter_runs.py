@@ -3,10 +3,10 @@
 Executing a chapter takes seconds (mostly the kernel's start and imports), so each chapter runs once per test
 session with one set of parameters that every test about it shares (:data:`SHARED_PARAMETERS`, the ``chapter``
 fixture of tests/conftest.py); only tests of a chapter that stops (a wrong parameter, a hostile file) execute one
-of their own. The shared runs start when the session starts, one after the other in a background thread, each in
-a process of its own (:class:`SharedRuns`); under pytest-xdist the workers share them through files. Every execution
-also reports which torch modules its kernel had loaded at the end (:func:`torch_modules`): chapters 00-04 must
-load none.
+of their own. The shared runs start when the session starts, one after the other in one background process that
+imports papermill once (:class:`SharedRuns`); under pytest-xdist the workers share them through files. Every
+execution (each with a kernel of its own) also reports which torch modules its kernel had loaded at the end
+(:func:`torch_modules`): chapters 00-04 must load none.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,12 +133,13 @@ def torch_modules(notebook: dict) -> list[str]:
 
 
 class SharedRuns:
-    """The shared runs ``names`` (keys of :data:`SHARED_PARAMETERS`), each executed once in a process of its own,
-    its result kept in ``root/<name>/executed.json``.
+    """The shared runs ``names`` (keys of :data:`SHARED_PARAMETERS`), each executed once, its result kept in
+    ``root/<name>/executed.json`` (or the reason it failed in ``failed.txt``).
 
     Several test processes (pytest-xdist's workers) may share ``root``: a lock per run makes the first process that
-    needs it execute it while the others wait for its file. With ``background``, a thread executes every run not
-    done yet, in order, from now on, so that the tests rarely wait.
+    needs it execute it while the others wait for its file. With ``background``, one process executes every run not
+    done yet, in order, from now on (papermill imported once, not once per run: a second of CPU each), so that the
+    tests rarely wait; a run a test needs first is executed by a process of its own.
     """
 
     def __init__(self, names: list[str], root: Path, mirror: Path, *, background: bool = True) -> None:
@@ -150,17 +150,20 @@ class SharedRuns:
         with FileLock(root / "folders.lock"):
             self._folders = prepare_runs(root, mirror)
         self._executed: dict[str, dict] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chapters")
-        if background:
-            for name in names:
-                self._pool.submit(self._ensure, name)
+        self._background: subprocess.Popen | None = None
+        if background:  # every run not done yet, in one process (--all: _execute_all)
+            folders = json.dumps({key: str(path) for key, path in self._folders.items()})
+            self._background = subprocess.Popen(
+                [sys.executable, __file__, "--all", str(root), folders, *names],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+            )  # fmt: skip
 
     def _ensure(self, name: str) -> Path:
         """The run's folder, once its ``executed.json`` (or ``failed.txt``) exists; executes the run if no process
         has."""
         folder = self._root / name
         with self._lock(self._root / f"{name}.lock"):
-            if not (folder / "executed.json").exists() and not (folder / "failed.txt").exists():
+            if not _finished(folder):
                 self._execute(name[:2], shared_parameters(name, self._folders), folder)
         return folder
 
@@ -186,16 +189,57 @@ class SharedRuns:
         return self._executed[name]
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """The session is over: the background process finishes the run it is executing and starts no other."""
+        if self._background is not None:
+            (self._root / STOP).touch()
+            self._background.wait()
 
 
-if __name__ == "__main__":  # one shared run, in a process of its own: chapter, parameters (JSON), folder
+#: A file in the runs' folder that tells the background process to start no other run (the session is over).
+STOP = "stop"
+
+
+def _finished(folder: Path) -> bool:
+    return (folder / "executed.json").exists() or (folder / "failed.txt").exists()
+
+
+def _save(executed: dict, folder: Path) -> None:
+    """``executed.json``, written whole under another name, then renamed: a reader never sees half a file."""
+    (folder / "executed.json.part").write_text(json.dumps(executed))
+    (folder / "executed.json.part").replace(folder / "executed.json")
+
+
+def _execute_all(root: Path, folders: dict[str, Path], names: list[str]) -> None:
+    """Each shared run of ``names`` that no process has executed, in order, under its lock; a chapter that fails
+    leaves its error in ``failed.txt`` and the next one runs."""
+    import traceback
+
+    from filelock import FileLock
+
+    for name in names:
+        if (root / STOP).exists():
+            return
+        folder = root / name
+        with FileLock(root / f"{name}.lock"):
+            if _finished(folder):
+                continue
+            parameters = shared_parameters(name, folders)
+            try:
+                _save(execute_chapter(name[:2], parameters, folder), folder)
+            except Exception:
+                message = traceback.format_exc()[-5000:]
+                (folder / "failed.txt").write_text(f"chapter {name[:2]} failed with {parameters}:\n{message}")
+
+
+if __name__ == "__main__":
+    # one shared run: chapter, parameters (JSON), folder; or all of them: --all, root, folders (JSON), names
     from humanlike.startup import without_iri_grammar
 
     with without_iri_grammar():  # papermill's jsonschema, 2 s sooner (as tools/build_book.py)
         import papermill  # noqa: F401
-    chapter_number, chapter_parameters, chapter_folder = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
-    executed = execute_chapter(chapter_number, chapter_parameters, chapter_folder)
-    # written whole under another name, then renamed: a reader never sees half a file
-    (chapter_folder / "executed.json.part").write_text(json.dumps(executed))
-    (chapter_folder / "executed.json.part").replace(chapter_folder / "executed.json")
+    if sys.argv[1] == "--all":
+        folders_by_key = {key: Path(path) for key, path in json.loads(sys.argv[3]).items()}
+        _execute_all(Path(sys.argv[2]), folders_by_key, sys.argv[4:])
+    else:
+        chapter_folder = Path(sys.argv[3])
+        _save(execute_chapter(sys.argv[1], json.loads(sys.argv[2]), chapter_folder), chapter_folder)

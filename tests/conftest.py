@@ -19,6 +19,7 @@ from browser import (  # noqa: F401
     book_site,
     browser_type_launch_args,
     dark_page,
+    first_visit,
     page,
     page_watch,
     phone_page,

@@ -39,7 +39,6 @@ from browser import (
     TABLES,
     TEXT_OVERLAPS,
     TOOLTIP,
-    ByteCounter,
     PageWatch,
     book_pages,
     chart_ids,
@@ -275,11 +274,9 @@ FIGURE_1_1 = "chapters/01_noise_robustness.html"
 
 
 @pytest.mark.parametrize("page_path", PAGES or ["<book not built>"])
-def test_a_desktop_reader(page_path, book_html, book_site, new_context):
+def test_a_desktop_reader(page_path, book_html, book_site, first_visit):
     """1280 px, light, one fresh load: the page's weight, chart texts, tables; Figure 1.1's tooltip and shading."""
-    context = new_context(viewport={"width": 1280, "height": 900})  # a first visit: nothing cached
-    page = context.new_page()
-    counter = ByteCounter(context, page)
+    page, counter = first_visit  # a first visit: nothing cached
     page.goto(f"{book_site}/{page_path}", wait_until="networkidle")
     page.wait_for_function(DRAWN)
     page.wait_for_timeout(300)
