@@ -29,8 +29,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 import humanlike
+from humanlike.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAMS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "sinfo", "scancel")
@@ -174,7 +176,7 @@ def test_ci_installs_slurm_and_requires_this_test():
 
 
 @pytest.mark.slow
-def test_the_readme_recipe_on_a_real_slurm_writes_the_files_of_a_sequential_run(tmp_path, mirror):
+def test_the_readme_recipe_on_a_real_slurm_writes_the_files_of_a_sequential_run(tmp_path, mirror, capsys):
     missing = _missing()
     if missing:
         if os.environ.get("HUMANLIKE_REQUIRE_SLURM") == "1":
@@ -210,14 +212,16 @@ def test_the_readme_recipe_on_a_real_slurm_writes_the_files_of_a_sequential_run(
     slurm_out = tmp_path / "slurm"
     threads = {json.loads(p.read_text())["torch_threads"] for p in (slurm_out / "provenance").rglob("*.json")}
     assert len(threads) == 1
-    # the sequential reference, with the workers' torch threads (float sums depend on how the cores split the work)
-    sequential = subprocess.run(
-        [sys.executable, "-m", "humanlike.cli", "evaluate", "--models", *MODELS, "--datasets", "edge",
-         "--random-weights", "--out", str(tmp_path / "sequential")],
-        env={**os.environ, "PYTHONPATH": env["PYTHONPATH"], "OMP_NUM_THREADS": str(threads.pop())},
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert sequential.returncode == 0, sequential.stderr[-3000:]
+    # the sequential reference: `humanlike evaluate` in this process (torch and the package are loaded already),
+    # with the workers' torch threads (float sums depend on how the cores split the work)
+    default_threads = torch.get_num_threads()
+    torch.set_num_threads(threads.pop())
+    try:
+        code = main(["evaluate", "--models", *MODELS, "--datasets", "edge", "--random-weights",
+                     "--out", str(tmp_path / "sequential")])  # fmt: skip
+    finally:
+        torch.set_num_threads(default_threads)
+    assert code == 0, capsys.readouterr().err[-3000:]
     files, reference = _files(slurm_out), _files(tmp_path / "sequential")
     assert sorted(files) == sorted(reference) == [
         f"{kind}/edge/edge_{name}_session-1.csv" for kind in ("probabilities", "raw-data") for name in NAMES
