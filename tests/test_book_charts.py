@@ -179,13 +179,17 @@ def test_level_axes_keep_the_datasets_order_whatever_was_clicked(page_path, book
                     where = f"round {round_}, dropdown {index}, option {value!r}"
                     check(where)
                     if round_ == 1:  # no two texts overlap whatever is picked (e.g. labels of scatter points)
-                        page.evaluate(_NEXT_FRAMES)
-                        overlaps = page.evaluate(TEXT_OVERLAPS, chart_id)
+                        overlaps = page.evaluate(_OVERLAPS_WHEN_DRAWN, chart_id)
                         assert not overlaps, f"{page_path} after {where}: overlapping texts: {overlaps[:6]}"
     assert not page_watch.errors, f"{page_path}: browser errors:\n" + "\n".join(page_watch.errors)
 
 
-_NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# The chart's overlapping texts once Vega has drawn what was picked (runAsync: after the pending dataflow run and
+# its rendering), in one round trip.
+_OVERLAPS_WHEN_DRAWN = f"""async id => {{
+  await document.getElementById(id).humanlikeView.runAsync();
+  return ({TEXT_OVERLAPS})(id);
+}}"""
 
 
 def test_the_distortion_charts_are_checked(book_html, book_site, page) -> None:
