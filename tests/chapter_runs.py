@@ -175,7 +175,7 @@ class SharedRuns:
             capture_output=True, text=True, cwd=ROOT,
         )  # fmt: skip
         if result.returncode != 0:
-            (folder / "failed.txt").write_text(f"chapter {number} failed with {parameters}:\n{result.stderr[-5000:]}")
+            _failed(folder, number, parameters, result.stderr)
 
     def get(self, name: str) -> dict:
         """The executed chapter of the shared run ``name`` ("03", "03+edge-only"); waits for it."""
@@ -203,6 +203,11 @@ def _finished(folder: Path) -> bool:
     return (folder / "executed.json").exists() or (folder / "failed.txt").exists()
 
 
+def _failed(folder: Path, number: str, parameters: dict, error: str) -> None:
+    """``failed.txt``: what a test that needs the run reports."""
+    (folder / "failed.txt").write_text(f"chapter {number} failed with {parameters}:\n{error[-5000:]}")
+
+
 def _save(executed: dict, folder: Path) -> None:
     """``executed.json``, written whole under another name, then renamed: a reader never sees half a file."""
     (folder / "executed.json.part").write_text(json.dumps(executed))
@@ -227,8 +232,7 @@ def _execute_all(root: Path, folders: dict[str, Path], names: list[str]) -> None
             try:
                 _save(execute_chapter(name[:2], parameters, folder), folder)
             except Exception:
-                message = traceback.format_exc()[-5000:]
-                (folder / "failed.txt").write_text(f"chapter {name[:2]} failed with {parameters}:\n{message}")
+                _failed(folder, name[:2], parameters, traceback.format_exc())
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -16,6 +18,18 @@ from humanlike.cli import main
 from humanlike.errors import UnknownNameError
 
 MODELS = ["torchvision:mobilenet_v3_small", "squeezenet1_1"]  # small, random weights: seconds each on a CPU
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """torch computes on ``threads`` threads meanwhile, as a distributed run's worker does (float sums depend on
+    how the cores split the work): for a sequential reference in this process."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 USER_MODELS = """
 def broken(random_weights=False):
@@ -34,14 +48,10 @@ def test_local_cluster_writes_the_files_of_a_sequential_run(tmp_path, monkeypatc
     # the sequential reference, with the torch threads each of the 2 local workers gets (float sums in the
     # probabilities depend on how the cores split the work)
     cores = len(os.sched_getaffinity(0))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, cores // 2))
-    try:
+    with torch_threads(max(1, cores // 2)):
         sequential_out = str(tmp_path / "sequential")
         options = runs.Options(datasets=("edge",), out=sequential_out, random_weights=True, progress=False)
         outcomes = runs.evaluate_models(MODELS, options)
-    finally:
-        torch.set_num_threads(threads)
     assert [o.ok for o in outcomes] == [True, True]
 
     def not_here(*args, **kwargs):

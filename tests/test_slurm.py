@@ -29,14 +29,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
+from test_dask import MODELS, torch_threads
 
 import humanlike
 from humanlike.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAMS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "sinfo", "scancel")
-MODELS = ["torchvision:mobilenet_v3_small", "squeezenet1_1"]  # small, random weights: seconds each on a CPU
 NAMES = ["mobilenet_v3_small", "squeezenet1_1-rerun"]  # a published model's name is taken: -rerun
 START_TIMEOUT_S = 60
 
@@ -214,13 +213,9 @@ def test_the_readme_recipe_on_a_real_slurm_writes_the_files_of_a_sequential_run(
     assert len(threads) == 1
     # the sequential reference: `humanlike evaluate` in this process (torch and the package are loaded already),
     # with the workers' torch threads (float sums depend on how the cores split the work)
-    default_threads = torch.get_num_threads()
-    torch.set_num_threads(threads.pop())
-    try:
+    with torch_threads(threads.pop()):
         code = main(["evaluate", "--models", *MODELS, "--datasets", "edge", "--random-weights",
                      "--out", str(tmp_path / "sequential")])  # fmt: skip
-    finally:
-        torch.set_num_threads(default_threads)
     assert code == 0, capsys.readouterr().err[-3000:]
     files, reference = _files(slurm_out), _files(tmp_path / "sequential")
     assert sorted(files) == sorted(reference) == [
